@@ -1,0 +1,120 @@
+/* ff_api.h: the fastack application API.
+ *
+ * The same functions, types and semantics as F-Stack's ff_api.h, so F-Stack
+ * programs build unchanged; errors are -1 with errno set to Linux values.
+ * Extensions (not in F-Stack) are marked "fastack extension".
+ *
+ * A program calls ff_init() once, then ff_run(loop, arg): the loop function
+ * is called once per pass of the stack's poll loop, and does its socket work
+ * with non-blocking ff_* calls, typically driven by ff_epoll_wait() or
+ * ff_kevent() with a zero timeout.
+ */
+#ifndef FF_API_H
+#define FF_API_H
+
+#include <stdint.h>
+#include <poll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <time.h>
+
+#include "ff_epoll.h"
+#include "ff_errno.h"
+#include "ff_event.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The sockaddr of F-Stack's API: Linux layout. */
+struct linux_sockaddr {
+	short sa_family;
+	char sa_data[14];
+};
+
+typedef int (*loop_func_t)(void *arg);
+
+/* Starts the EAL, reads the configuration (--conf FILE, --proc-type,
+ * --proc-id), brings the ports up and creates this process's stack.
+ * Returns 0, or -1 after printing what was wrong. */
+int ff_init(int argc, char *const argv[]);
+/* Runs the poll loop, calling loop(arg) once per pass, until ff_stop_run(). */
+void ff_run(loop_func_t loop, void *arg);
+/* Makes ff_run() return after the current pass. */
+void ff_stop_run(void);
+
+/* POSIX-like socket API. */
+int ff_fcntl(int fd, int cmd, ...);
+int ff_sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp, const void *newp,
+              size_t newlen);
+int ff_ioctl(int fd, unsigned long request, ...);
+
+int ff_socket(int domain, int type, int protocol);
+int ff_setsockopt(int s, int level, int optname, const void *optval, socklen_t optlen);
+int ff_getsockopt(int s, int level, int optname, void *optval, socklen_t *optlen);
+int ff_listen(int s, int backlog);
+int ff_bind(int s, const struct linux_sockaddr *addr, socklen_t addrlen);
+int ff_accept(int s, struct linux_sockaddr *addr, socklen_t *addrlen);
+int ff_accept4(int s, struct linux_sockaddr *addr, socklen_t *addrlen, int flags);
+int ff_connect(int s, const struct linux_sockaddr *name, socklen_t namelen);
+int ff_close(int fd);
+int ff_shutdown(int s, int how);
+int ff_getpeername(int s, struct linux_sockaddr *name, socklen_t *namelen);
+int ff_getsockname(int s, struct linux_sockaddr *name, socklen_t *namelen);
+
+ssize_t ff_read(int d, void *buf, size_t nbytes);
+ssize_t ff_readv(int fd, const struct iovec *iov, int iovcnt);
+ssize_t ff_write(int fd, const void *buf, size_t nbytes);
+ssize_t ff_writev(int fd, const struct iovec *iov, int iovcnt);
+ssize_t ff_send(int s, const void *buf, size_t len, int flags);
+ssize_t ff_sendto(int s, const void *buf, size_t len, int flags, const struct linux_sockaddr *to,
+                  socklen_t tolen);
+ssize_t ff_sendmsg(int s, const struct msghdr *msg, int flags);
+ssize_t ff_recv(int s, void *buf, size_t len, int flags);
+ssize_t ff_recvfrom(int s, void *buf, size_t len, int flags, struct linux_sockaddr *from,
+                    socklen_t *fromlen);
+ssize_t ff_recvmsg(int s, struct msghdr *msg, int flags);
+
+int ff_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+              struct timeval *timeout);
+int ff_poll(struct pollfd fds[], nfds_t nfds, int timeout);
+
+int ff_kqueue(void);
+int ff_kevent(int kq, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
+              int nevents, const struct timespec *timeout);
+int ff_kevent_do_each(int kq, const struct kevent *changelist, int nchanges, void *eventlist,
+                      int nevents, const struct timespec *timeout,
+                      void (*do_each)(void **, struct kevent *));
+
+int ff_gettimeofday(struct timeval *tv, struct timezone *tz);
+int ff_dup(int oldfd);
+int ff_dup2(int oldfd, int newfd);
+
+/* Routing table control (F-Stack's ff_route_ctl). */
+enum FF_ROUTE_CTL { FF_ROUTE_ADD, FF_ROUTE_DEL, FF_ROUTE_CHANGE };
+enum FF_ROUTE_FLAG { FF_RTF_HOST, FF_RTF_GATEWAY };
+int ff_route_ctl(enum FF_ROUTE_CTL req, enum FF_ROUTE_FLAG flag, struct linux_sockaddr *dst,
+                 struct linux_sockaddr *gw, struct linux_sockaddr *netmask);
+
+/* --- fastack extensions --- */
+
+/* Counters: visits every counter of the calling thread's stack as
+ * ("group.name", value, description).  Returns the number visited. */
+typedef void (*ff_stat_fn)(const char *name, uint64_t value, const char *desc, void *arg);
+int ff_stats_foreach(ff_stat_fn fn, void *arg);
+/* Reads one counter by "group.name" (e.g. "ip.ips_badsum"); 0 or -1/ENOENT. */
+int ff_stats_get(const char *name, uint64_t *value);
+/* Prints every non-zero counter to f (a FILE *), one per line. */
+void ff_stats_print(void *f);
+/* Reads or writes a knob by its sysctl name (e.g. "net.inet.icmp.icmplim").
+ * oldval may be NULL; newval NULL reads only.  0 or -1 (ENOENT, ERANGE). */
+int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

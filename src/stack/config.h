@@ -1,0 +1,132 @@
+/* config.h: the parsed configuration (INI file + command line).
+ *
+ * File format (F-Stack's, where F-Stack has the key; our extensions marked *):
+ *
+ *   [dpdk]
+ *   lcore_mask=1            hex mask of lcores; proc-id N runs on the Nth set bit
+ *   channel=4
+ *   promiscuous=1
+ *   numa_on=1
+ *   tx_csum_offoad_skip=0   (sic, F-Stack's spelling) 1 = never use TX csum offload
+ *   tso=0
+ *   vlan_strip=1
+ *   port_list=0             ports (ethdev ids, in probe order) the stack uses
+ *   nb_mbufs=8191         * mbufs in the packet pool
+ *   no_huge=0             * run the EAL without hugepages (--no-huge)
+ *   eal_args=             * extra EAL arguments, e.g. --vdev=net_af_xdp0,iface=veth0
+ *   log_level=warning     * error|warning|info|debug
+ *
+ *   [portN]
+ *   addr=198.18.0.1  netmask=255.255.255.0  broadcast=198.18.0.255
+ *   gateway=198.18.0.254
+ *   addr6=2001:2::1  prefix_len=64  gateway6=2001:2::fe
+ *   mtu=1500              * (0 = the PMD's)
+ *   pcap=/path/file.pcap  * capture every frame of this port to a pcap file
+ *   fault_loss=0.02       * fault injection probabilities (0..1) and delays:
+ *   fault_dup=0  fault_reorder=0  fault_corrupt=0
+ *   fault_delay_us=0  fault_seed=1  fault_dir=both   (rx|tx|both)
+ *
+ *   [vlanN]               * (as F-Stack's vlan sections) a tagged interface
+ *   port=0 vlan_id=100 addr=... netmask=... broadcast=... gateway=... addr6=...
+ *
+ *   [freebsd.sysctl]
+ *   <knob name>=<value>     any knob of knobs.h
+ *
+ * Command line (as F-Stack): -c/--conf FILE, -t/--proc-type primary|secondary|auto,
+ * -p/--proc-id N; plus --set section.key=value* overrides applied after the file.
+ * Any mistake is reported as "file:line: [section] key: what is wrong".
+ */
+#ifndef FASTACK_STACK_CONFIG_H
+#define FASTACK_STACK_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/addr.h"
+#include "stack/knobs.h"
+
+#define CFG_MAX_PORTS 8
+#define CFG_MAX_VLANS 16
+#define CFG_ERR_LEN 512
+
+enum fault_dir { FAULT_DIR_BOTH = 0, FAULT_DIR_RX, FAULT_DIR_TX };
+
+struct fault_cfg {
+	double loss, dup, reorder, corrupt; /* probabilities, 0..1 */
+	uint32_t delay_us;                  /* added to every frame; reordered
+					       frames wait 2x this (or 1 ms) */
+	uint64_t seed;
+	enum fault_dir dir;
+};
+
+static inline bool fault_cfg_active(const struct fault_cfg *f)
+{
+	return f->loss > 0 || f->dup > 0 || f->reorder > 0 || f->corrupt > 0 || f->delay_us > 0;
+}
+
+struct ifaddr_cfg {
+	struct ip_addr addr, netmask, broadcast, gateway; /* IPv4; family 0 if unset */
+	struct ip_addr addr6, gateway6;                   /* IPv6; family 0 if unset */
+	uint8_t prefix_len6;
+};
+
+struct port_cfg {
+	bool present; /* a [portN] section was given */
+	uint16_t id;  /* N */
+	struct ifaddr_cfg ifa;
+	uint16_t mtu;
+	char pcap[PATH_MAX];
+	struct fault_cfg fault;
+};
+
+struct vlan_cfg {
+	bool present;
+	uint16_t port;    /* port id it rides on */
+	uint16_t vlan_id; /* 1..4094 */
+	struct ifaddr_cfg ifa;
+};
+
+enum proc_type { PROC_PRIMARY = 0, PROC_SECONDARY, PROC_AUTO };
+
+struct config {
+	char file[PATH_MAX];
+
+	/* [dpdk] */
+	uint64_t lcore_mask;
+	unsigned channel;
+	bool promiscuous, numa_on, tx_csum_offload_skip, tso, vlan_strip, no_huge;
+	uint16_t port_list[CFG_MAX_PORTS];
+	unsigned nb_ports;
+	unsigned nb_mbufs;
+	char eal_args[1024];
+	int log_level;
+
+	/* command line */
+	enum proc_type proc_type;
+	unsigned proc_id;
+
+	struct port_cfg ports[CFG_MAX_PORTS]; /* indexed by port id */
+	struct vlan_cfg vlans[CFG_MAX_VLANS];
+	unsigned nb_vlans;
+
+	/* [freebsd.sysctl] */
+	int64_t knob[KNOB_COUNT];
+};
+
+/* Fills cfg with defaults (every knob at its default). */
+void config_defaults(struct config *cfg);
+/* Parses an INI file into cfg (on top of what is there).  0, or -errno with
+ * a message "file:line: [section] key: reason" in err. */
+int config_load_file(struct config *cfg, const char *path, char *err, size_t errlen);
+/* Same, from a string (tests); name is used in messages. */
+int config_load_string(struct config *cfg, const char *name, const char *text, char *err,
+                       size_t errlen);
+/* Parses F-Stack's command line (--conf, --proc-type, --proc-id, --set);
+ * loads the file named by --conf (default "config.ini").  0 or -errno + err. */
+int config_from_args(struct config *cfg, int argc, char *const argv[], char *err, size_t errlen);
+/* Cross-checks (port_list names configured ports, addresses inside their
+ * networks, ...).  0 or -EINVAL + err. */
+int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+#endif

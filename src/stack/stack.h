@@ -1,0 +1,132 @@
+/* stack.h: struct stack, one per core, holding all of a stack's state
+ * (DESIGN.md principle 2: shared nothing), and the loop pass.
+ *
+ * A stack is driven in passes (principle 1):
+ *
+ *     stack_pass_begin(s, now)    clock in, RX burst from every port, carry
+ *                                 each frame through the layers, run timers
+ *     <application work>          ff_run's loop function, or a test's steps
+ *     stack_pass_end(s)           flush TX on every port
+ *
+ * The clock is read once per pass by the caller and stored in s->now
+ * (principle 4); protocol code reads s->now only.  ff_run() uses the
+ * monotonic clock; tests pass virtual time.
+ *
+ * The stack of the calling thread is found with stack_current() (a
+ * thread-local pointer, the only way the F-Stack API, which has no stack
+ * argument, can reach it); all internal functions take the stack explicitly.
+ */
+#ifndef FASTACK_STACK_STACK_H
+#define FASTACK_STACK_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mempool.h>
+
+#include "base/counters.h"
+#include "base/timer.h"
+#include "eth/arp.h"
+#include "eth/eth.h"
+#include "ip/ip4.h"
+#include "port/port.h"
+#include "socket/socket.h"
+#include "stack/config.h"
+#include "stack/knobs.h"
+#include "udp/udp.h"
+
+#define STACK_MAX_PORTS 8
+#define STACK_MAX_NETIF 24 /* ports + VLANs */
+#define STACK_RX_BURST 32
+#define STACK_TICK_NS 1000000ull /* timer wheel resolution: 1 ms */
+
+struct stack_stats {
+	struct port_stats port;
+	struct eth_stats eth;
+	struct arp_stats arp;
+	struct ip4_stats ip4;
+	struct icmp_stats icmp;
+	struct udp_stats udp;
+	struct sock_stats sock;
+	/* loop accounting (fastack top) */
+	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns;
+};
+
+/* Per-layer private state, allocated by each layer's init. */
+struct arp_table;
+struct route4_table;
+struct ip4_state;
+struct icmp_state;
+struct udp_state;
+struct sock_table;
+
+struct stack {
+	unsigned id;              /* stack index (proc-id / thread index) */
+	uint64_t now;             /* ns; set once per pass */
+	struct rte_mempool *pool; /* packet buffers of this stack */
+	int64_t knob[KNOB_COUNT]; /* this stack's knob values */
+
+	struct port *ports[STACK_MAX_PORTS];
+	unsigned nports;
+	struct netif ifs[STACK_MAX_NETIF];
+	unsigned nifs;
+
+	struct timer_wheel *wheel;
+
+	struct arp_table *arp;
+	struct route4_table *rt4;
+	struct ip4_state *ip4;
+	struct icmp_state *icmp;
+	struct udp_state *udp;
+	struct sock_table *socks;
+
+	struct stack_stats stats;
+	uint64_t rand_state; /* xorshift state for the stack's PRNG */
+	volatile bool stop;  /* ff_stop_run() */
+} __rte_cache_aligned;
+
+/* Creates a stack with no ports.  knobs may be NULL (defaults).  The pool is
+ * the stack's packet pool (created by the caller; PKT_PRIV_SIZE private
+ * area).  Returns NULL on failure (errno set). */
+struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
+                           uint64_t now);
+/* Closes every socket, port and table; frees the stack. */
+void stack_destroy(struct stack *s);
+/* Attaches a port (the stack owns it from now on) and returns its netif index
+ * for the untagged interface, or -errno. */
+int stack_add_port(struct stack *s, struct port *p);
+/* Adds a netif on port p (vlan_id 0 = untagged, already made by
+ * stack_add_port) with addresses; installs the connected and default routes.
+ * Returns the netif index or -errno. */
+int stack_add_netif(struct stack *s, struct port *p, uint16_t vlan_id,
+                    const struct ifaddr_cfg *ifa);
+/* Configures the addresses of an existing netif (index) and its routes. */
+int stack_set_ifaddr(struct stack *s, unsigned ifindex, const struct ifaddr_cfg *ifa);
+
+/* One loop pass, in two halves (see above).  Returns the number of frames
+ * received. */
+unsigned stack_pass_begin(struct stack *s, uint64_t now);
+void stack_pass_end(struct stack *s);
+
+/* The calling thread's stack. */
+struct stack *stack_current(void);
+void stack_set_current(struct stack *s);
+
+/* A fast per-stack PRNG (xorshift64*): ISNs use a keyed hash, not this. */
+uint64_t stack_rand(struct stack *s);
+
+/* Counter groups, for ff_stats_* and the tools. */
+struct counter_group {
+	const char *name;
+	const struct counter_desc *descs;
+	unsigned n;
+	size_t offset; /* of the group in struct stack_stats */
+};
+extern const struct counter_group stack_counter_groups[];
+extern const unsigned stack_counter_ngroups;
+
+/* Monotonic clock in ns (for ff_run and tools; protocol code uses s->now). */
+uint64_t stack_clock_ns(void);
+
+#endif
