@@ -15,6 +15,13 @@
  * Ownership: rx_burst hands the mbufs to the caller.  tx_burst takes what it
  * returns the count of; port_tx_flush() frees (and counts) whatever a port
  * did not take, so nothing leaks and nothing is held back (STYLE habit 9).
+ * port_tx_flush() calls tx_burst every time, also with n == 0, so that a
+ * wrapper holding frames (fault delay) can release them once per pass.
+ *
+ * Headers: port_dpdk.h, port_memlink.h, port_fault.h, port_pcap.h; shared
+ * helpers for implementations in port_priv.h.  A port that no stack has
+ * adopted yet has its own clock (0) and counters, so p->now and p->stats
+ * are never NULL; stack_add_port() points them at the stack's.
  */
 #ifndef FASTACK_PORT_PORT_H
 #define FASTACK_PORT_PORT_H
@@ -35,6 +42,7 @@
 	X(tx_packets, "frames taken by ports")                             \
 	X(tx_bytes, "bytes taken by ports")                                \
 	X(tx_dropped, "dropped: port did not take the frame (queue full)") \
+	X(rx_oversize, "dropped: received frame longer than the link MTU") \
 	X(fault_lost, "fault injection: frames dropped")                   \
 	X(fault_duplicated, "fault injection: frames duplicated")          \
 	X(fault_reordered, "fault injection: frames reordered")            \

@@ -1,0 +1,524 @@
+/* harness.c: see harness.h. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_icmp.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
+
+#include "base/pkt.h"
+#include "port/port_memlink.h"
+#include "port/port_fault.h"
+
+/* ---- runner ---- */
+
+#define MAX_TESTS 512
+
+static struct {
+	const char *name;
+	test_fn fn;
+} tests[MAX_TESTS];
+static unsigned ntests;
+static unsigned cur_failures;
+static const char *cur_name;
+
+void harness_register(const char *name, test_fn fn)
+{
+	if (ntests == MAX_TESTS) {
+		fprintf(stderr, "harness: too many tests\n");
+		abort();
+	}
+	tests[ntests].name = name;
+	tests[ntests].fn = fn;
+	ntests++;
+}
+
+void harness_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stdout, "  %s:%d: [%s] ", file, line, cur_name ? cur_name : "?");
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	cur_failures++;
+}
+
+unsigned harness_failures(void)
+{
+	return cur_failures;
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+	if (argc <= 1)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], name) == 0)
+			return true;
+	return false;
+}
+
+int harness_main(int argc, char **argv)
+{
+	unsigned passed = 0, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (unsigned i = 0; i < ntests; i++) {
+		if (!selected(tests[i].name, argc, argv))
+			continue;
+		cur_name = tests[i].name;
+		cur_failures = 0;
+		tests[i].fn();
+		if (cur_failures) {
+			printf("FAIL %s\n", tests[i].name);
+			failed++;
+		} else {
+			printf("ok   %s\n", tests[i].name);
+			passed++;
+		}
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+
+/* ---- EAL and pools ---- */
+
+static char eal_prefix[64];
+
+static void eal_cleanup(void)
+{
+	char path[128];
+
+	rte_eal_cleanup();
+	/* --no-shconf still leaves the runtime directory behind. */
+	snprintf(path, sizeof(path), "/var/run/dpdk/%s", eal_prefix);
+	rmdir(path);
+}
+
+void harness_eal_init(void)
+{
+	static bool done;
+	char prefix[80];
+	/* --in-memory is refused together with --no-huge (legacy memory) on
+	 * DPDK 22.11, so: no shared config and a per-process prefix. */
+	char *args[] = { "fastack-test",
+		         "--no-huge",
+		         "--no-pci",
+		         "--no-shconf",
+		         prefix,
+		         "-l",
+		         "0",
+		         "-m",
+		         "512",
+		         "--log-level=error",
+		         "--no-telemetry" };
+
+	if (done)
+		return;
+	snprintf(eal_prefix, sizeof(eal_prefix), "fastack-test-%d", (int)getpid());
+	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", eal_prefix);
+	if (rte_eal_init((int)ARRAY_SIZE(args), args) < 0) {
+		fprintf(stderr, "harness: rte_eal_init failed: %s\n", rte_strerror(rte_errno));
+		exit(2);
+	}
+	atexit(eal_cleanup);
+	done = true;
+}
+
+struct rte_mempool *harness_pool(unsigned n)
+{
+	static unsigned seq;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct rte_mempool *mp;
+
+	harness_eal_init();
+	snprintf(name, sizeof(name), "hpool%u", seq++);
+	mp = rte_pktmbuf_pool_create(name, n, 0, PKT_PRIV_SIZE, RTE_MBUF_DEFAULT_BUF_SIZE,
+	                             SOCKET_ID_ANY);
+	if (!mp) {
+		fprintf(stderr, "harness: pool %s: %s\n", name, rte_strerror(rte_errno));
+		exit(2);
+	}
+	return mp;
+}
+
+void harness_check_pool_full_(struct rte_mempool *pool, const char *file, int line)
+{
+	unsigned avail = rte_mempool_avail_count(pool);
+
+	if (avail != pool->size)
+		harness_fail(file, line, "mbuf leak in %s: %u of %u free", pool->name, avail,
+		             pool->size);
+}
+
+/* ---- frames ---- */
+
+struct rte_mbuf *harness_frame(struct rte_mempool *pool, const void *bytes, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	size_t off = 0;
+	struct rte_mbuf *seg = m;
+
+	if (!m)
+		return NULL;
+	/* Fill as many segments as the length needs. */
+	while (off < len) {
+		size_t room = rte_pktmbuf_tailroom(seg);
+		size_t chunk = len - off < room ? len - off : room;
+		memcpy(rte_pktmbuf_append(seg, (uint16_t)chunk), (const char *)bytes + off, chunk);
+		if (seg != m) {
+			m->pkt_len += (uint32_t)chunk;
+		}
+		off += chunk;
+		if (off < len) {
+			struct rte_mbuf *n = rte_pktmbuf_alloc(pool);
+			if (!n) {
+				rte_pktmbuf_free(m);
+				return NULL;
+			}
+			seg->next = n;
+			m->nb_segs++;
+			seg = n;
+		}
+	}
+	return m;
+}
+
+static const char *ip_str(uint32_t be, char *buf)
+{
+	return inet_ntop(AF_INET, &be, buf, INET_ADDRSTRLEN);
+}
+
+static void describe_tcp(const struct rte_tcp_hdr *th, unsigned len, char *out, size_t outlen)
+{
+	char flags[8];
+	unsigned n = 0, hl = (unsigned)(th->data_off >> 4) * 4u;
+
+	if (th->tcp_flags & RTE_TCP_SYN_FLAG)
+		flags[n++] = 'S';
+	if (th->tcp_flags & RTE_TCP_FIN_FLAG)
+		flags[n++] = 'F';
+	if (th->tcp_flags & RTE_TCP_RST_FLAG)
+		flags[n++] = 'R';
+	if (th->tcp_flags & RTE_TCP_PSH_FLAG)
+		flags[n++] = 'P';
+	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
+		flags[n++] = '.';
+	flags[n] = 0;
+	snprintf(out, outlen, "Flags [%s], seq %u, ack %u, win %u, length %d", flags,
+	         rte_be_to_cpu_32(th->sent_seq), rte_be_to_cpu_32(th->recv_ack),
+	         rte_be_to_cpu_16(th->rx_win), (int)len - (int)hl);
+}
+
+const char *harness_describe(const struct rte_mbuf *m, char *buf, size_t len)
+{
+	uint8_t tmp[256];
+	uint32_t cap = m->pkt_len < sizeof(tmp) ? m->pkt_len : sizeof(tmp);
+	const uint8_t *p = rte_pktmbuf_read(m, 0, cap, tmp);
+	const struct rte_ether_hdr *eh = (const void *)p;
+	unsigned off = sizeof(*eh);
+	uint16_t type;
+	char vlan[24] = "", a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], l4[160];
+
+	if (cap < sizeof(*eh)) {
+		snprintf(buf, len, "runt frame, length %u", m->pkt_len);
+		return buf;
+	}
+	type = rte_be_to_cpu_16(eh->ether_type);
+	if (type == RTE_ETHER_TYPE_VLAN && cap >= off + 4) {
+		const struct rte_vlan_hdr *vh = (const void *)(p + off);
+		snprintf(vlan, sizeof(vlan), "vlan %u, ", rte_be_to_cpu_16(vh->vlan_tci) & 0xfff);
+		type = rte_be_to_cpu_16(vh->eth_proto);
+		off += 4;
+	}
+	if (type == RTE_ETHER_TYPE_ARP && cap >= off + sizeof(struct rte_arp_hdr)) {
+		const struct rte_arp_hdr *ah = (const void *)(p + off);
+		uint16_t op = rte_be_to_cpu_16(ah->arp_opcode);
+		if (op == RTE_ARP_OP_REQUEST)
+			snprintf(buf, len, "%sARP, Request who-has %s tell %s, length %u", vlan,
+			         ip_str(ah->arp_data.arp_tip, a), ip_str(ah->arp_data.arp_sip, b),
+			         m->pkt_len);
+		else
+			snprintf(
+			    buf, len,
+			    "%sARP, Reply %s is-at %02x:%02x:%02x:%02x:%02x:%02x, length %u", vlan,
+			    ip_str(ah->arp_data.arp_sip, a), ah->arp_data.arp_sha.addr_bytes[0],
+			    ah->arp_data.arp_sha.addr_bytes[1], ah->arp_data.arp_sha.addr_bytes[2],
+			    ah->arp_data.arp_sha.addr_bytes[3], ah->arp_data.arp_sha.addr_bytes[4],
+			    ah->arp_data.arp_sha.addr_bytes[5], m->pkt_len);
+		return buf;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4 && cap >= off + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_ipv4_hdr *ih = (const void *)(p + off);
+		unsigned hl = (ih->version_ihl & 0xf) * 4u;
+		unsigned tot = rte_be_to_cpu_16(ih->total_length);
+		const uint8_t *l4p = p + off + hl;
+		unsigned l4len = tot > hl ? tot - hl : 0;
+
+		l4[0] = 0;
+		if (ih->next_proto_id == IPPROTO_ICMP && cap >= off + hl + 8) {
+			const struct rte_icmp_hdr *ic = (const void *)l4p;
+			snprintf(l4, sizeof(l4), "ICMP type %u code %u, id %u, seq %u, length %u",
+			         ic->icmp_type, ic->icmp_code, rte_be_to_cpu_16(ic->icmp_ident),
+			         rte_be_to_cpu_16(ic->icmp_seq_nb), l4len);
+		} else if (ih->next_proto_id == IPPROTO_UDP && cap >= off + hl + 8) {
+			const struct rte_udp_hdr *uh = (const void *)l4p;
+			snprintf(buf, len, "%sIP %s.%u > %s.%u: UDP, length %d", vlan,
+			         ip_str(ih->src_addr, a), rte_be_to_cpu_16(uh->src_port),
+			         ip_str(ih->dst_addr, b), rte_be_to_cpu_16(uh->dst_port),
+			         (int)rte_be_to_cpu_16(uh->dgram_len) - 8);
+			return buf;
+		} else if (ih->next_proto_id == IPPROTO_TCP && cap >= off + hl + 20) {
+			const struct rte_tcp_hdr *th = (const void *)l4p;
+			describe_tcp(th, l4len, l4, sizeof(l4));
+			snprintf(buf, len, "%sIP %s.%u > %s.%u: %s", vlan, ip_str(ih->src_addr, a),
+			         rte_be_to_cpu_16(th->src_port), ip_str(ih->dst_addr, b),
+			         rte_be_to_cpu_16(th->dst_port), l4);
+			return buf;
+		} else {
+			snprintf(l4, sizeof(l4), "proto %u, length %u", ih->next_proto_id, l4len);
+		}
+		snprintf(buf, len, "%sIP %s > %s: %s", vlan, ip_str(ih->src_addr, a),
+		         ip_str(ih->dst_addr, b), l4);
+		return buf;
+	}
+	snprintf(buf, len, "%sethertype 0x%04x, length %u", vlan, type, m->pkt_len);
+	return buf;
+}
+
+/* ---- capture port ---- */
+
+struct cap_priv {
+	struct pktq rx; /* injected, for the stack to receive */
+	struct pktq tx; /* what the stack sent */
+	unsigned sent;
+};
+
+static uint16_t cap_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct cap_priv *c = p->priv;
+	uint16_t i = 0;
+
+	while (i < n && c->rx.head)
+		pkts[i++] = pktq_pop(&c->rx);
+	return i;
+}
+
+static uint16_t cap_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct cap_priv *c = p->priv;
+
+	for (uint16_t i = 0; i < n; i++) {
+		pktq_push(&c->tx, pkts[i]);
+		c->sent++;
+	}
+	return n;
+}
+
+static void cap_close(struct port *p)
+{
+	struct cap_priv *c = p->priv;
+
+	pktq_free(&c->rx);
+	pktq_free(&c->tx);
+	free(c);
+	free(p);
+}
+
+static const struct port_ops cap_ops = {
+	.rx_burst = cap_rx,
+	.tx_burst = cap_tx,
+	.close = cap_close,
+};
+
+struct port *cap_port_create(const struct rte_ether_addr *mac)
+{
+	struct port *p = calloc(1, sizeof(*p));
+	struct cap_priv *c = calloc(1, sizeof(*c));
+
+	if (!p || !c)
+		abort();
+	pktq_init(&c->rx);
+	pktq_init(&c->tx);
+	p->ops = &cap_ops;
+	p->priv = c;
+	p->mac = *mac;
+	p->mtu = RTE_ETHER_MTU;
+	snprintf(p->name, sizeof(p->name), "cap");
+	return p;
+}
+
+void cap_port_inject(struct port *p, struct rte_mbuf *m)
+{
+	pktq_push(&((struct cap_priv *)p->priv)->rx, m);
+}
+
+struct rte_mbuf *cap_port_pop(struct port *p)
+{
+	return pktq_pop(&((struct cap_priv *)p->priv)->tx);
+}
+
+unsigned cap_port_sent(struct port *p)
+{
+	return ((struct cap_priv *)p->priv)->sent;
+}
+
+void cap_port_clear(struct port *p)
+{
+	pktq_free(&((struct cap_priv *)p->priv)->tx);
+}
+
+/* ---- fixtures ---- */
+
+uint32_t h_ip4(const char *dotted)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, dotted, &a) != 1) {
+		fprintf(stderr, "harness: bad address %s\n", dotted);
+		abort();
+	}
+	return a.s_addr;
+}
+
+struct ifaddr_cfg h_ifaddr(const char *addr, const char *mask, const char *gw)
+{
+	struct ifaddr_cfg ifa;
+
+	memset(&ifa, 0, sizeof(ifa));
+	ifa.addr = ip_addr_v4(h_ip4(addr));
+	ifa.netmask = ip_addr_v4(h_ip4(mask));
+	if (gw)
+		ifa.gateway = ip_addr_v4(h_ip4(gw));
+	return ifa;
+}
+
+static const uint64_t T0 = 1000000000ull; /* virtual time starts at 1 s */
+
+void h_one_create(struct h_one *h, const struct ifaddr_cfg *ifa, const int64_t *knobs)
+{
+	struct rte_ether_addr mac = { { 0x02, 0, 0, 0, 0, 0x01 } };
+	struct ifaddr_cfg def = h_ifaddr("198.18.0.1", "255.255.255.0", NULL);
+	int idx;
+
+	memset(h, 0, sizeof(*h));
+	h->pool = harness_pool(4095);
+	h->now = T0;
+	h->s = stack_create(0, h->pool, knobs, h->now);
+	if (!h->s) {
+		fprintf(stderr, "harness: stack_create failed\n");
+		exit(2);
+	}
+	stack_set_current(h->s);
+	h->cap = cap_port_create(&mac);
+	idx = stack_add_port(h->s, h->cap);
+	if (idx < 0 || stack_set_ifaddr(h->s, (unsigned)idx, ifa ? ifa : &def) < 0) {
+		fprintf(stderr, "harness: cannot configure the stack\n");
+		exit(2);
+	}
+	/* Start from a quiet wire: drop the gratuitous ARP. */
+	h_one_pass(h);
+	cap_port_clear(h->cap);
+}
+
+void h_one_pass(struct h_one *h)
+{
+	stack_pass_begin(h->s, h->now);
+	stack_pass_end(h->s);
+}
+
+void h_one_run_ms(struct h_one *h, unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		h->now += 1000000ull;
+		h_one_pass(h);
+	}
+}
+
+void h_one_destroy(struct h_one *h)
+{
+	stack_destroy(h->s);
+	h->s = NULL;
+	CHECK_POOL_FULL(h->pool);
+	rte_mempool_free(h->pool);
+}
+
+void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
+                   const struct fault_cfg *fault_b, const int64_t *knobs)
+{
+	struct rte_ether_addr mac_a = { { 0x02, 0, 0, 0, 0, 0x01 } };
+	struct rte_ether_addr mac_b = { { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct ifaddr_cfg ia = h_ifaddr("198.18.0.1", "255.255.255.0", NULL);
+	struct ifaddr_cfg ib = h_ifaddr("198.18.0.2", "255.255.255.0", NULL);
+	struct port *pa, *pb;
+	int ra, rb;
+
+	memset(h, 0, sizeof(*h));
+	h->pool_a = harness_pool(8191);
+	h->pool_b = harness_pool(8191);
+	h->now = T0;
+	h->a = stack_create(0, h->pool_a, knobs, h->now);
+	h->b = stack_create(1, h->pool_b, knobs, h->now);
+	if (!h->a || !h->b || port_memlink_pair(&pa, &pb, &mac_a, &mac_b, 4096) < 0) {
+		fprintf(stderr, "harness: cannot create the pair\n");
+		exit(2);
+	}
+	if (fault_a && fault_cfg_active(fault_a))
+		pa = port_fault_wrap(pa, fault_a);
+	if (fault_b && fault_cfg_active(fault_b))
+		pb = port_fault_wrap(pb, fault_b);
+	if (!pa || !pb) {
+		fprintf(stderr, "harness: cannot wrap the link\n");
+		exit(2);
+	}
+	ra = stack_add_port(h->a, pa);
+	rb = stack_add_port(h->b, pb);
+	if (ra < 0 || rb < 0 || stack_set_ifaddr(h->a, (unsigned)ra, &ia) < 0 ||
+	    stack_set_ifaddr(h->b, (unsigned)rb, &ib) < 0) {
+		fprintf(stderr, "harness: cannot configure the pair\n");
+		exit(2);
+	}
+	h_pair_pass(h);
+}
+
+void h_pair_pass(struct h_pair *h)
+{
+	stack_set_current(h->a);
+	stack_pass_begin(h->a, h->now);
+	stack_pass_end(h->a);
+	stack_set_current(h->b);
+	stack_pass_begin(h->b, h->now);
+	stack_pass_end(h->b);
+}
+
+void h_pair_run_ms(struct h_pair *h, unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		h->now += 1000000ull;
+		h_pair_pass(h);
+	}
+}
+
+void h_pair_destroy(struct h_pair *h)
+{
+	stack_destroy(h->a);
+	stack_destroy(h->b);
+	CHECK_POOL_FULL(h->pool_a);
+	CHECK_POOL_FULL(h->pool_b);
+	rte_mempool_free(h->pool_a);
+	rte_mempool_free(h->pool_b);
+}

@@ -1,0 +1,124 @@
+/* harness.h: the test harness shared by unit and protocol tests.
+ *
+ *  - a tiny runner: TEST(name) { ... } registers a test; CHECK()/CHECK_EQ()
+ *    record failures with file:line; harness_main() runs every test (or those
+ *    named on the command line) and ends with "N passed, N failed";
+ *  - EAL start-up without hugepages or PCI, and packet pools;
+ *  - a capture port: records every frame a stack sends, and injects frames
+ *    into it, so a test can speak to a stack byte by byte;
+ *  - two stacks joined by an in-memory link on virtual time (the protocol
+ *    test bed), with optional fault injection;
+ *  - tcpdump-style one-line decoding of frames for failure messages;
+ *  - leak checks: every pool must be full again at teardown.
+ */
+#ifndef FASTACK_TESTS_HARNESS_H
+#define FASTACK_TESTS_HARNESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "stack/config.h"
+#include "stack/stack.h"
+
+/* ---- runner ---- */
+
+typedef void (*test_fn)(void);
+void harness_register(const char *name, test_fn fn);
+int harness_main(int argc, char **argv);
+void harness_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Failures so far in the running test. */
+unsigned harness_failures(void);
+
+#define TEST(name)                                                     \
+	static void test_##name(void);                                 \
+	__attribute__((constructor)) static void register_##name(void) \
+	{                                                              \
+		harness_register(#name, test_##name);                  \
+	}                                                              \
+	static void test_##name(void)
+
+#define CHECK(cond, ...)                                                                   \
+	do {                                                                               \
+		if (!(cond))                                                               \
+			harness_fail(__FILE__, __LINE__, "CHECK(" #cond ") " __VA_ARGS__); \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                                          \
+	do {                                                                                    \
+		long long a_ = (long long)(a), b_ = (long long)(b);                             \
+		if (a_ != b_)                                                                   \
+			harness_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, \
+			             a_, #b, b_);                                               \
+	} while (0)
+
+/* ---- EAL and pools ---- */
+
+/* Starts the EAL once per process (--no-huge --no-pci --in-memory). */
+void harness_eal_init(void);
+/* A packet pool with PKT_PRIV_SIZE private area; unique name per call. */
+struct rte_mempool *harness_pool(unsigned n);
+/* Fails the test unless every mbuf of pool is back. */
+void harness_check_pool_full_(struct rte_mempool *pool, const char *file, int line);
+#define CHECK_POOL_FULL(pool) harness_check_pool_full_(pool, __FILE__, __LINE__)
+
+/* ---- frames ---- */
+
+/* A frame holding a copy of len bytes. */
+struct rte_mbuf *harness_frame(struct rte_mempool *pool, const void *bytes, size_t len);
+/* One-line tcpdump-like description of a frame (Ethernet onwards). */
+const char *harness_describe(const struct rte_mbuf *m, char *buf, size_t len);
+
+/* ---- capture port ---- */
+
+/* A port that keeps what the stack sends and delivers what the test injects. */
+struct port *cap_port_create(const struct rte_ether_addr *mac);
+/* Queues a frame for the stack's next RX burst (takes ownership). */
+void cap_port_inject(struct port *p, struct rte_mbuf *m);
+/* Pops the oldest frame the stack sent (caller frees), or NULL. */
+struct rte_mbuf *cap_port_pop(struct port *p);
+unsigned cap_port_sent(struct port *p);
+/* Frees everything the stack sent so far. */
+void cap_port_clear(struct port *p);
+
+/* ---- fixtures ---- */
+
+/* One stack on a capture port with address 198.18.0.1/24 unless cfg gives
+ * another; mac 02:00:00:00:00:01. */
+struct h_one {
+	struct rte_mempool *pool;
+	struct stack *s;
+	struct port *cap;
+	uint64_t now;
+};
+void h_one_create(struct h_one *h, const struct ifaddr_cfg *ifa, const int64_t *knobs);
+/* Runs one pass at h->now. */
+void h_one_pass(struct h_one *h);
+/* Advances virtual time by ms milliseconds, one pass per millisecond. */
+void h_one_run_ms(struct h_one *h, unsigned ms);
+void h_one_destroy(struct h_one *h);
+
+/* Two stacks joined by an in-memory link: a is 198.18.0.1/24 (mac ...:01),
+ * b is 198.18.0.2/24 (mac ...:02).  fault_a/fault_b (may be NULL) wrap the
+ * link ends. */
+struct h_pair {
+	struct rte_mempool *pool_a, *pool_b;
+	struct stack *a, *b;
+	uint64_t now;
+};
+void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
+                   const struct fault_cfg *fault_b, const int64_t *knobs);
+/* One pass of each stack at h->now (a first). */
+void h_pair_pass(struct h_pair *h);
+void h_pair_run_ms(struct h_pair *h, unsigned ms);
+void h_pair_destroy(struct h_pair *h);
+
+/* Address helpers (host order in, network order out). */
+uint32_t h_ip4(const char *dotted);
+struct ifaddr_cfg h_ifaddr(const char *addr, const char *mask, const char *gw);
+
+#endif
