@@ -9,6 +9,7 @@
 #ifndef FASTACK_ETH_ARP_H
 #define FASTACK_ETH_ARP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ether.h>
@@ -34,6 +35,8 @@ struct netif;
 	X(arp_held, "packets held awaiting resolution")                                  \
 	X(arp_holddrop, "dropped: hold queue full (net.link.ether.inet.maxhold)")        \
 	X(arp_timeouts, "entries given up unresolved; held packets dropped")             \
+	X(arp_dropped, "dropped: packets held by an entry given up or deleted")          \
+	X(arp_defended, "gratuitous ARPs sent to defend an address (RFC 5227)")          \
 	X(arp_cachefull, "dropped: cache full (net.link.ether.inet.max_entries)")        \
 	X(arp_nomem, "dropped: no mbuf for a request or reply")
 COUNTER_STRUCT(arp_stats, ARP_STATS);
@@ -56,11 +59,17 @@ struct arp_entry_info {
 	enum arp_state state;
 	uint16_t ifindex;
 	uint32_t held;
-	uint64_t expire_ns;
+	uint64_t expire_ns; /* REACHABLE: when it goes stale; INCOMPLETE: next
+			       request; STALE: earliest next refresh request */
+	bool permanent;     /* arp_add_static */
+	uint8_t tries;      /* requests sent for the current resolution */
 };
 void arp_foreach(struct stack *s, void (*fn)(const struct arp_entry_info *e, void *arg), void *arg);
 /* Adds a permanent entry (arp -s); 0 or -errno. */
 int arp_add_static(struct stack *s, uint16_t ifindex, uint32_t ip,
                    const struct rte_ether_addr *mac);
+/* Deletes an entry (arp -d), static or not; its held packets are dropped
+ * (arp_dropped).  0 or -ENOENT. */
+int arp_del(struct stack *s, uint16_t ifindex, uint32_t ip);
 
 #endif

@@ -1,17 +1,31 @@
 /* ip4.h: IPv4 input validation and output (RFC 791, RFC 1122), with ICMP.
  *
  * Input (ip4_input): version, header length, total length against the frame,
- * header checksum (hardware result when the port has it), TTL, source
- * address sanity; options are skipped; fragments are counted and dropped
- * until reassembly lands.  Delivers to ICMP, UDP (and TCP) with m pointing at
- * the transport header and m->l3_len set.
+ * header checksum (hardware result when the port has it), source address
+ * sanity, destination (ours, or a broadcast: broadcasts reach UDP and ICMP
+ * only); options are skipped; fragments are counted and dropped until
+ * reassembly lands; link padding is trimmed.  Delivers to ICMP, UDP (and
+ * TCP) with m pointing at the transport header, m->pkt_len = the IP payload
+ * length, and m->l3_len set; the IP header stays in the headroom:
+ *
+ *     const struct rte_ipv4_hdr *ih =
+ *         rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+ *
+ * (and the Ethernet header before it: eth_rx_was_group() tells a link-layer
+ * broadcast).  Every drop has its counter; ip4.c lists the order.
  *
  * Output (ip4_output): routes (route.h), fills the header, checksums it (or
- * leaves it to the port's offload), resolves the next hop (ARP) and sends.
+ * leaves it to the port's offload: then it sets RTE_MBUF_F_TX_IPV4 |
+ * RTE_MBUF_F_TX_IP_CKSUM and m->l3_len; eth_output sets m->l2_len), resolves
+ * the next hop (ARP) and sends.  A transport layer asking for an L4
+ * checksum offload sets its RTE_MBUF_F_TX_{UDP,TCP}_CKSUM flag and the
+ * pseudo-header sum (wire_ip4_phdr_sum, with the source from
+ * ip4_select_src) before calling; ip4_output adds RTE_MBUF_F_TX_IPV4.
  */
 #ifndef FASTACK_IP_IP4_H
 #define FASTACK_IP_IP4_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -35,7 +49,11 @@ struct netif;
 	X(ips_notforus, "dropped: destination not one of our addresses")                 \
 	X(ips_fragments, "dropped: fragments (reassembly not implemented yet)")          \
 	X(ips_noproto, "dropped: unknown/unsupported protocol")                          \
+	X(ips_hdrsplit, "dropped: IP header split across mbuf segments")                 \
+	X(ips_badbcast, "dropped: broadcast for a protocol other than UDP and ICMP")     \
+	X(ips_l2bcast, "dropped: link-layer broadcast to a unicast address (RFC 1122)")  \
 	X(ips_noroute, "dropped on output: no route to destination")                     \
+	X(ips_localdst, "dropped on output: to our own address (no loopback yet)")       \
 	X(ips_toolong, "dropped on output: larger than the MTU, DF or no fragmentation") \
 	X(ips_odropped, "dropped on output: no buffer")
 COUNTER_STRUCT(ip4_stats, IP4_STATS);
@@ -48,8 +66,12 @@ COUNTER_STRUCT(ip4_stats, IP4_STATS);
 	X(icps_checksum, "dropped: ICMP checksum bad")                           \
 	X(icps_badtype, "dropped: unknown or unhandled type")                    \
 	X(icps_bmcastecho, "dropped: echo to broadcast/multicast")               \
+	X(icps_noecho, "dropped: echo while net.inet.icmp.echo_enable is 0")     \
 	X(icps_error, "ICMP errors sent (unreachables)")                         \
 	X(icps_oldicmp, "no error sent: offending packet was an ICMP error")     \
+	X(icps_errbmcast, "no error sent: offending packet was broadcast/mcast") \
+	X(icps_errfrag, "no error sent: offending packet was a later fragment")  \
+	X(icps_errbadsrc, "no error sent: offending source not a host address")  \
 	X(icps_ratelimited, "no error sent: rate limit (net.inet.icmp.icmplim)") \
 	X(icps_nomem, "no reply/error sent: no mbuf")
 COUNTER_STRUCT(icmp_stats, ICMP_STATS);
@@ -76,6 +98,11 @@ int ip4_output(struct stack *s, struct rte_mbuf *m, const struct ip4_out *o);
 uint32_t ip4_select_src(struct stack *s, uint32_t dst);
 /* True if a is one of this stack's IPv4 addresses. */
 bool ip4_is_local(struct stack *s, uint32_t a);
+/* True if a is a broadcast address for ifp (or, ifp NULL, for any netif):
+ * 255.255.255.255, the netif's directed broadcast, and the old BSD forms
+ * with a zero host part (0.0.0.0, the network address of a /30 or wider),
+ * which RFC 1122 section 3.3.6 says hosts SHOULD accept. */
+bool ip4_is_broadcast(struct stack *s, const struct netif *ifp, uint32_t a);
 
 /* ICMP (icmp.c) */
 void icmp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);

@@ -42,6 +42,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/addr.h"
 #include "stack/knobs.h"
@@ -49,6 +50,10 @@
 #define CFG_MAX_PORTS 8
 #define CFG_MAX_VLANS 16
 #define CFG_ERR_LEN 512
+/* Where a value came from, kept per key for config_validate's messages: a
+ * line of cfg->file, 0 = the default, or CFG_LINE_SET = a --set option. */
+#define CFG_KEYS_MAX 48 /* slots per section (config.c checks its table fits) */
+#define CFG_LINE_SET UINT32_MAX
 
 enum fault_dir { FAULT_DIR_BOTH = 0, FAULT_DIR_RX, FAULT_DIR_TX };
 
@@ -78,6 +83,8 @@ struct port_cfg {
 	uint16_t mtu;
 	char pcap[PATH_MAX];
 	struct fault_cfg fault;
+	uint32_t line;                   /* of its [portN] header (0: none) */
+	uint32_t key_line[CFG_KEYS_MAX]; /* per config key: see CFG_LINE_SET */
 };
 
 struct vlan_cfg {
@@ -85,6 +92,8 @@ struct vlan_cfg {
 	uint16_t port;    /* port id it rides on */
 	uint16_t vlan_id; /* 1..4094 */
 	struct ifaddr_cfg ifa;
+	uint32_t line;                   /* of its [vlanN] header (0: none) */
+	uint32_t key_line[CFG_KEYS_MAX]; /* per config key: see CFG_LINE_SET */
 };
 
 enum proc_type { PROC_PRIMARY = 0, PROC_SECONDARY, PROC_AUTO };
@@ -101,6 +110,7 @@ struct config {
 	unsigned nb_mbufs;
 	char eal_args[1024];
 	int log_level;
+	uint32_t dpdk_key_line[CFG_KEYS_MAX]; /* per config key: see CFG_LINE_SET */
 
 	/* command line */
 	enum proc_type proc_type;
@@ -128,5 +138,24 @@ int config_from_args(struct config *cfg, int argc, char *const argv[], char *err
 /* Cross-checks (port_list names configured ports, addresses inside their
  * networks, ...).  0 or -EINVAL + err. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/* Writes cfg as a configuration file that loads back into the same values
+ * (debugging; `fastack` tools). */
+void config_dump(const struct config *cfg, FILE *f);
+
+/* One row of the configuration key table, for generated documentation
+ * (tools/gen_knobs_doc.c -> docs/knobs.md). */
+struct config_key_info {
+	const char *section; /* "dpdk", "portN", "vlanN", "portN, vlanN"; for a
+	                        refused F-Stack section "[name]" (name "") */
+	const char *name;
+	const char *def;  /* as written in a file; "" = unset */
+	const char *unit; /* may be "" */
+	const char *desc;
+	const char *hint; /* non-NULL: an F-Stack key fastack refuses, and why */
+	char range[64];   /* accepted values */
+};
+/* Fills info with row i; 0, or -ENOENT past the last row. */
+int config_key_info(unsigned i, struct config_key_info *info);
 
 #endif

@@ -1,0 +1,249 @@
+/* tcp.h: TCP (RFC 9293 and friends), the layer's interface.
+ *
+ * Two faces:
+ *   - to IP: tcp_input() takes a received segment (m at the TCP header, the
+ *     IP header readable in the headroom at data - m->l3_len, as UDP);
+ *   - to the socket layer (and the protocol tests): the user requests of
+ *     RFC 9293 section 3.10 on a connection handle (struct tcpcb), in
+ *     tcp_usrreq.c: tcp_pcb_new, tcp_bind, tcp_listen, tcp_connect,
+ *     tcp_accept, tcp_send, tcp_recv, tcp_shutdown, tcp_close, tcp_abort,
+ *     option get/set and readiness (tcp_poll).
+ *
+ * Readiness flows back through one per-stack callback (tcp_set_notify):
+ * TCP calls it with the connection's owner (the socket, as given to
+ * tcp_pcb_new/tcp_accept) and TCP_EV_* bits whenever something the owner
+ * may wait for happened.  The owner then asks tcp_poll() for the level.
+ *
+ * Life cycle of a tcpcb: created by tcp_pcb_new() (or by a listener for an
+ * incoming SYN, owner NULL until accepted); the owner gives it up with
+ * tcp_close() (graceful, FIN; RST with SO_LINGER 0) or tcp_abort() (RST),
+ * after which TCP frees it by itself when the connection has ended
+ * (TIME_WAIT expired, LAST_ACK acknowledged, reset, timed out).  A
+ * connection that ends while still owned stays allocated, in CLOSED, so
+ * that the owner can read the error (tcp_error) and remaining data.
+ *
+ * Counters follow FreeBSD's tcpstat names (netstat -s -p tcp).
+ */
+#ifndef FASTACK_TCP_TCP_H
+#define FASTACK_TCP_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <rte_mbuf.h>
+
+#include "base/addr.h"
+#include "base/counters.h"
+
+struct stack;
+struct netif;
+struct tcpcb;
+
+#define TCP_STATS(X)                                                                     \
+	X(tcps_rcvtotal, "segments received")                                            \
+	X(tcps_rcvpack, "in-sequence data segments received")                            \
+	X(tcps_rcvbyte, "in-sequence data bytes received")                               \
+	X(tcps_rcvshort, "dropped: shorter than a TCP header")                           \
+	X(tcps_rcvbadoff, "dropped: bad data offset")                                    \
+	X(tcps_rcvbadsum, "dropped: bad checksum")                                       \
+	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")    \
+	X(tcps_rcvduppack, "duplicate-only segments received")                           \
+	X(tcps_rcvdupbyte, "duplicate bytes received")                                   \
+	X(tcps_rcvpartduppack, "segments with some duplicate data")                      \
+	X(tcps_rcvoopack, "out-of-order segments queued")                                \
+	X(tcps_rcvoobyte, "out-of-order bytes queued")                                   \
+	X(tcps_rcvpackafterwin, "segments with data beyond the window")                  \
+	X(tcps_rcvbyteafterwin, "bytes beyond the window")                               \
+	X(tcps_rcvafterclose, "segments with data after the owner closed (RST sent)")    \
+	X(tcps_rcvwinprobe, "window probes received")                                    \
+	X(tcps_rcvwinupd, "window updates received")                                     \
+	X(tcps_rcvdupack, "duplicate ACKs received")                                     \
+	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                      \
+	X(tcps_rcvackpack, "ACKs for new data received")                                 \
+	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                        \
+	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")    \
+	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                                \
+	X(tcps_noport, "dropped: no connection or listener (RST sent)")                  \
+	X(tcps_badsyn, "dropped: bad SYN (unacceptable ACK in SYN_SENT etc.)")           \
+	X(tcps_badrst, "dropped: RST not acceptable")                                    \
+	X(tcps_listendrop, "dropped: listen queue full")                                 \
+	X(tcps_reassfull, "dropped: reassembly queue full")                              \
+	X(tcps_badopt, "segments with malformed options")                                \
+	X(tcps_rcvreset, "RSTs accepted")                                                \
+	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                                \
+	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                   \
+	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")        \
+	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")       \
+	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                   \
+	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                  \
+	X(tcps_sndtotal, "segments sent")                                                \
+	X(tcps_sndpack, "data segments sent")                                            \
+	X(tcps_sndbyte, "data bytes sent")                                               \
+	X(tcps_sndrexmitpack, "data segments retransmitted")                             \
+	X(tcps_sndrexmitbyte, "data bytes retransmitted")                                \
+	X(tcps_sndacks, "ACK-only segments sent")                                        \
+	X(tcps_delack, "delayed ACKs sent")                                              \
+	X(tcps_sndwinup, "window update segments sent")                                  \
+	X(tcps_sndprobe, "window probes sent")                                           \
+	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                         \
+	X(tcps_sndrst, "RSTs sent")                                                      \
+	X(tcps_snderr, "segments not sent: no mbuf or no route")                         \
+	X(tcps_connattempt, "connections initiated")                                     \
+	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")            \
+	X(tcps_connects, "connections established")                                      \
+	X(tcps_closed, "connections closed")                                             \
+	X(tcps_drops, "connections dropped (RST received or sent)")                      \
+	X(tcps_conndrops, "embryonic connections dropped")                               \
+	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")               \
+	X(tcps_rexmttimeo, "retransmission timeouts")                                    \
+	X(tcps_persisttimeo, "persist timeouts")                                         \
+	X(tcps_keeptimeo, "keepalive timeouts")                                          \
+	X(tcps_keepprobe, "keepalive probes sent")                                       \
+	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")         \
+	X(tcps_finwait2_drops, "FIN_WAIT_2 connections dropped (finwait2_timeout)")      \
+	X(tcps_rttupdated, "RTT samples taken")                                          \
+	X(tcps_segstimed, "segments timed for RTT")                                      \
+	X(tcps_sack_recovery_episode, "SACK recovery episodes")                          \
+	X(tcps_sack_rexmits, "segments retransmitted in SACK recovery")                  \
+	X(tcps_sack_rcv_blocks, "SACK blocks received")                                  \
+	X(tcps_sack_send_blocks, "SACK blocks sent")                                     \
+	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                       \
+	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")         \
+	X(tcps_sc_added, "SYN queue: entries added")                                     \
+	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
+	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \
+	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")           \
+	X(tcps_sc_sendcookie, "SYN cookies sent")                                        \
+	X(tcps_sc_recvcookie, "SYN cookies accepted")                                    \
+	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")       \
+	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)")   \
+	X(tcps_nomem, "connections not created: no memory or connection table full")
+
+COUNTER_STRUCT(tcp_stats, TCP_STATS);
+
+/* TCP states, RFC 9293 section 3.3.2, in FreeBSD's order (synchronized
+ * states are >= TCPS_ESTABLISHED). */
+enum tcp_state {
+	TCPS_CLOSED = 0,
+	TCPS_LISTEN,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED,
+	TCPS_CLOSE_WAIT,
+	TCPS_FIN_WAIT_1,
+	TCPS_CLOSING,
+	TCPS_LAST_ACK,
+	TCPS_FIN_WAIT_2,
+	TCPS_TIME_WAIT,
+};
+const char *tcp_state_name(int state);
+
+/* Events passed to the notify callback. */
+#define TCP_EV_IN 0x01   /* data, EOF, error, or (listener) a connection to accept */
+#define TCP_EV_OUT 0x02  /* connected and send space available */
+#define TCP_EV_HUP 0x04  /* peer sent FIN (no more data will come) */
+#define TCP_EV_ERR 0x08  /* the connection failed: tcp_error() says why */
+#define TCP_EV_CONN 0x10 /* an active open completed */
+#define TCP_EV_DOWN 0x20 /* connection fully closed in both directions */
+
+typedef void (*tcp_notify_fn)(struct stack *s, void *owner, unsigned events);
+
+/* Layer life cycle (stack.c layers[]). */
+int tcp_init(struct stack *s);
+void tcp_fini(struct stack *s);
+/* Consumes m (pointing at the TCP header; IP header in the headroom,
+ * m->l3_len set). */
+void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
+/* Sets the stack's readiness callback (the socket layer, or a test). */
+void tcp_set_notify(struct stack *s, tcp_notify_fn fn);
+
+/* ---- user requests (tcp_usrreq.c); 0 or -errno unless said otherwise ---- */
+
+/* A new unconnected TCP endpoint owned by owner; NULL and errno on failure. */
+struct tcpcb *tcp_pcb_new(struct stack *s, void *owner);
+/* Binds the local address (any = wildcard) and port (host order, 0 = pick an
+ * ephemeral one).  -EADDRINUSE, -EADDRNOTAVAIL, -EINVAL. */
+int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint16_t port);
+/* Passive open with an accept-queue limit (backlog, clamped to
+ * kern.ipc.somaxconn). */
+int tcp_listen(struct stack *s, struct tcpcb *tp, int backlog);
+/* Active open: sends the SYN and returns 0 (completion comes as
+ * TCP_EV_CONN|TCP_EV_OUT, failure as TCP_EV_ERR). */
+int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint16_t port);
+/* Pops an established connection from a listener's accept queue and gives
+ * it to owner.  NULL with *err = -EAGAIN when the queue is empty, -EINVAL
+ * when tp is not listening. */
+struct tcpcb *tcp_accept(struct stack *s, struct tcpcb *listener, void *owner, int *err);
+/* Copies up to the send space into the send buffer and sends what the
+ * window allows.  Bytes taken, or -EAGAIN (no space), -EPIPE (shut down
+ * for writing or connection closed), -ENOTCONN, or the connection's error. */
+ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt,
+                 int flags);
+/* Copies received data out.  flags: MSG_PEEK, MSG_WAITALL (returns -EAGAIN
+ * unless the whole request can be satisfied, EOF and errors aside).  Bytes,
+ * 0 at end of stream, -EAGAIN, -ENOTCONN, or the connection's error. */
+ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt,
+                 int flags);
+/* SHUT_RD, SHUT_WR, SHUT_RDWR. */
+int tcp_shutdown(struct stack *s, struct tcpcb *tp, int how);
+/* The owner lets go.  Graceful close (FIN after queued data), or RST when
+ * SO_LINGER is on with a zero timeout.  tp must not be used afterwards. */
+void tcp_close(struct stack *s, struct tcpcb *tp);
+/* The owner lets go with a RST. */
+void tcp_abort(struct stack *s, struct tcpcb *tp);
+
+/* Level-triggered readiness, TCP_EV_* bits (IN, OUT, HUP, ERR). */
+unsigned tcp_poll(const struct tcpcb *tp);
+/* Bytes readable now (FIONREAD); send space free. */
+uint32_t tcp_readable(const struct tcpcb *tp);
+uint32_t tcp_sendspace(const struct tcpcb *tp);
+/* The pending error (SO_ERROR semantics: cleared when read). */
+int tcp_error(struct tcpcb *tp, bool clear);
+int tcp_state(const struct tcpcb *tp);
+/* Addresses (ports host order).  -ENOTCONN for the peer when unconnected. */
+int tcp_local(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port);
+int tcp_peer(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port);
+
+/* Options (setsockopt/getsockopt).  Values are ints unless said otherwise. */
+enum tcp_opt {
+	TCP_OPT_NODELAY,        /* TCP_NODELAY */
+	TCP_OPT_MAXSEG,         /* TCP_MAXSEG */
+	TCP_OPT_KEEPALIVE,      /* SO_KEEPALIVE */
+	TCP_OPT_KEEPIDLE,       /* TCP_KEEPIDLE, seconds */
+	TCP_OPT_KEEPINTVL,      /* TCP_KEEPINTVL, seconds */
+	TCP_OPT_KEEPCNT,        /* TCP_KEEPCNT */
+	TCP_OPT_SNDBUF,         /* SO_SNDBUF, bytes */
+	TCP_OPT_RCVBUF,         /* SO_RCVBUF, bytes */
+	TCP_OPT_LINGER,         /* SO_LINGER: -1 off, else seconds */
+	TCP_OPT_REUSEADDR,      /* SO_REUSEADDR */
+	TCP_OPT_REUSEPORT,      /* SO_REUSEPORT */
+	TCP_OPT_CONGESTION_ID,  /* TCP_CONGESTION as a module id (tcp_cc_find) */
+	TCP_OPT_ACCEPTCONN,     /* SO_ACCEPTCONN (get only) */
+};
+int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val);
+int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *val);
+/* Congestion control modules by name ("newreno", "cubic"): id or -ENOENT;
+ * and the name of an id (NULL if none). */
+int tcp_cc_find(const char *name);
+const char *tcp_cc_name(int id);
+
+/* The subset of Linux struct tcp_info that TCP_INFO fills; the socket layer
+ * copies it into the Linux layout. */
+struct tcp_info_lite {
+	uint8_t state, ca_state, retransmits, backoff, options, snd_wscale, rcv_wscale;
+	uint32_t rto_us, snd_mss, rcv_mss, unacked, sacked, lost, retrans;
+	uint32_t rtt_us, rttvar_us, snd_ssthresh, snd_cwnd, advmss, rcv_space;
+	uint32_t total_retrans;
+	uint64_t bytes_acked, bytes_received;
+};
+void tcp_info_get(const struct tcpcb *tp, struct tcp_info_lite *ti);
+
+/* Memory accounting: bytes of one control block (sizeof), for the report. */
+size_t tcp_pcb_size(void);
+/* Connections in the stack's table (any state but LISTEN/CLOSED). */
+unsigned tcp_conn_count(struct stack *s);
+
+#endif

@@ -1,0 +1,74 @@
+#!/bin/bash
+# (f) A broken configuration is refused before anything starts: a clear
+# message naming file:line (and the key), and a non-zero exit status.
+# Needs neither root nor namespaces: the config is read before the EAL.
+. "$(dirname "$0")/lib.sh"
+ECHO=$BUILD/examples/udp_echo
+need_bin "$ECHO"
+
+# bad_conf NAME EXPECT_REGEX -- config text on stdin; runs udp_echo on it.
+bad_conf() {
+	local name=$1 expect=$2 conf=$WORK/$1.ini out rc
+	cat >"$conf"
+	out=$(timeout -k 2 20 "$ECHO" --conf "$conf" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
+		fail "$name: exit status $rc, expected a refusal"
+	elif ! echo "$out" | grep -Eq -- "$expect"; then
+		fail "$name: message does not match /$expect/:"
+		echo "$out" | sed 's/^/    | /'
+	else
+		ok "$name: exit $rc: $(echo "$out" | grep -E -- "$expect" | head -1)"
+	fi
+}
+
+bad_conf unknown_key "$WORK/unknown_key.ini:5:.*adress" <<'C'
+[dpdk]
+port_list=0
+eal_args=--no-pci
+[port0]
+adress=198.18.0.1
+netmask=255.255.255.0
+C
+
+bad_conf bad_address "$WORK/bad_address.ini:4:.*addr" <<'C'
+[dpdk]
+port_list=0
+[port0]
+addr=198.18.0.300
+netmask=255.255.255.0
+C
+
+bad_conf bad_number "$WORK/bad_number.ini:3:.*nb_mbufs" <<'C'
+# a comment
+[dpdk]
+nb_mbufs=lots
+C
+
+bad_conf fault_range "$WORK/fault_range.ini:4:.*fault_loss" <<'C'
+[port0]
+addr=198.18.0.1
+netmask=255.255.255.0
+fault_loss=1.5
+C
+
+bad_conf unknown_knob "$WORK/unknown_knob.ini:2:.*net.inet.udp.nosuchknob" <<'C'
+[freebsd.sysctl]
+net.inet.udp.nosuchknob=1
+C
+
+bad_conf unknown_section "$WORK/unknown_section.ini:1:.*nosuch" <<'C'
+[nosuch]
+a=b
+C
+
+# A file that does not exist.
+out=$(timeout -k 2 20 "$ECHO" --conf "$WORK/missing.ini" 2>&1)
+rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && echo "$out" | grep -q "$WORK/missing.ini"; then
+	ok "missing file: exit $rc: $(echo "$out" | grep -F "$WORK/missing.ini" | head -1)"
+else
+	fail "missing file: exit $rc:"
+	echo "$out" | sed 's/^/    | /'
+fi
+finish

@@ -1,0 +1,39 @@
+#!/bin/bash
+# (d) Fault injection in the stack's port ([port0] fault_*): 5% loss, 5%
+# corruption, 2% duplication, 2% reordering, both directions.  Losses are
+# counted, corrupted frames are dropped by checksum (never echoed), and
+# every reply that does come back is byte-identical.
+. "$(dirname "$0")/lib.sh"
+ECHO=$BUILD/examples/udp_echo
+need_bin "$ECHO"
+need_root_netns
+topo_veth || { fail "topology"; finish; }
+write_conf "$WORK/fastack.ini" "net_af_packet0,iface=$IF_A" \
+	fault_loss=0.05 fault_corrupt=0.05 fault_dup=0.02 fault_reorder=0.02 \
+	fault_seed=7 fault_dir=both
+start_fastack udp_echo "$ECHO" "$WORK/fastack.ini" || finish
+
+# Each datagram crosses the faulty port twice: about 80% come back.
+if udp_check --count 3000 --window 16 --min 1 --max 1472 --timeout 0.5 \
+	--max-lost 3000 --min-ok 1500; then
+	ok "every reply that came back was byte-identical"
+else
+	fail "UDP check under faults"
+fi
+csum_b=$(in_b nstat -az UdpInCsumErrors 2>/dev/null | awk '/UdpInCsumErrors/ { print $2 }')
+log "Linux peer dropped ${csum_b:-?} corrupted replies by UDP checksum (UdpInCsumErrors)"
+stop_fastack
+show_counters '^(port\.fault|ip\.ips_bad|udp\.udps_bad|icmp\.icps_checksum|eth\.eth_(notforus|noproto|tooshort)|ip\.ips_(tooshort|badlen|badhlen|badvers|notforus|noproto|badaddr)|udp\.udps_(hdrops|badlen))'
+expect_counter_ge port.fault_lost 1
+expect_counter_ge port.fault_corrupted 1
+expect_counter_ge port.fault_duplicated 1
+bad=0
+for c in ip.ips_badsum udp.udps_badsum icmp.icps_checksum; do
+	bad=$((bad + $(counter $c)))
+done
+if [ "$bad" -ge 1 ]; then
+	ok "corrupted frames dropped by checksum: ips_badsum + udps_badsum + icps_checksum = $bad"
+else
+	fail "no checksum drops counted although frames were corrupted"
+fi
+finish
