@@ -30,6 +30,10 @@ extern "C" {
 #endif
 
 /* The sockaddr of F-Stack's API: Linux layout. */
+/* Everything declared here is exported from libfastack (which is built with
+ * -fvisibility=hidden; src/libfastack.map lists ff_* only). */
+#pragma GCC visibility push(default)
+
 struct linux_sockaddr {
 	short sa_family;
 	char sa_data[14];
@@ -112,6 +116,8 @@ void ff_stats_print(void *f);
 /* Reads or writes a knob by its sysctl name (e.g. "net.inet.icmp.icmplim").
  * oldval may be NULL; newval NULL reads only.  0 or -1 (ENOENT, ERANGE). */
 int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -9,9 +9,15 @@
 extern "C" {
 #endif
 
+/* Everything declared here is exported from libfastack (which is built with
+ * -fvisibility=hidden; src/libfastack.map lists ff_* only). */
+#pragma GCC visibility push(default)
+
 int ff_epoll_create(int size);
 int ff_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
 int ff_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -77,4 +77,28 @@ static inline void pktq_free(struct pktq *q)
 		rte_pktmbuf_free(m);
 }
 
+/* Cuts the chain m to len bytes (len <= pkt_len): rte_pktmbuf_trim only
+ * trims within the last segment. */
+static inline void pkt_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+	uint16_t nfree = 0;
+
+	if (m->pkt_len <= len)
+		return;
+	while (left > seg->data_len) {
+		left -= seg->data_len;
+		seg = seg->next;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	for (struct rte_mbuf *r = rest; r; r = r->next)
+		nfree++;
+	m->nb_segs = (uint16_t)(m->nb_segs - nfree);
+	m->pkt_len = len;
+	rte_pktmbuf_free(rest);
+}
+
 #endif

@@ -109,7 +109,8 @@ static struct netif *entry_netif(struct stack *s, const struct arp_entry *e)
 
 /* ---- sending ---- */
 
-static void arp_send(struct stack *s, struct netif *ifp, uint16_t op,
+/* Builds and queues one ARP packet; false (counted) without an mbuf. */
+static bool arp_send(struct stack *s, struct netif *ifp, uint16_t op,
                      const struct rte_ether_addr *eth_dst, const struct rte_ether_addr *tha,
                      uint32_t sip, uint32_t tip)
 {
@@ -119,10 +120,11 @@ static void arp_send(struct stack *s, struct netif *ifp, uint16_t op,
 	if (!m || !(p = rte_pktmbuf_append(m, WIRE_ARP_LEN))) {
 		STAT_INC(s, arp, arp_nomem);
 		rte_pktmbuf_free(m);
-		return;
+		return false;
 	}
 	wire_arp_emit(p, op, &ifp->mac, sip, tha, tip);
 	eth_output(s, ifp, m, RTE_ETHER_TYPE_ARP, eth_dst);
+	return true;
 }
 
 static uint32_t netif_ip4(const struct netif *ifp)
@@ -136,8 +138,8 @@ static void arp_request(struct stack *s, struct arp_entry *e, const struct rte_e
 {
 	struct netif *ifp = entry_netif(s, e);
 
-	arp_send(s, ifp, RTE_ARP_OP_REQUEST, dst, &zero_mac, netif_ip4(ifp), e->key.ip);
-	STAT_INC(s, arp, arp_txrequests);
+	if (arp_send(s, ifp, RTE_ARP_OP_REQUEST, dst, &zero_mac, netif_ip4(ifp), e->key.ip))
+		STAT_INC(s, arp, arp_txrequests);
 }
 
 void arp_announce(struct stack *s, struct netif *ifp)
@@ -150,8 +152,8 @@ void arp_announce(struct stack *s, struct netif *ifp)
 	memset(&bcast, 0xff, sizeof(bcast));
 	/* RFC 5227 section 3: an ARP request with sender and target IP both
 	 * ours, target MAC zero. */
-	arp_send(s, ifp, RTE_ARP_OP_REQUEST, &bcast, &zero_mac, a, a);
-	STAT_INC(s, arp, arp_txgratuitous);
+	if (arp_send(s, ifp, RTE_ARP_OP_REQUEST, &bcast, &zero_mac, a, a))
+		STAT_INC(s, arp, arp_txgratuitous);
 }
 
 /* ---- the cache ---- */
@@ -410,8 +412,8 @@ void arp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 			STAT_INC(s, arp, arp_cachefull); /* still answered */
 	}
 	if (a.op == RTE_ARP_OP_REQUEST) {
-		arp_send(s, ifp, RTE_ARP_OP_REPLY, &a.sha, &a.sha, our, a.sip);
-		STAT_INC(s, arp, arp_txreplies);
+		if (arp_send(s, ifp, RTE_ARP_OP_REPLY, &a.sha, &a.sha, our, a.sip))
+			STAT_INC(s, arp, arp_txreplies);
 	}
 drop:
 	rte_pktmbuf_free(m);

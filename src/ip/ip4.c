@@ -48,11 +48,13 @@
 
 #include <rte_malloc.h>
 
+#include "base/pkt.h"
 #include "eth/arp.h"
 #include "eth/eth.h"
 #include "ip/ip4_priv.h"
 #include "ip/route.h"
 #include "stack/stack.h"
+#include "tcp/tcp.h"
 #include "udp/udp.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -97,30 +99,6 @@ bool ip4_is_broadcast(struct stack *s, const struct netif *ifp, uint32_t a)
 		if (netif_is_broadcast(&s->ifs[i], a))
 			return true;
 	return false;
-}
-
-/* Cuts the chain m to len bytes (len <= pkt_len): rte_pktmbuf_trim only
- * trims within the last segment. */
-static void pkt_trim_to(struct rte_mbuf *m, uint32_t len)
-{
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-	uint16_t nfree = 0;
-
-	if (m->pkt_len <= len)
-		return;
-	while (left > seg->data_len) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	for (struct rte_mbuf *r = rest; r; r = r->next)
-		nfree++;
-	m->nb_segs = (uint16_t)(m->nb_segs - nfree);
-	m->pkt_len = len;
-	rte_pktmbuf_free(rest);
 }
 
 static bool ip4_rx_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m, unsigned hlen)
@@ -212,9 +190,9 @@ void ip4_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 		udp_input(s, ifp, m);
 		return;
 	case IPPROTO_TCP:
-		/* FIXME(tcp): tcp_input once TCP lands. */
-		STAT_INC(s, ip4, ips_noproto);
-		goto drop;
+		STAT_INC(s, ip4, ips_delivered);
+		tcp_input(s, ifp, m);
+		return;
 	default:
 		/* RFC 1122 section 3.2.2.1: protocol unreachable. */
 		STAT_INC(s, ip4, ips_noproto);

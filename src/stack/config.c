@@ -311,7 +311,8 @@ static int sect_resolve(const char *name, struct sect *sc, char *why, size_t len
 	}
 	if (has_prefix(name, "port") && parse_index(name + 4, &n) == 0) {
 		if (n >= CFG_MAX_PORTS) {
-			snprintf(why, len, "port id out of range 0..%u", CFG_MAX_PORTS - 1);
+			snprintf(why, len, "port id out of range 0..%u",
+			         (unsigned)CFG_MAX_PORTS - 1);
 			return -EINVAL;
 		}
 		*sc = (struct sect){ SEC_PORT, n };
@@ -320,7 +321,7 @@ static int sect_resolve(const char *name, struct sect *sc, char *why, size_t len
 	if (has_prefix(name, "vlan") && parse_index(name + 4, &n) == 0) {
 		if (n >= CFG_MAX_VLANS) {
 			snprintf(why, len, "VLAN section number out of range 0..%u",
-			         CFG_MAX_VLANS - 1);
+			         (unsigned)CFG_MAX_VLANS - 1);
 			return -EINVAL;
 		}
 		*sc = (struct sect){ SEC_VLAN, n };
@@ -482,7 +483,7 @@ static int parse_port_list(const char *s, uint16_t *ids, unsigned *n, char *why,
 		}
 		if (hi >= CFG_MAX_PORTS) {
 			snprintf(why, len, "port %" PRIu64 " is out of range 0..%u", hi,
-			         CFG_MAX_PORTS - 1);
+			         (unsigned)CFG_MAX_PORTS - 1);
 			return -EINVAL;
 		}
 		for (uint64_t p = lo; p <= hi; p++) {
@@ -786,7 +787,7 @@ static int apply_knob(struct config *cfg, const char *name, const char *value,
 static int apply(struct config *cfg, struct sect sc, const char *name, const char *value,
                  const struct where *w, struct seen *seen, char *err, size_t errlen)
 {
-	char lbuf[16], why[256];
+	char lbuf[24], why[256];
 	const char *label = sect_label(sc, lbuf, sizeof(lbuf));
 	const struct cfg_key *k = NULL;
 	uint32_t *key_line, *seen_line = NULL;
@@ -875,7 +876,8 @@ static void config_derive(struct config *cfg)
 
 /* ---- defaults ---- */
 
-/* Applies every default of the keys of scopes a and b to the struct(s). */
+/* Applies the defaults of scope's keys to obj (and of the address keys to ifa,
+ * when given). */
 static void defaults_apply(struct config *cfg, void *obj, struct ifaddr_cfg *ifa,
                            enum cfg_scope scope)
 {
@@ -1051,7 +1053,7 @@ static char *reader(char *str, int num, void *stream)
 	}
 	len = strcspn(str, "=:");
 	if (!str[len]) {
-		char lbuf[16];
+		char lbuf[24];
 		const char *label = sect_label(p->sect, lbuf, sizeof(lbuf));
 
 		parse_fail(p, "%s%s'%s': expected key=value, [section] or a comment", label,
@@ -1359,12 +1361,24 @@ static bool v4_unicast(uint32_t be)
 	return (h >> 24) != 0 && (h >> 24) != 127 && (h >> 28) < 14;
 }
 
+/* "198.18.0.0/24": the network of an interface's IPv4 address. */
+static const char *net_str(const struct ifaddr_cfg *ifa, char buf[INET6_ADDRSTRLEN + 4])
+{
+	uint32_t net = ifa->addr.v4 & ifa->netmask.v4;
+	size_t n;
+
+	inet_ntop(AF_INET, &net, buf, INET6_ADDRSTRLEN);
+	n = strlen(buf);
+	snprintf(buf + n, INET6_ADDRSTRLEN + 4 - n, "/%u", netmask_len(ifa->netmask.v4));
+	return buf;
+}
+
 /* Checks one interface's addresses.  need4: addr+netmask required. */
 static int ifa_validate(const struct config *cfg, const char *label, const struct ifaddr_cfg *ifa,
                         const uint32_t *key_line, uint32_t sect_line, bool need4, char *err,
                         size_t errlen)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN + 4];
 	struct where w;
 
 #define W(id) (w = where_key(cfg, key_line, sect_line, (id)), &w)
@@ -1394,20 +1408,15 @@ static int ifa_validate(const struct config *cfg, const char *label, const struc
 			            "%s netmask: missing (addr needs one)", label);
 		if (ifa->broadcast.family == AF_INET &&
 		    !v4_in_net(ifa->broadcast.v4, ifa->addr.v4, mask))
-			return fail(
-			    err, errlen, W(K_BROADCAST),
-			    "%s broadcast: %s is outside the network %s/%u of addr", label,
-			    ip_addr_str(&ifa->broadcast, a, sizeof(a)),
-			    inet_ntop(AF_INET, &(uint32_t){ ifa->addr.v4 & mask }, b, sizeof(b)),
-			    netmask_len(mask));
+			return fail(err, errlen, W(K_BROADCAST),
+			            "%s broadcast: %s is outside the network %s of addr", label,
+			            ip_addr_str(&ifa->broadcast, a, sizeof(a)), net_str(ifa, b));
 		if (ifa->gateway.family == AF_INET) {
 			if (!v4_in_net(ifa->gateway.v4, ifa->addr.v4, mask))
 				return fail(err, errlen, W(K_GATEWAY),
-				            "%s gateway: %s is outside the network %s/%u of addr",
+				            "%s gateway: %s is outside the network %s of addr",
 				            label, ip_addr_str(&ifa->gateway, a, sizeof(a)),
-				            inet_ntop(AF_INET, &(uint32_t){ ifa->addr.v4 & mask },
-				                      b, sizeof(b)),
-				            netmask_len(mask));
+				            net_str(ifa, b));
 			if (ifa->gateway.v4 == ifa->addr.v4)
 				return fail(err, errlen, W(K_GATEWAY),
 				            "%s gateway: %s is the interface's own address", label,
@@ -1454,7 +1463,7 @@ static bool port_listed(const struct config *cfg, unsigned port)
 
 /* Interfaces in one list, for the checks across them. */
 struct ifa_ref {
-	char label[16];
+	char label[24];
 	const struct ifaddr_cfg *ifa;
 	const uint32_t *key_line;
 	uint32_t sect_line;
@@ -1664,7 +1673,7 @@ int config_key_info(unsigned i, struct config_key_info *info)
 			break;
 		case CT_PORTLIST:
 			snprintf(info->range, sizeof(info->range), "ids 0..%u, e.g. 0,2-3",
-			         CFG_MAX_PORTS - 1);
+			         (unsigned)CFG_MAX_PORTS - 1);
 			break;
 		case CT_IP4:
 			snprintf(info->range, sizeof(info->range), "IPv4 address");

@@ -44,7 +44,6 @@ int knob_parse(enum knob_id id, const char *value, int64_t *out)
 	const struct knob_desc *k;
 	int64_t v;
 	bool b;
-	int rc;
 
 	if ((unsigned)id >= KNOB_COUNT || !value)
 		return -EINVAL;
@@ -52,7 +51,8 @@ int knob_parse(enum knob_id id, const char *value, int64_t *out)
 	if (strcmp(k->unit, "bool") == 0 && cfg_parse_bool(value, &b) == 0) {
 		v = b;
 	} else {
-		rc = cfg_parse_i64(value, &v);
+		int rc = cfg_parse_i64(value, &v);
+
 		if (rc < 0)
 			return rc;
 	}

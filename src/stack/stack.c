@@ -55,9 +55,9 @@ static const struct {
 	int (*init)(struct stack *s);
 	void (*fini)(struct stack *s);
 } layers[] = {
-	{ "arp", arp_init, arp_fini },      { "route", route4_init, route4_fini },
-	{ "ip4", ip4_init, ip4_fini },      { "udp", udp_init, udp_fini },
-	{ "socket", sock_init, sock_fini },
+	{ "arp", arp_init, arp_fini }, { "route", route4_init, route4_fini },
+	{ "ip4", ip4_init, ip4_fini }, { "socket", sock_init, sock_fini },
+	{ "udp", udp_init, udp_fini }, { "tcp", tcp_init, tcp_fini },
 };
 
 struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
@@ -110,6 +110,9 @@ void stack_destroy(struct stack *s)
 		return;
 	/* Sockets first (they may still emit), then flush and close ports, then
 	 * the tables below. */
+	/* Descriptors first, while every protocol is still up (a close may
+	 * still send), then the layers top-down. */
+	sock_close_all(s);
 	for (i = ARRAY_SIZE(layers); i-- > 0;)
 		layers[i].fini(s);
 	for (i = 0; i < s->nports; i++)
@@ -251,6 +254,7 @@ COUNTER_DESC_TABLE(arp_descs, ARP_STATS);
 COUNTER_DESC_TABLE(ip4_descs, IP4_STATS);
 COUNTER_DESC_TABLE(icmp_descs, ICMP_STATS);
 COUNTER_DESC_TABLE(udp_descs, UDP_STATS);
+COUNTER_DESC_TABLE(tcp_descs, TCP_STATS);
 COUNTER_DESC_TABLE(sock_descs, SOCK_STATS);
 
 #define LOOP_STATS(X)                                               \
@@ -270,6 +274,7 @@ const struct counter_group stack_counter_groups[] = {
 	GROUP("ip", ip4, IP4_STATS),
 	GROUP("icmp", icmp, ICMP_STATS),
 	GROUP("udp", udp, UDP_STATS),
+	GROUP("tcp", tcp, TCP_STATS),
 	GROUP("socket", sock, SOCK_STATS),
 	{ "loop", loop_descs, ARRAY_SIZE(loop_descs), offsetof(struct stack_stats, loop_passes) },
 };

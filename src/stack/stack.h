@@ -34,6 +34,7 @@
 #include "socket/socket.h"
 #include "stack/config.h"
 #include "stack/knobs.h"
+#include "tcp/tcp.h"
 #include "udp/udp.h"
 
 #define STACK_MAX_PORTS 8
@@ -48,6 +49,7 @@ struct stack_stats {
 	struct ip4_stats ip4;
 	struct icmp_stats icmp;
 	struct udp_stats udp;
+	struct tcp_stats tcp;
 	struct sock_stats sock;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns;
@@ -59,6 +61,7 @@ struct route4_table;
 struct ip4_state;
 struct icmp_state;
 struct udp_state;
+struct tcp_layer;
 struct sock_table;
 
 struct stack {
@@ -79,6 +82,7 @@ struct stack {
 	struct ip4_state *ip4;
 	struct icmp_state *icmp;
 	struct udp_state *udp;
+	struct tcp_layer *tcp;
 	struct sock_table *socks;
 
 	struct stack_stats stats;

@@ -42,84 +42,84 @@ struct stack;
 struct netif;
 struct tcpcb;
 
-#define TCP_STATS(X)                                                                     \
-	X(tcps_rcvtotal, "segments received")                                            \
-	X(tcps_rcvpack, "in-sequence data segments received")                            \
-	X(tcps_rcvbyte, "in-sequence data bytes received")                               \
-	X(tcps_rcvshort, "dropped: shorter than a TCP header")                           \
-	X(tcps_rcvbadoff, "dropped: bad data offset")                                    \
-	X(tcps_rcvbadsum, "dropped: bad checksum")                                       \
-	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")    \
-	X(tcps_rcvduppack, "duplicate-only segments received")                           \
-	X(tcps_rcvdupbyte, "duplicate bytes received")                                   \
-	X(tcps_rcvpartduppack, "segments with some duplicate data")                      \
-	X(tcps_rcvoopack, "out-of-order segments queued")                                \
-	X(tcps_rcvoobyte, "out-of-order bytes queued")                                   \
-	X(tcps_rcvpackafterwin, "segments with data beyond the window")                  \
-	X(tcps_rcvbyteafterwin, "bytes beyond the window")                               \
-	X(tcps_rcvafterclose, "segments with data after the owner closed (RST sent)")    \
-	X(tcps_rcvwinprobe, "window probes received")                                    \
-	X(tcps_rcvwinupd, "window updates received")                                     \
-	X(tcps_rcvdupack, "duplicate ACKs received")                                     \
-	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                      \
-	X(tcps_rcvackpack, "ACKs for new data received")                                 \
-	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                        \
-	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")    \
-	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                                \
-	X(tcps_noport, "dropped: no connection or listener (RST sent)")                  \
-	X(tcps_badsyn, "dropped: bad SYN (unacceptable ACK in SYN_SENT etc.)")           \
-	X(tcps_badrst, "dropped: RST not acceptable")                                    \
-	X(tcps_listendrop, "dropped: listen queue full")                                 \
-	X(tcps_reassfull, "dropped: reassembly queue full")                              \
-	X(tcps_badopt, "segments with malformed options")                                \
-	X(tcps_rcvreset, "RSTs accepted")                                                \
-	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                                \
-	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                   \
-	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")        \
-	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")       \
-	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                   \
-	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                  \
-	X(tcps_sndtotal, "segments sent")                                                \
-	X(tcps_sndpack, "data segments sent")                                            \
-	X(tcps_sndbyte, "data bytes sent")                                               \
-	X(tcps_sndrexmitpack, "data segments retransmitted")                             \
-	X(tcps_sndrexmitbyte, "data bytes retransmitted")                                \
-	X(tcps_sndacks, "ACK-only segments sent")                                        \
-	X(tcps_delack, "delayed ACKs sent")                                              \
-	X(tcps_sndwinup, "window update segments sent")                                  \
-	X(tcps_sndprobe, "window probes sent")                                           \
-	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                         \
-	X(tcps_sndrst, "RSTs sent")                                                      \
-	X(tcps_snderr, "segments not sent: no mbuf or no route")                         \
-	X(tcps_connattempt, "connections initiated")                                     \
-	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")            \
-	X(tcps_connects, "connections established")                                      \
-	X(tcps_closed, "connections closed")                                             \
-	X(tcps_drops, "connections dropped (RST received or sent)")                      \
-	X(tcps_conndrops, "embryonic connections dropped")                               \
-	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")               \
-	X(tcps_rexmttimeo, "retransmission timeouts")                                    \
-	X(tcps_persisttimeo, "persist timeouts")                                         \
-	X(tcps_keeptimeo, "keepalive timeouts")                                          \
-	X(tcps_keepprobe, "keepalive probes sent")                                       \
-	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")         \
-	X(tcps_finwait2_drops, "FIN_WAIT_2 connections dropped (finwait2_timeout)")      \
-	X(tcps_rttupdated, "RTT samples taken")                                          \
-	X(tcps_segstimed, "segments timed for RTT")                                      \
-	X(tcps_sack_recovery_episode, "SACK recovery episodes")                          \
-	X(tcps_sack_rexmits, "segments retransmitted in SACK recovery")                  \
-	X(tcps_sack_rcv_blocks, "SACK blocks received")                                  \
-	X(tcps_sack_send_blocks, "SACK blocks sent")                                     \
-	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                       \
-	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")         \
-	X(tcps_sc_added, "SYN queue: entries added")                                     \
-	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
-	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \
-	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")           \
-	X(tcps_sc_sendcookie, "SYN cookies sent")                                        \
-	X(tcps_sc_recvcookie, "SYN cookies accepted")                                    \
-	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")       \
-	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)")   \
+#define TCP_STATS(X)                                                                   \
+	X(tcps_rcvtotal, "segments received")                                          \
+	X(tcps_rcvpack, "in-sequence data segments received")                          \
+	X(tcps_rcvbyte, "in-sequence data bytes received")                             \
+	X(tcps_rcvshort, "dropped: shorter than a TCP header")                         \
+	X(tcps_rcvbadoff, "dropped: bad data offset")                                  \
+	X(tcps_rcvbadsum, "dropped: bad checksum")                                     \
+	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")  \
+	X(tcps_rcvduppack, "duplicate-only segments received")                         \
+	X(tcps_rcvdupbyte, "duplicate bytes received")                                 \
+	X(tcps_rcvpartduppack, "segments with some duplicate data")                    \
+	X(tcps_rcvoopack, "out-of-order segments queued")                              \
+	X(tcps_rcvoobyte, "out-of-order bytes queued")                                 \
+	X(tcps_rcvpackafterwin, "segments with data beyond the window")                \
+	X(tcps_rcvbyteafterwin, "bytes beyond the window")                             \
+	X(tcps_rcvafterclose, "segments with data after the owner closed (RST sent)")  \
+	X(tcps_rcvwinprobe, "window probes received")                                  \
+	X(tcps_rcvwinupd, "window updates received")                                   \
+	X(tcps_rcvdupack, "duplicate ACKs received")                                   \
+	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                    \
+	X(tcps_rcvackpack, "ACKs for new data received")                               \
+	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                      \
+	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")  \
+	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                              \
+	X(tcps_noport, "dropped: no connection or listener (RST sent)")                \
+	X(tcps_badsyn, "dropped: bad SYN (unacceptable ACK in SYN_SENT etc.)")         \
+	X(tcps_badrst, "dropped: RST not acceptable")                                  \
+	X(tcps_listendrop, "dropped: listen queue full")                               \
+	X(tcps_reassfull, "dropped: reassembly queue full")                            \
+	X(tcps_badopt, "segments with malformed options")                              \
+	X(tcps_rcvreset, "RSTs accepted")                                              \
+	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                              \
+	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                 \
+	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")      \
+	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")     \
+	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                 \
+	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                \
+	X(tcps_sndtotal, "segments sent")                                              \
+	X(tcps_sndpack, "data segments sent")                                          \
+	X(tcps_sndbyte, "data bytes sent")                                             \
+	X(tcps_sndrexmitpack, "data segments retransmitted")                           \
+	X(tcps_sndrexmitbyte, "data bytes retransmitted")                              \
+	X(tcps_sndacks, "ACK-only segments sent")                                      \
+	X(tcps_delack, "delayed ACKs sent")                                            \
+	X(tcps_sndwinup, "window update segments sent")                                \
+	X(tcps_sndprobe, "window probes sent")                                         \
+	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                       \
+	X(tcps_sndrst, "RSTs sent")                                                    \
+	X(tcps_snderr, "segments not sent: no mbuf or no route")                       \
+	X(tcps_connattempt, "connections initiated")                                   \
+	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")          \
+	X(tcps_connects, "connections established")                                    \
+	X(tcps_closed, "connections closed")                                           \
+	X(tcps_drops, "connections dropped (RST received or sent)")                    \
+	X(tcps_conndrops, "embryonic connections dropped")                             \
+	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")             \
+	X(tcps_rexmttimeo, "retransmission timeouts")                                  \
+	X(tcps_persisttimeo, "persist timeouts")                                       \
+	X(tcps_keeptimeo, "keepalive timeouts")                                        \
+	X(tcps_keepprobe, "keepalive probes sent")                                     \
+	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")       \
+	X(tcps_finwait2_drops, "FIN_WAIT_2 connections dropped (finwait2_timeout)")    \
+	X(tcps_rttupdated, "RTT samples taken")                                        \
+	X(tcps_segstimed, "segments timed for RTT")                                    \
+	X(tcps_sack_recovery_episode, "SACK recovery episodes")                        \
+	X(tcps_sack_rexmits, "segments retransmitted in SACK recovery")                \
+	X(tcps_sack_rcv_blocks, "SACK blocks received")                                \
+	X(tcps_sack_send_blocks, "SACK blocks sent")                                   \
+	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                     \
+	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")       \
+	X(tcps_sc_added, "SYN queue: entries added")                                   \
+	X(tcps_sc_completed, "SYN queue: handshakes completed")                        \
+	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                  \
+	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")         \
+	X(tcps_sc_sendcookie, "SYN cookies sent")                                      \
+	X(tcps_sc_recvcookie, "SYN cookies accepted")                                  \
+	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")     \
+	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)") \
 	X(tcps_nomem, "connections not created: no memory or connection table full")
 
 COUNTER_STRUCT(tcp_stats, TCP_STATS);
@@ -180,13 +180,11 @@ struct tcpcb *tcp_accept(struct stack *s, struct tcpcb *listener, void *owner, i
 /* Copies up to the send space into the send buffer and sends what the
  * window allows.  Bytes taken, or -EAGAIN (no space), -EPIPE (shut down
  * for writing or connection closed), -ENOTCONN, or the connection's error. */
-ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt,
-                 int flags);
+ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags);
 /* Copies received data out.  flags: MSG_PEEK, MSG_WAITALL (returns -EAGAIN
  * unless the whole request can be satisfied, EOF and errors aside).  Bytes,
  * 0 at end of stream, -EAGAIN, -ENOTCONN, or the connection's error. */
-ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt,
-                 int flags);
+ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags);
 /* SHUT_RD, SHUT_WR, SHUT_RDWR. */
 int tcp_shutdown(struct stack *s, struct tcpcb *tp, int how);
 /* The owner lets go.  Graceful close (FIN after queued data), or RST when
@@ -209,19 +207,19 @@ int tcp_peer(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port);
 
 /* Options (setsockopt/getsockopt).  Values are ints unless said otherwise. */
 enum tcp_opt {
-	TCP_OPT_NODELAY,        /* TCP_NODELAY */
-	TCP_OPT_MAXSEG,         /* TCP_MAXSEG */
-	TCP_OPT_KEEPALIVE,      /* SO_KEEPALIVE */
-	TCP_OPT_KEEPIDLE,       /* TCP_KEEPIDLE, seconds */
-	TCP_OPT_KEEPINTVL,      /* TCP_KEEPINTVL, seconds */
-	TCP_OPT_KEEPCNT,        /* TCP_KEEPCNT */
-	TCP_OPT_SNDBUF,         /* SO_SNDBUF, bytes */
-	TCP_OPT_RCVBUF,         /* SO_RCVBUF, bytes */
-	TCP_OPT_LINGER,         /* SO_LINGER: -1 off, else seconds */
-	TCP_OPT_REUSEADDR,      /* SO_REUSEADDR */
-	TCP_OPT_REUSEPORT,      /* SO_REUSEPORT */
-	TCP_OPT_CONGESTION_ID,  /* TCP_CONGESTION as a module id (tcp_cc_find) */
-	TCP_OPT_ACCEPTCONN,     /* SO_ACCEPTCONN (get only) */
+	TCP_OPT_NODELAY,       /* TCP_NODELAY */
+	TCP_OPT_MAXSEG,        /* TCP_MAXSEG */
+	TCP_OPT_KEEPALIVE,     /* SO_KEEPALIVE */
+	TCP_OPT_KEEPIDLE,      /* TCP_KEEPIDLE, seconds */
+	TCP_OPT_KEEPINTVL,     /* TCP_KEEPINTVL, seconds */
+	TCP_OPT_KEEPCNT,       /* TCP_KEEPCNT */
+	TCP_OPT_SNDBUF,        /* SO_SNDBUF, bytes */
+	TCP_OPT_RCVBUF,        /* SO_RCVBUF, bytes */
+	TCP_OPT_LINGER,        /* SO_LINGER: -1 off, else seconds */
+	TCP_OPT_REUSEADDR,     /* SO_REUSEADDR */
+	TCP_OPT_REUSEPORT,     /* SO_REUSEPORT */
+	TCP_OPT_CONGESTION_ID, /* TCP_CONGESTION as a module id (tcp_cc_find) */
+	TCP_OPT_ACCEPTCONN,    /* SO_ACCEPTCONN (get only) */
 };
 int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val);
 int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *val);

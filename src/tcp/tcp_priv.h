@@ -63,16 +63,16 @@ struct tcp_key {
 };
 
 /* Flags (t_flags). */
-#define TF_ACKNOW 0x00000001     /* send an ACK now */
-#define TF_DELACK 0x00000002     /* an ACK is being delayed */
-#define TF_NODELAY 0x00000004    /* TCP_NODELAY: no Nagle */
-#define TF_SENTFIN 0x00000008    /* our FIN has been sent (snd_max covers it) */
-#define TF_RCVD_SCALE 0x00000010 /* peer sent window scale */
-#define TF_REQ_SCALE 0x00000020  /* we asked for window scale */
-#define TF_RCVD_TSTMP 0x00000040 /* peer sent timestamps */
-#define TF_REQ_TSTMP 0x00000080  /* we asked for timestamps */
-#define TF_SACK_PERMIT 0x00000100 /* both sides SACK-permitted */
-#define TF_REQ_SACK 0x00000200    /* we sent SACK-permitted */
+#define TF_ACKNOW 0x00000001       /* send an ACK now */
+#define TF_DELACK 0x00000002       /* an ACK is being delayed */
+#define TF_NODELAY 0x00000004      /* TCP_NODELAY: no Nagle */
+#define TF_SENTFIN 0x00000008      /* our FIN has been sent (snd_max covers it) */
+#define TF_RCVD_SCALE 0x00000010   /* peer sent window scale */
+#define TF_REQ_SCALE 0x00000020    /* we asked for window scale */
+#define TF_RCVD_TSTMP 0x00000040   /* peer sent timestamps */
+#define TF_REQ_TSTMP 0x00000080    /* we asked for timestamps */
+#define TF_SACK_PERMIT 0x00000100  /* both sides SACK-permitted */
+#define TF_REQ_SACK 0x00000200     /* we sent SACK-permitted */
 #define TF_FASTRECOVERY 0x00000400 /* in fast recovery (NewReno or SACK) */
 #define TF_FORCEDATA 0x00000800    /* persist probe: send 1 byte into a zero window */
 #define TF_PERSIST 0x00001000      /* the rexmt deadline is the persist timer */
@@ -84,15 +84,15 @@ struct tcp_key {
 #define TF_LINGER0 0x00040000      /* SO_LINGER on with 0 s */
 #define TF_REUSEADDR 0x00080000
 #define TF_REUSEPORT 0x00100000
-#define TF_BOUND 0x00200000        /* has a local port */
-#define TF_ON_BOUNDLIST 0x00400000 /* on the bound (not connected) list */
-#define TF_HASHED 0x00800000       /* in the connection table */
-#define TF_PASSIVE 0x01000000      /* opened by a listener */
-#define TF_ACCEPTQ 0x02000000      /* on the listener's accept queue */
-#define TF_FIN_PENDING 0x04000000  /* an out-of-order FIN is at rcv_fin_seq */
-#define TF_WASIDLE 0x08000000      /* nothing outstanding before this send */
-#define TF_COOKIE 0x10000000       /* created from a SYN cookie */
-#define TF_LIMITED 0x20000000      /* counts against the stack's SYN limit */
+#define TF_BOUND 0x00200000          /* has a local port */
+#define TF_ON_BOUNDLIST 0x00400000   /* on the bound (not connected) list */
+#define TF_HASHED 0x00800000         /* in the connection table */
+#define TF_PASSIVE 0x01000000        /* opened by a listener */
+#define TF_ACCEPTQ 0x02000000        /* on the listener's accept queue */
+#define TF_FIN_PENDING 0x04000000    /* an out-of-order FIN is at rcv_fin_seq */
+#define TF_CONNECTED_ONCE 0x08000000 /* was connected (errno choices) */
+#define TF_COOKIE 0x10000000         /* created from a SYN cookie */
+#define TF_LIMITED 0x20000000        /* counts against the stack's SYN limit */
 
 /* The send buffer: data from SND.UNA on, in direct mbufs. */
 struct sndbuf {
@@ -100,6 +100,9 @@ struct sndbuf {
 	uint32_t off;                 /* bytes of head already acknowledged */
 	uint32_t cc;                  /* bytes held (from SND.UNA) */
 	uint32_t hiwat;               /* limit (SO_SNDBUF) */
+	uint64_t una_pos;             /* stream position of SND.UNA */
+	struct rte_mbuf *hint;        /* last mbuf found by a lookup */
+	uint64_t hint_pos;            /* stream position of hint's first byte */
 };
 
 /* Congestion control state (union of the modules' needs). */
@@ -115,9 +118,9 @@ struct tcp_cc_state {
 
 /* SACK scoreboard (sender side), allocated on first use. */
 struct tcp_sack {
-	uint32_t rxmit_hi; /* bytes below this in holes were retransmitted */
-	uint32_t sacked;   /* bytes SACKed above snd_una */
-	uint16_t n, max;   /* blocks in use, capacity */
+	uint32_t rxmit_hi;           /* bytes below this in holes were retransmitted */
+	uint32_t sacked;             /* bytes SACKed above snd_una */
+	uint16_t n, max;             /* blocks in use, capacity */
 	struct tcp_sack_block blk[]; /* sorted, disjoint, above snd_una */
 };
 
@@ -137,14 +140,14 @@ struct tcpcb {
 	uint8_t t_dupacks;
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
-	int16_t so_error;     /* positive errno */
-	uint16_t t_maxseg;    /* MSS for sending (options excluded) */
-	uint16_t t_peermss;   /* MSS the peer announced */
-	uint16_t t_advmss;    /* MSS we announced */
-	uint16_t t_user_mss;  /* TCP_MAXSEG, 0 = none */
-	uint16_t t_linger;    /* seconds (SO_LINGER) */
-	uint16_t chal_cnt;    /* challenge ACKs in the current window */
-	uint32_t chal_start;  /* ms, start of the challenge ACK window */
+	int16_t so_error;                      /* positive errno */
+	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
+	uint16_t t_peermss;                    /* MSS the peer announced */
+	uint16_t t_advmss;                     /* MSS we announced */
+	uint16_t t_user_mss;                   /* TCP_MAXSEG, 0 = none */
+	uint16_t t_linger;                     /* seconds (SO_LINGER) */
+	uint16_t chal_cnt;                     /* challenge ACKs in the current window */
+	uint32_t chal_start;                   /* ms, start of the challenge ACK window */
 	uint32_t keepidle, keepintvl, keepcnt; /* per socket; 0 = knob */
 
 	/* Send sequence variables (RFC 9293 section 3.3.1). */
@@ -154,20 +157,20 @@ struct tcpcb {
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
 	/* RTT (RFC 6298), in microseconds. */
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
-	uint32_t t_rtseq;     /* sequence number being timed */
-	uint64_t t_rtttime;   /* ns when it was sent; 0 = not timing */
+	uint32_t t_rtseq;   /* sequence number being timed */
+	uint64_t t_rtttime; /* ns when it was sent; 0 = not timing */
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_recent_age_ms, ts_offset;
 	uint32_t last_ack_sent;
 
 	struct sndbuf snd;
-	struct pktq rcvq;    /* in-order payload waiting for the owner */
-	uint32_t rcv_hiwat;  /* SO_RCVBUF */
+	struct pktq rcvq;       /* in-order payload waiting for the owner */
+	uint32_t rcv_hiwat;     /* SO_RCVBUF */
 	struct rte_mbuf *reass; /* out-of-order payload, sorted */
 	uint16_t reass_n;
 	uint32_t reass_bytes;
 	uint32_t rcv_sack_start, rcv_sack_end; /* most recent out-of-order arrival */
-	struct tcp_sack *sack; /* sender scoreboard, NULL until needed */
+	struct tcp_sack *sack;                 /* sender scoreboard, NULL until needed */
 
 	struct tcp_cc_state cc;
 
@@ -201,7 +204,7 @@ static inline const struct tcp_cc_ops *tcp_cc(const struct tcpcb *tp)
 }
 
 /* ---- tcp_subr.c ---- */
-struct tcp_state_s;
+struct tcp_layer;
 struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner);
 /* Frees every buffer and the block; unhashes, unlinks, cancels the timer. */
 void tcp_pcb_free(struct stack *s, struct tcpcb *tp);
@@ -247,13 +250,22 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 unsigned tcp_mss_for(struct stack *s, const struct tcp_key *k);
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat);
 /* The stack's TCP state. */
-struct tcp_state_s *tcp_st(struct stack *s);
+struct tcp_layer *tcp_st(struct stack *s);
+bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp);
+void tcp_syn_limit_release(struct stack *s, struct tcpcb *tp);
+uint8_t tcp_cookie_mss_idx(uint16_t mss);
 
-/* ---- tcp_output.c ---- */
+/* --- tcp_output.c --- */
 int tcp_output(struct stack *s, struct tcpcb *tp);
 /* Sends one segment: seq, len bytes of data from the send buffer at
- * seq - snd_una, flags; options as the state asks. */
+ * (seq - snd_una), flags; options as the state asks. */
 int tcp_send_seg(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags);
+/* The same, returning the data bytes actually sent (SACK options may cut
+ * the segment; a cut segment loses its FIN) and the flags sent. */
+int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags,
+                   uint8_t *flags_out);
+/* Appends len bytes to the send buffer; returns bytes taken. */
+uint32_t tcp_sndbuf_append(struct stack *s, struct sndbuf *sb, const void *data, uint32_t len);
 void tcp_send_ack(struct stack *s, struct tcpcb *tp);
 void tcp_send_rst(struct stack *s, struct tcpcb *tp);
 uint32_t tcp_rcv_space(const struct tcpcb *tp);
@@ -263,11 +275,17 @@ void tcp_sndbuf_free(struct sndbuf *sb);
 /* ---- tcp_sack.c ---- */
 void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o);
 void tcp_sack_clear(struct tcpcb *tp);
-/* Next hole to retransmit in recovery: 0 and *seq/*len, or -1. */
+/* Next hole to retransmit in recovery: 0 and *seq, *len set, or -1. */
 int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 /* Receiver: the SACK blocks to send (most recent first). */
 unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
+
+/* ---- tcp_socket.c (the SOCK_STREAM proto_ops) ---- */
+void tcp_so_notify(struct stack *s, void *owner, unsigned ev);
+/* The socket owner loses its pcb (stack teardown frees it first). */
+void tcp_so_orphan(void *owner);
+const void *tcp_so_ops(void);
 
 /* ---- tcp_input.c ---- */
 void tcp_reass_free(struct tcpcb *tp);

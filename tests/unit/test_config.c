@@ -401,6 +401,37 @@ static void test_knob_parse(void)
 	}
 }
 
+/* The example in docs/config.md loads and validates. */
+static void test_doc_example(void)
+{
+	FILE *f = fopen(DOCS_DIR "/config.md", "r");
+	static char text[16384];
+	char *start, *end;
+	size_t n;
+
+	if (!f) {
+		fail_at(__LINE__, "%s/config.md: %s", DOCS_DIR, strerror(errno));
+		return;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	start = strstr(text, "```ini\n");
+	end = start ? strstr(start + 7, "```") : NULL;
+	if (!end) {
+		fail_at(__LINE__, "no ```ini block in docs/config.md");
+		return;
+	}
+	*end = '\0';
+	config_defaults(&cfg);
+	if (config_load_string(&cfg, "config.md", start + 7, err, sizeof(err)) < 0 ||
+	    config_validate(&cfg, err, sizeof(err)) < 0)
+		fail_at(__LINE__, "docs/config.md example: %s", err);
+	CHECK_EQ(cfg.lcore_mask, 3);
+	CHECK_EQ(cfg.ports[0].ifa.broadcast.v4, ip4("198.18.0.255"));
+	CHECK_EQ(cfg.vlans[0].vlan_id, 100);
+}
+
 /* ---- one test per class of mistake ---- */
 
 static void test_unknown_section(void)
@@ -804,17 +835,31 @@ static const struct {
 	const char *name;
 	void (*fn)(void);
 } tests[] = {
-#define T(n)                 \
-	{                    \
-#n, test_##n \
-	}
-	T(defaults),        T(full_file),         T(syntax_accepted),    T(broadcast_derived),
-	T(overrides),       T(dump_roundtrip),    T(knob_parse),         T(key_table),
-	T(unknown_section), T(unknown_key),       T(bad_address),        T(netmask),
-	T(out_of_range),    T(missing_file),      T(error_in_file),      T(duplicate_key),
-	T(gateway_outside), T(ipv6_needs_prefix), T(port_list_sections), T(bad_vlan),
-	T(syntax_errors),   T(bad_set),           T(bad_proc_id),        T(bad_option),
-#undef T
+	{ "defaults", test_defaults },
+	{ "full_file", test_full_file },
+	{ "syntax_accepted", test_syntax_accepted },
+	{ "broadcast_derived", test_broadcast_derived },
+	{ "overrides", test_overrides },
+	{ "dump_roundtrip", test_dump_roundtrip },
+	{ "knob_parse", test_knob_parse },
+	{ "key_table", test_key_table },
+	{ "doc_example", test_doc_example },
+	{ "unknown_section", test_unknown_section },
+	{ "unknown_key", test_unknown_key },
+	{ "bad_address", test_bad_address },
+	{ "netmask", test_netmask },
+	{ "out_of_range", test_out_of_range },
+	{ "missing_file", test_missing_file },
+	{ "error_in_file", test_error_in_file },
+	{ "duplicate_key", test_duplicate_key },
+	{ "gateway_outside", test_gateway_outside },
+	{ "ipv6_needs_prefix", test_ipv6_needs_prefix },
+	{ "port_list_sections", test_port_list_sections },
+	{ "bad_vlan", test_bad_vlan },
+	{ "syntax_errors", test_syntax_errors },
+	{ "bad_set", test_bad_set },
+	{ "bad_proc_id", test_bad_proc_id },
+	{ "bad_option", test_bad_option },
 };
 
 int main(int argc, char **argv)

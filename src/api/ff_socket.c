@@ -1,0 +1,537 @@
+/* ff_socket.c: the POSIX-like ff_* socket, descriptor and event calls.
+ *
+ * This is the one place where errors become -1 + errno (STYLE habit 10):
+ * each function finds the calling thread's stack, checks its arguments,
+ * calls the socket or event layer (which return 0/-errno) and converts.
+ * errno values are Linux's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "ff_api.h"
+
+#include "base/compiler.h"
+#include "event/event.h"
+#include "ip/route.h"
+#include "socket/socket.h"
+#include "stack/stack.h"
+
+/* Converts an internal result (>= 0 or -errno) to the API's. */
+static inline long ret(long rc)
+{
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* The calling thread's stack, or NULL with errno (ff_init not called). */
+#define STACK_OR_FAIL(s)                   \
+	struct stack *s = stack_current(); \
+	if (unlikely(!s)) {                \
+		errno = EBADF;             \
+		return -1;                 \
+	}
+
+#define SOCK_OR_FAIL(s, so, fd)                       \
+	struct socket *so;                            \
+	do {                                          \
+		int err_ = 0;                         \
+		so = fd_get(s, fd, FD_SOCKET, &err_); \
+		if (!so)                              \
+			return ret(err_);             \
+	} while (0)
+
+int ff_socket(int domain, int type, int protocol)
+{
+	STACK_OR_FAIL(s);
+	return (int)ret(sock_create(s, domain, type, protocol));
+}
+
+int ff_bind(int fd, const struct linux_sockaddr *addr, socklen_t addrlen)
+{
+	struct sock_addr a;
+	int rc;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	rc = sock_addr_from_user(so, (const struct sockaddr *)addr, addrlen, &a);
+	if (rc < 0)
+		return (int)ret(rc);
+	return (int)ret(so->ops->bind(s, so, &a));
+}
+
+int ff_connect(int fd, const struct linux_sockaddr *name, socklen_t namelen)
+{
+	struct sock_addr a;
+	int rc;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (name && namelen >= (socklen_t)sizeof(sa_family_t) && name->sa_family == AF_UNSPEC)
+		return (int)ret(so->ops->connect(s, so, NULL));
+	rc = sock_addr_from_user(so, (const struct sockaddr *)name, namelen, &a);
+	if (rc < 0)
+		return (int)ret(rc);
+	return (int)ret(so->ops->connect(s, so, &a));
+}
+
+int ff_listen(int fd, int backlog)
+{
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (!so->ops->listen)
+		return (int)ret(-EOPNOTSUPP);
+	return (int)ret(so->ops->listen(s, so, backlog));
+}
+
+int ff_accept4(int fd, struct linux_sockaddr *addr, socklen_t *addrlen, int flags)
+{
+	struct socket *nso;
+	struct sock_addr a;
+	int nfd;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return (int)ret(-EINVAL);
+	if (addr && !addrlen)
+		return (int)ret(-EFAULT);
+	if (addrlen && (int)*addrlen < 0)
+		return (int)ret(-EINVAL);
+	nfd = sock_accept(s, so, &nso, flags);
+	if (nfd < 0)
+		return (int)ret(nfd);
+	if (addr && nso->ops->peername(nso, &a) == 0)
+		sock_addr_to_user(&a, (struct sockaddr *)addr, addrlen);
+	return nfd;
+}
+
+int ff_accept(int fd, struct linux_sockaddr *addr, socklen_t *addrlen)
+{
+	return ff_accept4(fd, addr, addrlen, 0);
+}
+
+int ff_close(int fd)
+{
+	STACK_OR_FAIL(s);
+	switch (fd_kind(s, fd)) {
+	case FD_SOCKET:
+		return (int)ret(sock_close(s, fd));
+	case FD_EPOLL:
+	case FD_KQUEUE:
+		return (int)ret(event_close(s, fd));
+	default:
+		return (int)ret(-EBADF);
+	}
+}
+
+int ff_shutdown(int fd, int how)
+{
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
+		return (int)ret(-EINVAL);
+	return (int)ret(so->ops->shutdown(s, so, how));
+}
+
+static int name_common(int fd, struct linux_sockaddr *name, socklen_t *namelen, bool peer)
+{
+	struct sock_addr a;
+	int rc;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (!name || !namelen)
+		return (int)ret(-EFAULT);
+	if ((int)*namelen < 0)
+		return (int)ret(-EINVAL);
+	rc = peer ? so->ops->peername(so, &a) : so->ops->sockname(so, &a);
+	if (rc < 0)
+		return (int)ret(rc);
+	sock_addr_to_user(&a, (struct sockaddr *)name, namelen);
+	return 0;
+}
+
+int ff_getpeername(int fd, struct linux_sockaddr *name, socklen_t *namelen)
+{
+	return name_common(fd, name, namelen, true);
+}
+
+int ff_getsockname(int fd, struct linux_sockaddr *name, socklen_t *namelen)
+{
+	return name_common(fd, name, namelen, false);
+}
+
+int ff_setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (!optval && optlen)
+		return (int)ret(-EFAULT);
+	return (int)ret(sock_setopt(s, so, level, optname, optval, optlen));
+}
+
+int ff_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (!optval || !optlen)
+		return (int)ret(-EFAULT);
+	return (int)ret(sock_getopt(s, so, level, optname, optval, optlen));
+}
+
+/* ---- data ---- */
+
+static ssize_t send_common(int fd, const struct iovec *iov, int iovcnt, int flags,
+                           const struct sockaddr *to, socklen_t tolen)
+{
+	struct sock_addr a;
+	int rc;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return ret(-EINVAL);
+	if (iovcnt && !iov)
+		return ret(-EFAULT);
+	for (int i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return ret(-EFAULT);
+	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM))
+		return ret(-EOPNOTSUPP);
+	if (to) {
+		rc = sock_addr_from_user(so, to, tolen, &a);
+		if (rc < 0)
+			return ret(rc);
+	}
+	return ret(so->ops->send(s, so, iov, iovcnt, flags, to ? &a : NULL));
+}
+
+static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flags,
+                           struct sockaddr *from, socklen_t *fromlen, int *msg_flags)
+{
+	struct sock_addr a;
+	ssize_t n;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return ret(-EINVAL);
+	if (iovcnt && !iov)
+		return ret(-EFAULT);
+	for (int i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return ret(-EFAULT);
+	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC))
+		return ret(-EOPNOTSUPP);
+	if (from && (!fromlen || (int)*fromlen < 0))
+		return ret(-EINVAL);
+	memset(&a, 0, sizeof(a));
+	n = so->ops->recv(s, so, iov, iovcnt, flags, from ? &a : NULL, msg_flags);
+	if (n >= 0 && from) {
+		if (a.addr.family)
+			sock_addr_to_user(&a, from, fromlen);
+		else
+			*fromlen = 0;
+	}
+	return ret(n);
+}
+
+ssize_t ff_write(int fd, const void *buf, size_t nbytes)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, nbytes };
+	return send_common(fd, &iov, 1, 0, NULL, 0);
+}
+
+ssize_t ff_writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	return send_common(fd, iov, iovcnt, 0, NULL, 0);
+}
+
+ssize_t ff_send(int fd, const void *buf, size_t len, int flags)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	return send_common(fd, &iov, 1, flags, NULL, 0);
+}
+
+ssize_t ff_sendto(int fd, const void *buf, size_t len, int flags, const struct linux_sockaddr *to,
+                  socklen_t tolen)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	return send_common(fd, &iov, 1, flags, (const struct sockaddr *)to, tolen);
+}
+
+ssize_t ff_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!msg) {
+		errno = EFAULT;
+		return -1;
+	}
+	return send_common(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
+	                   (const struct sockaddr *)msg->msg_name, msg->msg_namelen);
+}
+
+ssize_t ff_read(int fd, void *buf, size_t nbytes)
+{
+	struct iovec iov = { buf, nbytes };
+	return recv_common(fd, &iov, 1, 0, NULL, NULL, NULL);
+}
+
+ssize_t ff_readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	return recv_common(fd, iov, iovcnt, 0, NULL, NULL, NULL);
+}
+
+ssize_t ff_recv(int fd, void *buf, size_t len, int flags)
+{
+	struct iovec iov = { buf, len };
+	return recv_common(fd, &iov, 1, flags, NULL, NULL, NULL);
+}
+
+ssize_t ff_recvfrom(int fd, void *buf, size_t len, int flags, struct linux_sockaddr *from,
+                    socklen_t *fromlen)
+{
+	struct iovec iov = { buf, len };
+	return recv_common(fd, &iov, 1, flags, (struct sockaddr *)from, fromlen, NULL);
+}
+
+ssize_t ff_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	socklen_t namelen;
+	int mflags = 0;
+	ssize_t n;
+
+	if (!msg) {
+		errno = EFAULT;
+		return -1;
+	}
+	namelen = msg->msg_namelen;
+	n = recv_common(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
+	                (struct sockaddr *)msg->msg_name, msg->msg_name ? &namelen : NULL, &mflags);
+	if (n >= 0) {
+		msg->msg_namelen = msg->msg_name ? namelen : 0;
+		msg->msg_controllen = 0; /* no ancillary data */
+		msg->msg_flags = mflags;
+	}
+	return n;
+}
+
+/* ---- descriptor control ---- */
+
+int ff_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	long arg = 0;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	/* Only the commands that take an argument read it (a two-argument
+	 * call passes none). */
+	if (cmd == F_SETFL || cmd == F_SETFD) {
+		va_start(ap, cmd);
+		arg = va_arg(ap, long);
+		va_end(ap);
+	}
+	switch (cmd) {
+	case F_GETFL:
+		return O_RDWR | (so->nonblock ? O_NONBLOCK : 0);
+	case F_SETFL:
+		so->nonblock = (arg & O_NONBLOCK) != 0;
+		return 0;
+	case F_GETFD:
+		return so->cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		so->cloexec = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	default:
+		return (int)ret(-EINVAL);
+	}
+}
+
+int ff_ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	int *argp;
+
+	STACK_OR_FAIL(s);
+	SOCK_OR_FAIL(s, so, fd);
+	va_start(ap, request);
+	argp = va_arg(ap, int *);
+	va_end(ap);
+	if (!argp)
+		return (int)ret(-EFAULT);
+	switch (request) {
+	case FIONBIO:
+		so->nonblock = *argp != 0;
+		return 0;
+	case FIONREAD:
+		*argp = (int)(so->ops->fionread ? so->ops->fionread(so) : so->ops->readable(so));
+		return 0;
+	default:
+		return (int)ret(-ENOTTY);
+	}
+}
+
+int ff_dup(int oldfd)
+{
+	(void)oldfd;
+	/* FIXME: descriptors are not reference-counted yet. */
+	errno = ENOSYS;
+	return -1;
+}
+
+int ff_dup2(int oldfd, int newfd)
+{
+	(void)oldfd;
+	(void)newfd;
+	errno = ENOSYS; /* FIXME: as ff_dup */
+	return -1;
+}
+
+/* ---- events ---- */
+
+int ff_epoll_create(int size)
+{
+	STACK_OR_FAIL(s);
+	if (size <= 0)
+		return (int)ret(-EINVAL);
+	return (int)ret(epoll_create_fd(s));
+}
+
+int ff_epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	STACK_OR_FAIL(s);
+	return (int)ret(epoll_ctl_fd(s, epfd, op, fd, event));
+}
+
+int ff_epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	(void)timeout; /* never blocks: see event.h */
+	STACK_OR_FAIL(s);
+	return (int)ret(epoll_wait_fd(s, epfd, events, maxevents));
+}
+
+int ff_kqueue(void)
+{
+	STACK_OR_FAIL(s);
+	return (int)ret(kqueue_create_fd(s));
+}
+
+int ff_kevent(int kq, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
+              int nevents, const struct timespec *timeout)
+{
+	(void)timeout;
+	STACK_OR_FAIL(s);
+	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, eventlist, nevents, NULL, NULL));
+}
+
+struct do_each_arg {
+	void *cursor;
+	void (*do_each)(void **, struct kevent *);
+};
+
+static void do_each_emit(void *arg, const struct kevent *kev)
+{
+	struct do_each_arg *a = arg;
+	struct kevent copy = *kev;
+
+	a->do_each(&a->cursor, &copy);
+}
+
+int ff_kevent_do_each(int kq, const struct kevent *changelist, int nchanges, void *eventlist,
+                      int nevents, const struct timespec *timeout,
+                      void (*do_each)(void **, struct kevent *))
+{
+	struct do_each_arg a = { eventlist, do_each };
+
+	(void)timeout;
+	STACK_OR_FAIL(s);
+	if (!do_each)
+		return ff_kevent(kq, changelist, nchanges, eventlist, nevents, timeout);
+	return (int)ret(
+	    kqueue_kevent(s, kq, changelist, nchanges, NULL, nevents, do_each_emit, &a));
+}
+
+int ff_poll(struct pollfd fds[], nfds_t nfds, int timeout)
+{
+	(void)timeout;
+	STACK_OR_FAIL(s);
+	return (int)ret(event_poll(s, fds, nfds));
+}
+
+int ff_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+              struct timeval *timeout)
+{
+	(void)timeout;
+	STACK_OR_FAIL(s);
+	return (int)ret(event_select(s, nfds, readfds, writefds, exceptfds));
+}
+
+/* ---- misc ---- */
+
+int ff_gettimeofday(struct timeval *tv, struct timezone *tz)
+{
+	return gettimeofday(tv, tz);
+}
+
+int ff_sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp, const void *newp,
+              size_t newlen)
+{
+	(void)name;
+	(void)namelen;
+	(void)oldp;
+	(void)oldlenp;
+	(void)newp;
+	(void)newlen;
+	/* FreeBSD MIB numbers have no meaning here: knobs are read and set by
+	 * name with ff_sysctl_knob() (fastack extension). */
+	errno = ENOSYS;
+	return -1;
+}
+
+static int sa_ip4(const struct linux_sockaddr *sa, uint32_t *out)
+{
+	const struct sockaddr_in *sin = (const void *)sa;
+
+	if (!sa || sa->sa_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*out = sin->sin_addr.s_addr;
+	return 0;
+}
+
+int ff_route_ctl(enum FF_ROUTE_CTL req, enum FF_ROUTE_FLAG flag, struct linux_sockaddr *dst,
+                 struct linux_sockaddr *gw, struct linux_sockaddr *netmask)
+{
+	uint32_t d, g = 0, m = 0xffffffffu;
+	struct netif *ifp;
+	uint32_t nh;
+	int rc;
+
+	STACK_OR_FAIL(s);
+	if ((rc = sa_ip4(dst, &d)) < 0)
+		return (int)ret(rc);
+	if (flag != FF_RTF_HOST && netmask && (rc = sa_ip4(netmask, &m)) < 0)
+		return (int)ret(rc);
+	if ((~rte_be_to_cpu_32(m) & (~rte_be_to_cpu_32(m) + 1)) != 0)
+		return (int)ret(-EINVAL); /* non-contiguous mask */
+	if (req == FF_ROUTE_DEL)
+		return (int)ret(route4_del(s, d & m, (uint8_t)__builtin_popcount(m)));
+	if (flag == FF_RTF_GATEWAY || gw) {
+		if ((rc = sa_ip4(gw, &g)) < 0)
+			return (int)ret(rc);
+	}
+	/* The netif is the one that reaches the gateway (or the net itself). */
+	rc = route4_lookup(s, g ? g : d, &ifp, &nh);
+	if (rc < 0)
+		return (int)ret(rc);
+	if (req == FF_ROUTE_CHANGE)
+		route4_del(s, d & m, (uint8_t)__builtin_popcount(m));
+	return (int)ret(route4_add(s, d & m, (uint8_t)__builtin_popcount(m), g, ifp->index));
+}

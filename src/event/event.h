@@ -1,0 +1,46 @@
+/* event.h: epoll and kqueue instances, and poll/select, over fastack
+ * sockets.
+ *
+ * Both epoll and kqueue are native (neither is emulated on the other): each
+ * registration is a watcher on the socket (struct sock_watch); the socket
+ * layer's sock_wakeup() calls the watcher, which links itself onto its
+ * instance's ready list in O(1).  A wait walks only the ready list and asks
+ * each socket for its current level (sock_poll) before reporting, so stale
+ * entries fall off and level-triggered entries stay while still ready.
+ *
+ * Nothing blocks: a timeout other than zero is accepted and the call
+ * returns at once with what is ready (the application runs inside the
+ * stack's loop, F-Stack's model).
+ */
+#ifndef FASTACK_EVENT_EVENT_H
+#define FASTACK_EVENT_EVENT_H
+
+#include <poll.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <time.h>
+
+#include "ff_event.h"
+
+struct stack;
+
+/* Closes an epoll or kqueue descriptor (and every registration of it). */
+int event_close(struct stack *s, int fd);
+
+int epoll_create_fd(struct stack *s);
+int epoll_ctl_fd(struct stack *s, int epfd, int op, int fd, const struct epoll_event *ev);
+int epoll_wait_fd(struct stack *s, int epfd, struct epoll_event *events, int maxevents);
+
+int kqueue_create_fd(struct stack *s);
+/* FreeBSD kevent(2) semantics (changes, then events).  emit is called for
+ * each event to report (for ff_kevent_do_each); NULL writes to eventlist. */
+int kqueue_kevent(struct stack *s, int kq, const struct kevent *changes, int nchanges,
+                  struct kevent *eventlist, int nevents,
+                  void (*emit)(void *arg, const struct kevent *kev), void *arg);
+
+/* poll(2)/select(2) over fastack descriptors, non-blocking. */
+int event_poll(struct stack *s, struct pollfd *fds, nfds_t nfds);
+int event_select(struct stack *s, int nfds, fd_set *rfds, fd_set *wfds, fd_set *efds);
+
+#endif

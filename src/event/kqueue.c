@@ -1,0 +1,291 @@
+/* kqueue.c: native kqueue instances (FreeBSD kevent(2) semantics) on
+ * socket watchers, for EVFILT_READ and EVFILT_WRITE.
+ *
+ * A knote is one (kqueue, socket, filter) registration, a watcher on the
+ * socket.  A wakeup marks it pending and links it onto the kqueue's ready
+ * list.  ff_kevent first applies the changelist (errors become EV_ERROR
+ * entries in the eventlist while there is room, as FreeBSD does; else the
+ * call fails with that errno), then walks the ready list:
+ *
+ *   filter   active when                               data
+ *   READ     bytes queued, EOF, error; listener: a      bytes readable
+ *            connection to accept                       (listener: backlog)
+ *   WRITE    send space, or the connection is broken    send space
+ *
+ * EV_EOF is set when the peer has shut down (READ) or we can send no more
+ * (WRITE); fflags then holds the socket error.  EV_CLEAR reports once per
+ * wakeup; EV_ONESHOT deletes after reporting; EV_DISPATCH disables.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event/event.h"
+#include "event/event_priv.h"
+#include "socket/socket.h"
+#include "stack/stack.h"
+
+struct kqueue {
+	struct list_node knotes; /* struct knote, by kqlink */
+	struct list_node ready;  /* struct knote, by rdlink */
+	unsigned nready;
+};
+
+struct knote {
+	struct sock_watch w;
+	struct kqueue *kq;
+	struct socket *so;
+	uintptr_t ident;
+	short filter;
+	unsigned short flags; /* EV_ONESHOT, EV_CLEAR, EV_DISPATCH, EV_RECEIPT */
+	unsigned int fflags;
+	int64_t sdata;
+	void *udata;
+	bool enabled;
+	bool pending; /* woken since last reported (EV_CLEAR) */
+	struct list_node kqlink;
+	struct list_node rdlink;
+};
+
+#define KN_KEEP_FLAGS (EV_ONESHOT | EV_CLEAR | EV_DISPATCH | EV_RECEIPT)
+
+static void kn_ready_add(struct knote *kn)
+{
+	if (list_node_linked(&kn->rdlink))
+		return;
+	list_add_tail(&kn->kq->ready, &kn->rdlink);
+	kn->kq->nready++;
+}
+
+static void kn_ready_del(struct knote *kn)
+{
+	if (!list_node_linked(&kn->rdlink))
+		return;
+	list_del(&kn->rdlink);
+	kn->kq->nready--;
+}
+
+static void kn_notify(struct sock_watch *w, uint32_t events)
+{
+	struct knote *kn = container_of(w, struct knote, w);
+	uint32_t want = kn->filter == EVFILT_READ ? EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
+	                                          : EPOLLOUT | EPOLLHUP | EPOLLERR;
+
+	if (events && !(events & want))
+		return;
+	kn->pending = true;
+	if (kn->enabled)
+		kn_ready_add(kn);
+}
+
+static void kn_free(struct knote *kn)
+{
+	kn_ready_del(kn);
+	list_del(&kn->kqlink);
+	free(kn);
+}
+
+/* The socket is closing: FreeBSD removes its knotes on close. */
+static void kn_detach(struct sock_watch *w)
+{
+	kn_free(container_of(w, struct knote, w));
+}
+
+static struct knote *kn_find(struct kqueue *kq, struct socket *so, short filter)
+{
+	struct list_node *pos;
+
+	list_for_each (pos, &so->watchers) {
+		struct sock_watch *w = list_entry(pos, struct sock_watch, link);
+		struct knote *kn = container_of(w, struct knote, w);
+		if (w->notify == kn_notify && kn->kq == kq && kn->filter == filter)
+			return kn;
+	}
+	return NULL;
+}
+
+/* Fills kev if the knote's condition holds; returns whether it does. */
+static bool kn_active(struct knote *kn, struct kevent *kev)
+{
+	struct socket *so = kn->so;
+	uint32_t lvl = sock_poll(so);
+	bool eof;
+	int64_t data;
+
+	if (kn->filter == EVFILT_READ) {
+		if (!(lvl & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			return false;
+		data = so->ops->readable ? so->ops->readable(so) : 0;
+		eof = (lvl & (EPOLLRDHUP | EPOLLHUP)) != 0 || (so->state & SS_CANTRCVMORE);
+		if ((kn->fflags & NOTE_LOWAT) && !eof && !(lvl & EPOLLERR) && data < kn->sdata)
+			return false;
+	} else {
+		if (!(lvl & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
+			return false;
+		data = so->ops->writable ? so->ops->writable(so) : 0;
+		eof = (lvl & EPOLLHUP) != 0 || (so->state & SS_CANTSENDMORE);
+	}
+	memset(kev, 0, sizeof(*kev));
+	kev->ident = kn->ident;
+	kev->filter = kn->filter;
+	kev->flags = (unsigned short)(kn->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH));
+	kev->fflags = 0;
+	if (eof) {
+		kev->flags |= EV_EOF;
+		kev->fflags = (unsigned)so->so_error;
+	}
+	kev->data = data;
+	kev->udata = kn->udata;
+	return true;
+}
+
+int kqueue_create_fd(struct stack *s)
+{
+	struct kqueue *kq = calloc(1, sizeof(*kq));
+	int fd;
+
+	if (!kq)
+		return -ENOMEM;
+	list_init(&kq->knotes);
+	list_init(&kq->ready);
+	fd = fd_alloc(s, FD_KQUEUE, kq);
+	if (fd < 0)
+		free(kq);
+	return fd;
+}
+
+void kqueue_destroy(struct kqueue *kq)
+{
+	while (!list_empty(&kq->knotes)) {
+		struct knote *kn = list_first_entry(&kq->knotes, struct knote, kqlink);
+		sock_watch_del(&kn->w);
+		kn_free(kn);
+	}
+	free(kq);
+}
+
+/* Applies one change; 0 or -errno. */
+static int kq_change(struct stack *s, struct kqueue *kq, const struct kevent *kev)
+{
+	struct socket *so;
+	struct knote *kn;
+	struct kevent tmp;
+	int err;
+
+	if (kev->filter != EVFILT_READ && kev->filter != EVFILT_WRITE)
+		return -EINVAL;
+	if (kev->ident > (uintptr_t)INT32_MAX)
+		return -EBADF;
+	so = fd_get(s, (int)kev->ident, FD_SOCKET, &err);
+	if (!so)
+		return -EBADF;
+	kn = kn_find(kq, so, kev->filter);
+	if (kev->flags & EV_DELETE) {
+		if (!kn)
+			return -ENOENT;
+		sock_watch_del(&kn->w);
+		kn_free(kn);
+		return 0;
+	}
+	if (!kn) {
+		if (!(kev->flags & EV_ADD))
+			return -ENOENT;
+		kn = calloc(1, sizeof(*kn));
+		if (!kn)
+			return -ENOMEM;
+		kn->w.notify = kn_notify;
+		kn->w.detach = kn_detach;
+		kn->kq = kq;
+		kn->so = so;
+		kn->ident = kev->ident;
+		kn->filter = kev->filter;
+		kn->enabled = true;
+		list_init(&kn->rdlink);
+		list_add_tail(&kq->knotes, &kn->kqlink);
+		sock_watch_add(so, &kn->w);
+	}
+	if (kev->flags & EV_ADD) {
+		kn->flags = kev->flags & KN_KEEP_FLAGS;
+		kn->fflags = kev->fflags;
+		kn->sdata = kev->data;
+		kn->udata = kev->udata;
+		kn->enabled = true;
+	}
+	if (kev->flags & EV_DISABLE) {
+		kn->enabled = false;
+		kn_ready_del(kn);
+		return 0;
+	}
+	if (kev->flags & EV_ENABLE)
+		kn->enabled = true;
+	/* What is already the case is reported (and counts as a wakeup). */
+	if (kn->enabled && kn_active(kn, &tmp)) {
+		kn->pending = true;
+		kn_ready_add(kn);
+	}
+	return 0;
+}
+
+int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int nchanges,
+                  struct kevent *eventlist, int nevents,
+                  void (*emit)(void *arg, const struct kevent *kev), void *arg)
+{
+	struct kqueue *kq;
+	unsigned budget;
+	int n = 0, err;
+
+	kq = fd_get(s, kqfd, FD_KQUEUE, &err);
+	if (!kq)
+		return err == -EINVAL ? -EBADF : err;
+	if (nchanges < 0 || nevents < 0 || nevents > KNOB(s, EPOLL_MAX_EVENTS))
+		return -EINVAL;
+	if ((nchanges && !changes) || (nevents && !eventlist && !emit))
+		return -EFAULT;
+	for (int i = 0; i < nchanges; i++) {
+		int rc = kq_change(s, kq, &changes[i]);
+		struct kevent e;
+
+		if (rc == 0 && !(changes[i].flags & EV_RECEIPT))
+			continue;
+		if (n >= nevents) {
+			if (rc < 0)
+				return rc; /* no room to say it */
+			continue;
+		}
+		e = changes[i];
+		e.flags = EV_ERROR;
+		e.data = rc < 0 ? -rc : 0;
+		if (emit)
+			emit(arg, &e);
+		else
+			eventlist[n] = e;
+		n++;
+	}
+	for (budget = kq->nready; budget > 0 && n < nevents && kq->nready > 0; budget--) {
+		struct knote *kn = list_first_entry(&kq->ready, struct knote, rdlink);
+		struct kevent e;
+
+		kn_ready_del(kn);
+		if (!kn->enabled)
+			continue;
+		if ((kn->flags & EV_CLEAR) && !kn->pending)
+			continue;
+		if (!kn_active(kn, &e))
+			continue;
+		kn->pending = false;
+		if (emit)
+			emit(arg, &e);
+		else
+			eventlist[n] = e;
+		n++;
+		if (kn->flags & EV_ONESHOT) {
+			sock_watch_del(&kn->w);
+			kn_free(kn);
+		} else if (kn->flags & EV_DISPATCH) {
+			kn->enabled = false;
+		} else if (!(kn->flags & EV_CLEAR)) {
+			kn_ready_add(kn); /* level: stays while active */
+		}
+	}
+	return n;
+}

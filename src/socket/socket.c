@@ -1,0 +1,510 @@
+/* socket.c: the descriptor table, socket life cycle, readiness fan-out,
+ * address conversion and SOL_SOCKET options.  See socket.h. */
+#include "socket/socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "event/event.h"
+#include "stack/stack.h"
+
+struct fd_entry {
+	enum fd_kind kind;
+	void *obj;
+};
+
+struct sock_table {
+	struct fd_entry *fds;
+	unsigned cap;                                      /* entries allocated */
+	unsigned used;                                     /* descriptors in use */
+	unsigned lowest;                                   /* no free entry below this index */
+	const struct proto_ops *proto[SOCK_SEQPACKET + 1]; /* by SOCK_* type */
+};
+
+#define FD_GROW 1024u
+
+int sock_init(struct stack *s)
+{
+	s->socks = calloc(1, sizeof(*s->socks));
+	if (!s->socks)
+		return -ENOMEM;
+	s->socks->lowest = SOCK_FD_BASE;
+	return 0;
+}
+
+static void close_one(struct stack *s, int fd, enum fd_kind k, void *obj)
+{
+	(void)k;
+	(void)obj;
+	if (k == FD_SOCKET)
+		sock_close(s, fd);
+	else
+		event_close(s, fd);
+}
+
+void sock_close_all(struct stack *s)
+{
+	if (s->socks)
+		fd_foreach(s, close_one);
+}
+
+void sock_fini(struct stack *s)
+{
+	if (!s->socks)
+		return;
+	sock_close_all(s);
+	free(s->socks->fds);
+	free(s->socks);
+	s->socks = NULL;
+}
+
+void sock_register_proto(struct stack *s, int type, const struct proto_ops *ops)
+{
+	if (type >= 0 && type <= SOCK_SEQPACKET)
+		s->socks->proto[type] = ops;
+}
+
+/* ---- descriptors ---- */
+
+int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
+{
+	struct sock_table *t = s->socks;
+	unsigned max = (unsigned)KNOB(s, SOCK_MAX_FDS);
+	unsigned i;
+
+	for (i = t->lowest; i < t->cap; i++)
+		if (t->fds[i].kind == FD_FREE)
+			break;
+	if (i >= max) {
+		STAT_INC(s, sock, so_nofd);
+		return -EMFILE;
+	}
+	if (i >= t->cap) {
+		unsigned ncap = t->cap + FD_GROW;
+		struct fd_entry *n;
+
+		if (ncap > max)
+			ncap = max;
+		n = realloc(t->fds, ncap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		memset(n + t->cap, 0, (ncap - t->cap) * sizeof(*n));
+		if (t->cap == 0)
+			i = SOCK_FD_BASE;
+		t->fds = n;
+		t->cap = ncap;
+	}
+	t->fds[i].kind = kind;
+	t->fds[i].obj = obj;
+	t->used++;
+	t->lowest = i + 1;
+	return (int)i;
+}
+
+void *fd_get(struct stack *s, int fd, enum fd_kind kind, int *err)
+{
+	struct sock_table *t = s->socks;
+
+	if (fd < SOCK_FD_BASE || (unsigned)fd >= t->cap || t->fds[fd].kind == FD_FREE) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (t->fds[fd].kind != kind) {
+		*err = kind == FD_SOCKET ? -ENOTSOCK : -EINVAL;
+		return NULL;
+	}
+	return t->fds[fd].obj;
+}
+
+enum fd_kind fd_kind(struct stack *s, int fd)
+{
+	struct sock_table *t = s->socks;
+
+	if (fd < 0 || (unsigned)fd >= t->cap)
+		return FD_FREE;
+	return t->fds[fd].kind;
+}
+
+void fd_release(struct stack *s, int fd)
+{
+	struct sock_table *t = s->socks;
+
+	if (fd < 0 || (unsigned)fd >= t->cap || t->fds[fd].kind == FD_FREE)
+		return;
+	t->fds[fd].kind = FD_FREE;
+	t->fds[fd].obj = NULL;
+	t->used--;
+	if ((unsigned)fd < t->lowest)
+		t->lowest = (unsigned)fd;
+}
+
+void fd_foreach(struct stack *s, void (*fn)(struct stack *s, int fd, enum fd_kind k, void *obj))
+{
+	struct sock_table *t = s->socks;
+
+	for (unsigned i = 0; i < t->cap; i++)
+		if (t->fds[i].kind != FD_FREE)
+			fn(s, (int)i, t->fds[i].kind, t->fds[i].obj);
+}
+
+/* ---- sockets ---- */
+
+static struct socket *sock_new(struct stack *s, int family, int type, int protocol,
+                               const struct proto_ops *ops)
+{
+	struct socket *so = calloc(1, sizeof(*so));
+
+	if (!so)
+		return NULL;
+	so->stack = s;
+	so->fd = -1;
+	so->family = family;
+	so->type = type;
+	so->protocol = protocol;
+	so->linger = -1;
+	so->ops = ops;
+	list_init(&so->watchers);
+	return so;
+}
+
+int sock_create(struct stack *s, int domain, int type, int protocol)
+{
+	const struct proto_ops *ops;
+	struct socket *so;
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int fd, rc;
+
+	if (domain != AF_INET && domain != AF_INET6)
+		return -EAFNOSUPPORT;
+	if (base != SOCK_DGRAM && base != SOCK_STREAM)
+		return base == SOCK_RAW || base == SOCK_SEQPACKET ? -EPROTONOSUPPORT : -EINVAL;
+	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+		return -EINVAL;
+	if (base == SOCK_DGRAM && protocol != 0 && protocol != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	if (base == SOCK_STREAM && protocol != 0 && protocol != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	ops = s->socks->proto[base];
+	if (!ops)
+		return -EPROTONOSUPPORT;
+	so = sock_new(s, domain, base, base == SOCK_DGRAM ? IPPROTO_UDP : IPPROTO_TCP, ops);
+	if (!so) {
+		STAT_INC(s, sock, so_nomem);
+		return -ENOMEM;
+	}
+	so->nonblock = (type & SOCK_NONBLOCK) != 0;
+	so->cloexec = (type & SOCK_CLOEXEC) != 0;
+	rc = ops->attach(s, so);
+	if (rc < 0) {
+		free(so);
+		return rc;
+	}
+	fd = fd_alloc(s, FD_SOCKET, so);
+	if (fd < 0) {
+		ops->detach(s, so);
+		free(so);
+		return fd;
+	}
+	so->fd = fd;
+	STAT_INC(s, sock, so_created);
+	return fd;
+}
+
+int sock_accept(struct stack *s, struct socket *listener, struct socket **out, int flags)
+{
+	struct socket *nso;
+	int fd, rc;
+
+	if (!listener->ops->accept)
+		return -EOPNOTSUPP;
+	if (!(listener->state & SS_ISLISTENING))
+		return -EINVAL;
+	nso = sock_new(s, listener->family, listener->type, listener->protocol, listener->ops);
+	if (!nso)
+		return -ENOMEM;
+	/* Options a connection inherits from its listener. */
+	nso->rcvbuf = listener->rcvbuf;
+	nso->sndbuf = listener->sndbuf;
+	nso->keepalive = listener->keepalive;
+	nso->linger = listener->linger;
+	nso->nonblock = (flags & SOCK_NONBLOCK) != 0;
+	nso->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	fd = fd_alloc(s, FD_SOCKET, nso);
+	if (fd < 0) {
+		free(nso);
+		return fd;
+	}
+	rc = listener->ops->accept(s, listener, nso);
+	if (rc < 0) {
+		fd_release(s, fd);
+		free(nso);
+		return rc;
+	}
+	nso->fd = fd;
+	nso->state |= SS_ISCONNECTED | SS_ISBOUND;
+	STAT_INC(s, sock, so_created);
+	*out = nso;
+	return fd;
+}
+
+int sock_close(struct stack *s, int fd)
+{
+	struct socket *so;
+	int err = 0;
+
+	so = fd_get(s, fd, FD_SOCKET, &err);
+	if (!so)
+		return err;
+	while (!list_empty(&so->watchers)) {
+		struct sock_watch *w = list_first_entry(&so->watchers, struct sock_watch, link);
+		list_del(&w->link);
+		w->detach(w);
+	}
+	fd_release(s, fd);
+	so->ops->detach(s, so);
+	free(so);
+	STAT_INC(s, sock, so_closed);
+	return 0;
+}
+
+/* ---- readiness ---- */
+
+void sock_wakeup(struct socket *so, uint32_t events)
+{
+	struct list_node *pos, *tmp;
+
+	list_for_each_safe (pos, tmp, &so->watchers) {
+		struct sock_watch *w = list_entry(pos, struct sock_watch, link);
+		w->notify(w, events);
+	}
+}
+
+uint32_t sock_poll(struct socket *so)
+{
+	return so->ops->poll(so);
+}
+
+void sock_watch_add(struct socket *so, struct sock_watch *w)
+{
+	list_add_tail(&so->watchers, &w->link);
+}
+
+void sock_watch_del(struct sock_watch *w)
+{
+	list_del(&w->link);
+}
+
+/* ---- addresses ---- */
+
+int sock_addr_from_user(const struct socket *so, const struct sockaddr *sa, socklen_t len,
+                        struct sock_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!sa || len < (socklen_t)sizeof(sa_family_t))
+		return -EINVAL;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+		if (len < (socklen_t)sizeof(*sin))
+			return -EINVAL;
+		if (so->family != AF_INET)
+			return -EAFNOSUPPORT; /* FIXME(ipv6): v4-mapped use of AF_INET6 sockets */
+		out->addr = ip_addr_v4(sin->sin_addr.s_addr);
+		out->port = ntohs(sin->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+		if (len < (socklen_t)sizeof(*sin6))
+			return -EINVAL;
+		if (so->family != AF_INET6)
+			return -EAFNOSUPPORT;
+		out->addr.family = AF_INET6;
+		memcpy(out->addr.v6, &sin6->sin6_addr, 16);
+		out->port = ntohs(sin6->sin6_port);
+		return 0;
+	}
+	return -EAFNOSUPPORT;
+}
+
+void sock_addr_to_user(const struct sock_addr *a, struct sockaddr *sa, socklen_t *len)
+{
+	union {
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+	socklen_t full;
+
+	memset(&u, 0, sizeof(u));
+	if (a->addr.family == AF_INET6) {
+		u.sin6.sin6_family = AF_INET6;
+		u.sin6.sin6_port = htons(a->port);
+		memcpy(&u.sin6.sin6_addr, a->addr.v6, 16);
+		full = sizeof(u.sin6);
+	} else {
+		u.sin.sin_family = AF_INET;
+		u.sin.sin_port = htons(a->port);
+		u.sin.sin_addr.s_addr = a->addr.family == AF_INET ? a->addr.v4 : 0;
+		full = sizeof(u.sin);
+	}
+	if (sa && len)
+		memcpy(sa, &u, *len < full ? *len : full);
+	if (len)
+		*len = full;
+}
+
+/* ---- options ---- */
+
+static int opt_int(const void *val, socklen_t len, int *out)
+{
+	if (!val || len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v)
+{
+	if (!val || !len || *len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(val, &v, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+/* The protocol learns of options it must act on. */
+static int proto_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
+                        socklen_t len)
+{
+	return so->ops->setopt ? so->ops->setopt(s, so, level, name, val, len) : 0;
+}
+
+int sock_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
+                socklen_t len)
+{
+	int v, rc;
+
+	if (level != SOL_SOCKET) {
+		if (!so->ops->setopt)
+			return -ENOPROTOOPT;
+		return so->ops->setopt(s, so, level, name, val, len);
+	}
+	switch (name) {
+	case SO_LINGER: {
+		struct linger l;
+		if (!val || len < (socklen_t)sizeof(l))
+			return -EINVAL;
+		memcpy(&l, val, sizeof(l));
+		so->linger = l.l_onoff ? (l.l_linger < 0 ? 0 : l.l_linger) : -1;
+		return proto_setopt(s, so, level, name, val, len);
+	}
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+	case SO_REUSEADDR:
+	case SO_REUSEPORT:
+	case SO_KEEPALIVE:
+	case SO_BROADCAST:
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	rc = opt_int(val, len, &v);
+	if (rc < 0)
+		return rc;
+	switch (name) {
+	case SO_RCVBUF:
+	case SO_SNDBUF:
+		/* FreeBSD keeps the value asked for (Linux doubles it); a
+		 * negative or tiny value is raised to a floor. */
+		if (v < 1024)
+			v = 1024;
+		if (v > (int)(64u << 20))
+			return -ENOBUFS;
+		if (name == SO_RCVBUF)
+			so->rcvbuf = (uint32_t)v;
+		else
+			so->sndbuf = (uint32_t)v;
+		break;
+	case SO_REUSEADDR:
+		so->reuseaddr = v != 0;
+		break;
+	case SO_REUSEPORT:
+		so->reuseport = v != 0;
+		break;
+	case SO_KEEPALIVE:
+		so->keepalive = v != 0;
+		break;
+	case SO_BROADCAST:
+		so->broadcast = v != 0;
+		break;
+	}
+	return proto_setopt(s, so, level, name, val, len);
+}
+
+int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *val, socklen_t *len)
+{
+	if (!len)
+		return -EFAULT;
+	if (level != SOL_SOCKET) {
+		if (!so->ops->getopt)
+			return -ENOPROTOOPT;
+		return so->ops->getopt(s, so, level, name, val, len);
+	}
+	switch (name) {
+	case SO_TYPE:
+		return put_int(val, len, so->type);
+	case SO_PROTOCOL:
+		return put_int(val, len, so->protocol);
+	case SO_DOMAIN:
+		return put_int(val, len, so->family);
+	case SO_ERROR: {
+		int e = so->so_error;
+		int rc = put_int(val, len, e);
+		if (rc == 0) {
+			so->so_error = 0;
+			/* The protocol may hold an error of its own (TCP). */
+			if (e == 0 && so->ops->getopt)
+				so->ops->getopt(s, so, SOL_SOCKET, SO_ERROR, val, len);
+		}
+		return rc;
+	}
+	case SO_ACCEPTCONN:
+		return put_int(val, len, (so->state & SS_ISLISTENING) != 0);
+	case SO_RCVBUF:
+		return put_int(val, len, (int)so->rcvbuf);
+	case SO_SNDBUF:
+		return put_int(val, len, (int)so->sndbuf);
+	case SO_REUSEADDR:
+		return put_int(val, len, so->reuseaddr);
+	case SO_REUSEPORT:
+		return put_int(val, len, so->reuseport);
+	case SO_KEEPALIVE:
+		return put_int(val, len, so->keepalive);
+	case SO_BROADCAST:
+		return put_int(val, len, so->broadcast);
+	case SO_LINGER: {
+		struct linger l = { .l_onoff = so->linger >= 0,
+			            .l_linger = so->linger < 0 ? 0 : so->linger };
+		if (!val || *len < (socklen_t)sizeof(l))
+			return -EINVAL;
+		memcpy(val, &l, sizeof(l));
+		*len = sizeof(l);
+		return 0;
+	}
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+size_t iov_total(const struct iovec *iov, int iovcnt)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	return n;
+}

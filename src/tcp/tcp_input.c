@@ -1,0 +1,1169 @@
+/* tcp_input.c: segment arrival (RFC 9293 section 3.10.7).
+ *
+ * tcp_input() validates (length, data offset, checksum), finds the
+ * connection by 4-tuple or else a listener, strips the header so that m
+ * holds only payload, and hands over to:
+ *
+ *   no connection, no listener   CLOSED (3.10.7.1): RST unless the segment
+ *                                is one (net.inet.tcp.blackhole aside);
+ *   listen_input()               LISTEN (3.10.7.2): a SYN creates a child in
+ *                                SYN_RECEIVED (the bounded SYN queue), or,
+ *                                the queue being full, is answered with a
+ *                                SYN cookie (RFC 4987); an ACK may carry a
+ *                                valid cookie;
+ *   syn_sent()                   SYN_SENT (3.10.7.3);
+ *   do_segment()                 every other state (3.10.7.4), in the RFC's
+ *                                order: RST check (RFC 5961 section 3,
+ *                                RFC 1337 in TIME_WAIT), PAWS (RFC 7323
+ *                                section 5), SYN check (RFC 5961 section 4),
+ *                                sequence check with trimming to the window,
+ *                                ACK processing (RFC 5961 section 5,
+ *                                duplicate ACKs, fast retransmit/recovery:
+ *                                RFC 5681, RFC 6582, RFC 6675, RFC 3042),
+ *                                window update, text, FIN.
+ *
+ * Every way out that discards a segment is a labelled path with a counter
+ * (tcps_*).  Receive-side data: in-order payload goes to the receive queue
+ * as it came (no copy); out-of-order payload goes to the reassembly queue
+ * (tcp_reass_insert), trimmed against its neighbours.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "eth/eth.h"
+#include "port/port.h"
+#include "stack/stack.h"
+#include "tcp/tcp_priv.h"
+#include "wire/cksum.h"
+
+/* ---- mbuf helpers ---- */
+
+/* Removes n bytes from the front of the chain; returns the new head, or
+ * NULL (chain freed) when nothing is left. */
+static struct rte_mbuf *m_adj_front(struct rte_mbuf *m, uint32_t n)
+{
+	while (m && n) {
+		struct rte_mbuf *next;
+
+		if (n < m->data_len) {
+			m->data_off = (uint16_t)(m->data_off + n);
+			m->data_len = (uint16_t)(m->data_len - n);
+			m->pkt_len -= n;
+			break;
+		}
+		n -= m->data_len;
+		next = m->next;
+		if (next) {
+			next->pkt_len = m->pkt_len - m->data_len;
+			next->nb_segs = (uint16_t)(m->nb_segs - 1);
+		}
+		m->next = NULL;
+		m->nb_segs = 1;
+		rte_pktmbuf_free_seg(m);
+		m = next;
+	}
+	if (m && m->pkt_len == 0) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+/* Cuts the chain to len bytes (len < pkt_len); NULL when len is 0. */
+static struct rte_mbuf *m_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+	uint16_t nfree = 0;
+
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	if (m->pkt_len <= len)
+		return m;
+	while (left > seg->data_len) {
+		left -= seg->data_len;
+		seg = seg->next;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	for (struct rte_mbuf *r = rest; r; r = r->next)
+		nfree++;
+	m->nb_segs = (uint16_t)(m->nb_segs - nfree);
+	m->pkt_len = len;
+	rte_pktmbuf_free(rest);
+	return m;
+}
+
+static inline uint32_t mseq(struct rte_mbuf *m)
+{
+	return (uint32_t)pkt_meta(m)->time;
+}
+
+static inline struct rte_mbuf *mnext(struct rte_mbuf *m)
+{
+	return pkt_meta(m)->nextpkt;
+}
+
+/* ---- reassembly ---- */
+
+void tcp_reass_free(struct tcpcb *tp)
+{
+	struct rte_mbuf *m = tp->reass;
+
+	while (m) {
+		struct rte_mbuf *n = mnext(m);
+
+		pkt_meta(m)->nextpkt = NULL;
+		rte_pktmbuf_free(m);
+		m = n;
+	}
+	tp->reass = NULL;
+	tp->reass_n = 0;
+	tp->reass_bytes = 0;
+}
+
+static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct rte_mbuf *m)
+{
+	struct rte_mbuf **pp = &tp->reass, *prev = NULL, *cur;
+	uint32_t len = m->pkt_len;
+
+	/* Find the first queued segment starting after seq. */
+	while (*pp && SEQ_LEQ(mseq(*pp), seq)) {
+		prev = *pp;
+		pp = &pkt_meta(*pp)->nextpkt;
+	}
+	if (prev) {
+		uint32_t pend = mseq(prev) + prev->pkt_len;
+
+		if (SEQ_GEQ(pend, seq + len)) {
+			STAT_INC(s, tcp, tcps_rcvduppack);
+			STAT_ADD(s, tcp, tcps_rcvdupbyte, len);
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (SEQ_GT(pend, seq)) {
+			m = m_adj_front(m, pend - seq);
+			len -= pend - seq;
+			seq = pend;
+		}
+	}
+	/* Remove or trim the queued segments the new one covers. */
+	while ((cur = *pp) != NULL && SEQ_GT(seq + len, mseq(cur))) {
+		uint32_t cend = mseq(cur) + cur->pkt_len;
+
+		if (SEQ_GEQ(seq + len, cend)) {
+			*pp = mnext(cur);
+			tp->reass_n--;
+			tp->reass_bytes -= cur->pkt_len;
+			pkt_meta(cur)->nextpkt = NULL;
+			rte_pktmbuf_free(cur);
+			continue;
+		}
+		/* Partial overlap: cut the new segment's tail. */
+		m = m_trim_to(m, mseq(cur) - seq);
+		len = mseq(cur) - seq;
+		break;
+	}
+	if (!m)
+		return;
+	if (tp->reass_n >= KNOB(s, TCP_REASS_MAXQUEUELEN)) {
+		STAT_INC(s, tcp, tcps_reassfull);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	STAT_INC(s, tcp, tcps_rcvoopack);
+	STAT_ADD(s, tcp, tcps_rcvoobyte, len);
+	pkt_meta(m)->time = seq;
+	pkt_meta(m)->nextpkt = *pp;
+	*pp = m;
+	tp->reass_n++;
+	tp->reass_bytes += len;
+	tp->rcv_sack_start = seq;
+	tp->rcv_sack_end = seq + len;
+}
+
+static void rcvq_append(struct stack *s, struct tcpcb *tp, struct rte_mbuf *m)
+{
+	STAT_INC(s, tcp, tcps_rcvpack);
+	STAT_ADD(s, tcp, tcps_rcvbyte, m->pkt_len);
+	tp->bytes_received += m->pkt_len;
+	tp->rcv_nxt += m->pkt_len;
+	if (tp->t_flags & TF_SHUT_RD)
+		rte_pktmbuf_free(m); /* nobody will read it */
+	else
+		pktq_push(&tp->rcvq, m);
+}
+
+/* Moves what became in-order from the reassembly queue to the receive
+ * queue; true if anything moved. */
+static bool reass_pull(struct stack *s, struct tcpcb *tp)
+{
+	bool moved = false;
+	struct rte_mbuf *m;
+
+	while ((m = tp->reass) != NULL && SEQ_LEQ(mseq(m), tp->rcv_nxt)) {
+		uint32_t seq = mseq(m), len = m->pkt_len;
+
+		tp->reass = mnext(m);
+		pkt_meta(m)->nextpkt = NULL;
+		tp->reass_n--;
+		tp->reass_bytes -= len;
+		if (SEQ_LEQ(seq + len, tp->rcv_nxt)) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		m = m_adj_front(m, tp->rcv_nxt - seq);
+		rcvq_append(s, tp, m);
+		moved = true;
+	}
+	return moved;
+}
+
+/* ---- helpers ---- */
+
+/* RFC 5961 section 7: challenge ACKs, rate limited per connection. */
+static void challenge_ack(struct stack *s, struct tcpcb *tp)
+{
+	int64_t cnt = KNOB(s, TCP_ACK_WAR_CNT);
+	uint32_t now = tcp_ms(s);
+
+	if (cnt > 0) {
+		if (now - tp->chal_start >= (uint32_t)KNOB(s, TCP_ACK_WAR_TIMEWINDOW)) {
+			tp->chal_start = now;
+			tp->chal_cnt = 0;
+		}
+		if (tp->chal_cnt >= cnt) {
+			STAT_INC(s, tcp, tcps_chalack_limited);
+			return;
+		}
+		tp->chal_cnt++;
+	}
+	STAT_INC(s, tcp, tcps_chalack);
+	tcp_send_ack(s, tp);
+}
+
+/* A RST answering segment seg that found no connection (3.10.7.1). */
+static void reset_for(struct stack *s, const struct tcp_key *k, const struct tcp_seg *seg)
+{
+	uint32_t slen =
+	    seg->len + ((seg->flags & TH_SYN) ? 1 : 0) + ((seg->flags & TH_FIN) ? 1 : 0);
+
+	if (seg->flags & TH_RST)
+		return;
+	if (KNOB(s, TCP_BLACKHOLE) == 2 || (KNOB(s, TCP_BLACKHOLE) == 1 && (seg->flags & TH_SYN)))
+		return;
+	if (seg->flags & TH_ACK)
+		tcp_respond(s, k, seg->ack, 0, TH_RST, 0);
+	else
+		tcp_respond(s, k, 0, seg->seq + slen, TH_RST | TH_ACK, 0);
+}
+
+static unsigned clamp_mss(struct stack *s, unsigned mss)
+{
+	if (mss < (unsigned)KNOB(s, TCP_MINMSS))
+		mss = (unsigned)KNOB(s, TCP_MINMSS);
+	return mss;
+}
+
+/* Options of a received SYN (or SYN-ACK): what both sides agreed to. */
+static void syn_options(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o, bool active)
+{
+	int64_t r = KNOB(s, TCP_RFC1323);
+	bool scale_ok = r == 1 || r == 2, ts_ok = r == 1 || r == 3;
+	unsigned peer;
+
+	if ((o->present & TOF_SCALE) && scale_ok && (!active || (tp->t_flags & TF_REQ_SCALE))) {
+		tp->t_flags |= TF_RCVD_SCALE | TF_REQ_SCALE;
+		tp->snd_scale = o->wscale;
+		if (!active)
+			tp->request_r_scale = tcp_pick_rscale(s, tp->rcv_hiwat);
+		tp->rcv_scale = tp->request_r_scale;
+	} else {
+		tp->t_flags &= ~(TF_RCVD_SCALE | TF_REQ_SCALE);
+		tp->snd_scale = tp->rcv_scale = 0;
+	}
+	if ((o->present & TOF_TS) && ts_ok && (!active || (tp->t_flags & TF_REQ_TSTMP))) {
+		tp->t_flags |= TF_RCVD_TSTMP | TF_REQ_TSTMP;
+		tp->ts_recent = o->tsval;
+		tp->ts_recent_age_ms = tcp_ms(s);
+	} else {
+		tp->t_flags &= ~(TF_RCVD_TSTMP | TF_REQ_TSTMP);
+	}
+	if ((o->present & TOF_SACKPERM) && KNOB(s, TCP_SACK) &&
+	    (!active || (tp->t_flags & TF_REQ_SACK)))
+		tp->t_flags |= TF_SACK_PERMIT | TF_REQ_SACK;
+	else
+		tp->t_flags &= ~(TF_SACK_PERMIT | TF_REQ_SACK);
+	peer = (o->present & TOF_MSS) && o->mss ? o->mss : (unsigned)KNOB(s, TCP_MSSDFLT);
+	tp->t_peermss = (uint16_t)peer;
+	peer = clamp_mss(s, peer);
+	tp->t_maxseg = (uint16_t)(peer < tp->t_advmss ? peer : tp->t_advmss);
+	/* Room for the timestamp option in every segment (RFC 7323 / 6691). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && tp->t_maxseg > 12 + 64)
+		tp->t_maxseg = (uint16_t)(tp->t_maxseg - 12);
+}
+
+static void established(struct stack *s, struct tcpcb *tp)
+{
+	tcp_set_state(s, tp, TCPS_ESTABLISHED);
+	tcp_syn_limit_release(s, tp);
+	tcp_cc(tp)->conn_init(s, tp);
+	tp->snd_recover = tp->snd_una;
+	tcp_keep_arm(s, tp);
+}
+
+/* ---- LISTEN ---- */
+
+/* Fills a child of listener l for the 4-tuple k from a SYN. */
+static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tcp_key *k)
+{
+	struct tcpcb *tp = tcp_pcb_alloc(s, NULL);
+
+	if (!tp)
+		return NULL;
+	tp->key = *k;
+	tp->t_flags |=
+	    TF_PASSIVE | TF_BOUND | (l->t_flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0));
+	tp->snd.hiwat = l->snd.hiwat;
+	tp->rcv_hiwat = l->rcv_hiwat;
+	tp->cc_id = l->cc_id;
+	tp->keepidle = l->keepidle;
+	tp->keepintvl = l->keepintvl;
+	tp->keepcnt = l->keepcnt;
+	tp->t_linger = l->t_linger;
+	tp->t_user_mss = l->t_user_mss;
+	tp->t_advmss = (uint16_t)tcp_mss_for(s, k);
+	if (tp->t_user_mss && tp->t_user_mss < tp->t_advmss)
+		tp->t_advmss = tp->t_user_mss;
+	tp->ts_offset = tcp_ts_offset(s, k);
+	return tp;
+}
+
+static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
+                       const struct tcp_seg *seg)
+{
+	struct tcpcb *tp;
+
+	if (l->q_len >= l->q_limit) {
+		STAT_INC(s, tcp, tcps_listendrop);
+		return;
+	}
+	if (l->q_incomp >= l->q_limit || tcp_st(s) == NULL /* never */) {
+		goto cookie;
+	}
+	tp = child_new(s, l, k);
+	if (!tp)
+		goto cookie;
+	if (!tcp_syn_limit_take(s, tp)) {
+		tcp_pcb_free(s, tp);
+		goto cookie;
+	}
+	tp->irs = seg->seq;
+	tp->rcv_nxt = seg->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	tp->iss = tcp_new_isn(s, k);
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
+	tp->snd_recover = tp->iss;
+	syn_options(s, tp, &seg->opt, false);
+	tp->snd_wnd = seg->win; /* never scaled in a SYN (RFC 7323 2.2) */
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = seg->seq;
+	if (tcp_hash_insert(s, tp) < 0) {
+		tcp_pcb_free(s, tp);
+		STAT_INC(s, tcp, tcps_sc_dropped);
+		return;
+	}
+	tp->listener = l;
+	l->q_incomp++;
+	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
+	STAT_INC(s, tcp, tcps_sc_added);
+	tcp_keep_arm(s, tp);
+	/* FIXME(tfo): data on a SYN is dropped (the peer sends it again). */
+	tcp_output(s, tp);
+	return;
+
+cookie:
+	if (!KNOB(s, TCP_SYNCOOKIES)) {
+		STAT_INC(s, tcp, tcps_sc_dropped);
+		return;
+	}
+	{
+		/* A SYN-ACK from a control block on the stack: nothing kept. */
+		struct tcpcb tmp;
+		uint8_t ws_idx;
+
+		memset(&tmp, 0, sizeof(tmp));
+		pktq_init(&tmp.rcvq);
+		tmp.key = *k;
+		tmp.rcv_hiwat = l->rcv_hiwat;
+		tmp.t_advmss = (uint16_t)tcp_mss_for(s, k);
+		if (l->t_user_mss && l->t_user_mss < tmp.t_advmss)
+			tmp.t_advmss = l->t_user_mss;
+		tmp.ts_offset = tcp_ts_offset(s, k);
+		syn_options(s, &tmp, &seg->opt, false);
+		tmp.irs = seg->seq;
+		tmp.rcv_nxt = seg->seq + 1;
+		ws_idx = (tmp.t_flags & TF_RCVD_SCALE) ? (uint8_t)(tmp.snd_scale + 1) : 0;
+		tmp.iss = tcp_cookie_make(s, k, seg->seq, tcp_cookie_mss_idx(tmp.t_peermss), ws_idx,
+		                          (tmp.t_flags & TF_SACK_PERMIT) != 0);
+		tmp.snd_una = tmp.snd_nxt = tmp.snd_max = tmp.iss;
+		tmp.t_state = TCPS_SYN_RECEIVED;
+		STAT_INC(s, tcp, tcps_sc_sendcookie);
+		tcp_send_seg(s, &tmp, tmp.iss, 0, TH_SYN | TH_ACK);
+	}
+}
+
+static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, struct rte_mbuf *m);
+
+/* An ACK to a listener: a completed SYN cookie handshake? */
+static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
+                              struct tcp_seg *seg, struct rte_mbuf *m)
+{
+	uint16_t mss;
+	uint8_t ws;
+	bool sack;
+	struct tcpcb *tp;
+	struct tcp_opts o;
+
+	if (!KNOB(s, TCP_SYNCOOKIES) ||
+	    !tcp_cookie_check(s, k, seg->seq - 1, seg->ack - 1, &mss, &ws, &sack)) {
+		if (KNOB(s, TCP_SYNCOOKIES))
+			STAT_INC(s, tcp, tcps_sc_badcookie);
+		else
+			STAT_INC(s, tcp, tcps_noport);
+		reset_for(s, k, seg);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (l->q_len >= l->q_limit) {
+		STAT_INC(s, tcp, tcps_listendrop);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tp = child_new(s, l, k);
+	if (!tp) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	STAT_INC(s, tcp, tcps_sc_recvcookie);
+	tp->t_flags |= TF_COOKIE;
+	/* Rebuild what the SYN told us from the cookie. */
+	memset(&o, 0, sizeof(o));
+	o.present = TOF_MSS;
+	o.mss = mss;
+	if (ws) {
+		o.present |= TOF_SCALE;
+		o.wscale = (uint8_t)(ws - 1);
+	}
+	if (sack)
+		o.present |= TOF_SACKPERM;
+	if (seg->opt.present & TOF_TS) {
+		o.present |= TOF_TS;
+		o.tsval = seg->opt.tsval;
+	}
+	syn_options(s, tp, &o, false);
+	tp->irs = seg->seq - 1;
+	tp->rcv_nxt = seg->seq;
+	/* What the cookie SYN-ACK offered (rcv_window of a SYN). */
+	tp->rcv_adv = tp->rcv_nxt + (tp->rcv_hiwat < TCP_MAXWIN ? tp->rcv_hiwat : TCP_MAXWIN);
+	tp->iss = seg->ack - 1;
+	tp->snd_una = tp->iss;
+	tp->snd_nxt = tp->snd_max = tp->iss + 1;
+	tp->snd_recover = tp->iss;
+	tp->snd_wl1 = seg->seq - 1;
+	if (tcp_hash_insert(s, tp) < 0) {
+		tcp_pcb_free(s, tp);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	tp->listener = l;
+	l->q_incomp++;
+	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
+	/* The ACK completes the handshake through the normal path. */
+	do_segment(s, tp, seg, m);
+}
+
+static void listen_input(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
+                         struct tcp_seg *seg, struct rte_mbuf *m)
+{
+	if (seg->flags & TH_RST)
+		goto drop;
+	if (seg->flags & TH_ACK) {
+		listen_cookie_ack(s, l, k, seg, m);
+		return;
+	}
+	if (!(seg->flags & TH_SYN) || (seg->flags & TH_FIN)) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		goto drop;
+	}
+	listen_syn(s, l, k, seg);
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* ---- SYN_SENT (3.10.7.3) ---- */
+
+static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, struct rte_mbuf *m)
+{
+	uint8_t fl = seg->flags;
+
+	rte_pktmbuf_free(m); /* FIXME(tfo): data on a SYN-ACK is not kept */
+	if ((fl & TH_ACK) && (SEQ_LEQ(seg->ack, tp->iss) || SEQ_GT(seg->ack, tp->snd_max))) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		if (!(fl & TH_RST))
+			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+		return;
+	}
+	if (fl & TH_RST) {
+		if (fl & TH_ACK) {
+			STAT_INC(s, tcp, tcps_rcvreset);
+			tcp_drop(s, tp, ECONNREFUSED);
+		} else {
+			STAT_INC(s, tcp, tcps_badrst);
+		}
+		return;
+	}
+	if (!(fl & TH_SYN)) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		return;
+	}
+	tp->irs = seg->seq;
+	tp->rcv_nxt = seg->seq + 1;
+	tp->rcv_adv = tp->rcv_nxt;
+	syn_options(s, tp, &seg->opt, true);
+	tp->snd_wnd = seg->win;
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = seg->seq;
+	if (fl & TH_ACK) {
+		/* Our SYN is acknowledged: ESTABLISHED. */
+		if (tp->t_flags & TF_RCVD_TSTMP && (seg->opt.present & TOF_TS) && seg->opt.tsecr)
+			tcp_rtt_update(s, tp,
+			               (tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset)) * 1000u);
+		else if (tp->t_rtttime && tp->t_rxtshift == 0)
+			tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
+		tp->t_rtttime = 0;
+		tp->snd_una = seg->ack;
+		tp->snd_wl2 = seg->ack;
+		tcp_rexmt_stop(s, tp);
+		established(s, tp);
+		STAT_INC(s, tcp, tcps_connects);
+		if (tp->t_flags & TF_SHUT_WR)
+			tcp_set_state(s, tp, TCPS_FIN_WAIT_1); /* closed while connecting */
+		tp->t_flags |= TF_ACKNOW;
+		tcp_output(s, tp);
+		tcp_notify(s, tp, TCP_EV_CONN | TCP_EV_OUT);
+		return;
+	}
+	/* Simultaneous open: SYN_RECEIVED, send SYN,ACK (same ISS). */
+	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
+	tp->snd_nxt = tp->iss;
+	tp->t_rtttime = 0;
+	tcp_output(s, tp);
+}
+
+/* ---- the synchronized states (3.10.7.4) ---- */
+
+static bool in_rcv_window(const struct tcpcb *tp, uint32_t seq)
+{
+	uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+
+	if (wnd == 0)
+		wnd = 1;
+	return SEQ_GEQ(seq, tp->rcv_nxt) && SEQ_LT(seq, tp->rcv_nxt + wnd);
+}
+
+/* Data after the owner closed (RFC 9293 3.10.7.4 / FreeBSD): RST. */
+static void rcv_after_close(struct stack *s, struct tcpcb *tp)
+{
+	STAT_INC(s, tcp, tcps_rcvafterclose);
+	tcp_drop(s, tp, 0);
+}
+
+/* Duplicate ACK handling (RFC 5681 section 3.2, RFC 6582, RFC 6675 5). */
+static void dup_ack(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t mss = tp->t_maxseg;
+	bool sack = (tp->t_flags & TF_SACK_PERMIT) != 0;
+
+	STAT_INC(s, tcp, tcps_rcvdupack);
+	if (!tp->t_rexmt_at || (tp->t_flags & TF_PERSIST)) {
+		tp->t_dupacks = 0;
+		return;
+	}
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		if (!sack)
+			tp->snd_cwnd += mss; /* inflate (RFC 5681 step 4) */
+		tcp_output(s, tp);
+		return;
+	}
+	if (tp->t_dupacks < 255)
+		tp->t_dupacks++;
+	if (tp->t_dupacks < 3) {
+		if (KNOB(s, TCP_RFC3042)) {
+			uint32_t before = tp->snd_max;
+
+			tcp_output(s, tp);
+			if (tp->snd_max != before)
+				STAT_INC(s, tcp, tcps_limited_transmit);
+		}
+		return;
+	}
+	if (tp->t_dupacks > 3)
+		return;
+	/* Third duplicate: fast retransmit, unless this loss belongs to an
+	 * episode already handled (RFC 6582 section 3.2 step 2). */
+	if (SEQ_LEQ(tp->snd_una, tp->snd_recover) && tp->snd_recover != tp->snd_una) {
+		tp->t_dupacks = 0;
+		return;
+	}
+	tcp_cc(tp)->cong_signal(s, tp, CC_DUPACK_RECOVERY);
+	tp->snd_recover = tp->snd_max;
+	tp->t_flags |= TF_FASTRECOVERY;
+	tp->t_rtttime = 0;
+	{
+		uint32_t len = tp->snd.cc < mss ? tp->snd.cc : mss;
+
+		if (len)
+			tcp_send_seg(s, tp, tp->snd_una, len, TH_ACK);
+		tcp_rexmt_arm(s, tp);
+		if (sack) {
+			STAT_INC(s, tcp, tcps_sack_recovery_episode);
+			if (tp->sack)
+				tp->sack->rxmit_hi = tp->snd_una + len;
+			tp->snd_cwnd = tp->snd_ssthresh;
+		} else {
+			STAT_INC(s, tcp, tcps_newreno_recovery);
+			tp->snd_cwnd = tp->snd_ssthresh + 3 * mss;
+		}
+	}
+	tcp_output(s, tp);
+}
+
+static void process_fin(struct stack *s, struct tcpcb *tp)
+{
+	if (tp->t_flags & TF_RCVD_FIN)
+		return;
+	tp->t_flags |= TF_RCVD_FIN | TF_ACKNOW;
+	tp->t_flags &= ~TF_FIN_PENDING;
+	tp->rcv_nxt++;
+	switch (tp->t_state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tcp_set_state(s, tp, TCPS_CLOSE_WAIT);
+		break;
+	case TCPS_FIN_WAIT_1:
+		tcp_set_state(s, tp, TCPS_CLOSING);
+		break;
+	case TCPS_FIN_WAIT_2:
+		tcp_set_state(s, tp, TCPS_TIME_WAIT);
+		tcp_2msl_arm(s, tp);
+		break;
+	default:
+		break;
+	}
+	tcp_notify(s, tp, TCP_EV_IN | TCP_EV_HUP);
+}
+
+/* Handles an ACK that moves SND.UNA; false if tp was freed. */
+static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
+                    struct tcpcb **out)
+{
+	uint32_t ack = seg->ack;
+	uint32_t acked = ack - tp->snd_una, data_acked;
+	bool fin_acked = false;
+
+	STAT_INC(s, tcp, tcps_rcvackpack);
+	/* RTT sample (RFC 7323 section 4 with timestamps; else the timed
+	 * segment, never a retransmitted one: Karn). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && (seg->opt.present & TOF_TS) && seg->opt.tsecr) {
+		uint32_t rtt_ms = tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset);
+
+		if (rtt_ms < 60u * 1000u)
+			tcp_rtt_update(s, tp, rtt_ms * 1000u + 1);
+	} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
+		tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
+		tp->t_rtttime = 0;
+	}
+	if ((tp->t_flags & TF_SENTFIN) && ack == tp->snd_max && tp->snd_una + tp->snd.cc + 1 == ack)
+		fin_acked = true;
+	data_acked = acked - (fin_acked ? 1 : 0);
+	if (data_acked > tp->snd.cc)
+		data_acked = tp->snd.cc;
+
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		if (SEQ_GEQ(ack, tp->snd_recover)) {
+			/* Full ACK: recovery ends. */
+			tp->t_flags &= ~TF_FASTRECOVERY;
+			tp->t_dupacks = 0;
+			tp->snd_una = ack;
+			tcp_cc(tp)->post_recovery(s, tp);
+		} else if (!(tp->t_flags & TF_SACK_PERMIT)) {
+			/* NewReno partial ACK (RFC 6582 section 3.2 step 5):
+			 * retransmit the next segment, deflate cwnd. */
+			uint32_t len;
+
+			tcp_sndbuf_drop(&tp->snd, data_acked);
+			tp->snd_una = ack;
+			len = tp->snd.cc < tp->t_maxseg ? tp->snd.cc : tp->t_maxseg;
+			if (len)
+				tcp_send_seg(s, tp, ack, len, TH_ACK);
+			tp->snd_cwnd = tp->snd_cwnd > acked ? tp->snd_cwnd - acked : 0;
+			tp->snd_cwnd += tp->t_maxseg;
+			data_acked = 0;
+		}
+	} else {
+		tp->t_dupacks = 0;
+		tcp_cc(tp)->ack_received(s, tp, data_acked);
+	}
+	tcp_sndbuf_drop(&tp->snd, data_acked);
+	tp->snd_una = ack;
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	tp->bytes_acked += data_acked;
+	STAT_ADD(s, tcp, tcps_rcvackbyte, acked);
+	if (tp->sack)
+		tcp_sack_update(s, tp, &seg->opt);
+	/* RFC 6298 (5.2)/(5.3). */
+	if (tp->snd_una == tp->snd_max) {
+		if (!(tp->t_flags & TF_PERSIST))
+			tcp_rexmt_stop(s, tp);
+		tp->t_rxtshift = 0;
+	} else if (!(tp->t_flags & TF_PERSIST)) {
+		tcp_rexmt_arm(s, tp);
+	}
+	if (acked && tp->owner && tcp_sendspace(tp) > 0 && !(tp->t_flags & TF_SHUT_WR))
+		tcp_notify(s, tp, TCP_EV_OUT);
+
+	if (fin_acked) {
+		switch (tp->t_state) {
+		case TCPS_FIN_WAIT_1:
+			tcp_set_state(s, tp, TCPS_FIN_WAIT_2);
+			tcp_keep_arm(s, tp);
+			break;
+		case TCPS_CLOSING:
+			tcp_set_state(s, tp, TCPS_TIME_WAIT);
+			tcp_2msl_arm(s, tp);
+			break;
+		case TCPS_LAST_ACK:
+			*out = tcp_close_conn(s, tp);
+			return false;
+		default:
+			break;
+		}
+	}
+	return true;
+}
+
+static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, struct rte_mbuf *m)
+{
+	uint8_t fl = seg->flags;
+	uint32_t seq = seg->seq, tlen = seg->len;
+	uint32_t tiwin = seg->win;
+	uint32_t rcv_wnd, todrop;
+	const uint32_t seq0 = seq;
+	const bool had_fin = (fl & TH_FIN) != 0;
+	const struct tcp_opts *o = &seg->opt;
+
+	if (tp->t_state == TCPS_SYN_SENT) {
+		syn_sent(s, tp, seg, m);
+		return;
+	}
+	if (!(fl & TH_SYN))
+		tiwin <<= tp->snd_scale;
+
+	/* Keepalive: any segment shows the peer is alive. */
+	if (tp->t_state >= TCPS_ESTABLISHED && tp->t_state <= TCPS_FIN_WAIT_2 &&
+	    tp->t_state != TCPS_TIME_WAIT)
+		tcp_keep_arm(s, tp);
+
+	/* First: RST (RFC 5961 section 3.2, RFC 1337). */
+	if (fl & TH_RST) {
+		if (tp->t_state == TCPS_TIME_WAIT) {
+			STAT_INC(s, tcp, tcps_tw_rst_ignored);
+			goto drop;
+		}
+		if (seq == tp->rcv_nxt) {
+			STAT_INC(s, tcp, tcps_rcvreset);
+			rte_pktmbuf_free(m);
+			switch (tp->t_state) {
+			case TCPS_SYN_RECEIVED:
+				if (tp->t_flags & TF_PASSIVE) {
+					STAT_INC(s, tcp, tcps_sc_aborted);
+					tcp_close_conn(s, tp); /* back to LISTEN */
+				} else {
+					tcp_drop(s, tp, ECONNREFUSED);
+				}
+				return;
+			case TCPS_CLOSING:
+			case TCPS_LAST_ACK:
+				pktq_free(&tp->rcvq);
+				tcp_close_conn(s, tp);
+				return;
+			default:
+				tp->so_error = ECONNRESET;
+				pktq_free(&tp->rcvq);
+				STAT_INC(s, tcp, tcps_drops);
+				tcp_close_conn(s, tp);
+				return;
+			}
+		}
+		if (in_rcv_window(tp, seq)) {
+			STAT_INC(s, tcp, tcps_rstchallenge);
+			challenge_ack(s, tp);
+		} else {
+			STAT_INC(s, tcp, tcps_badrst);
+		}
+		goto drop;
+	}
+
+	/* PAWS (RFC 7323 section 5.3). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) && tp->ts_recent &&
+	    SEQ_LT(o->tsval, tp->ts_recent)) {
+		if (tcp_ms(s) - tp->ts_recent_age_ms > 24u * 24 * 3600 * 1000) {
+			tp->ts_recent = 0; /* too old to compare (section 5.5) */
+		} else {
+			STAT_INC(s, tcp, tcps_pawsdrop);
+			goto dropafterack;
+		}
+	}
+
+	/* SYN in a synchronized state (RFC 5961 section 4). */
+	if (fl & TH_SYN) {
+		if (tp->t_state == TCPS_SYN_RECEIVED && seq == tp->irs) {
+			/* Our SYN-ACK was lost: send it again. */
+			tp->snd_nxt = tp->iss;
+			tcp_output(s, tp);
+			goto drop;
+		}
+		STAT_INC(s, tcp, tcps_synchallenge);
+		challenge_ack(s, tp);
+		goto drop;
+	}
+
+	/* Sequence check: trim to the window (3.10.7.4 first step). */
+	rcv_wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	todrop = tp->rcv_nxt - seq;
+	if ((int32_t)todrop > 0) {
+		if (todrop > tlen || (todrop == tlen && !(fl & TH_FIN))) {
+			/* Entirely old: ACK it (a lost ACK?), keep the ACK field. */
+			STAT_INC(s, tcp, tcps_rcvduppack);
+			STAT_ADD(s, tcp, tcps_rcvdupbyte, tlen);
+			fl &= (uint8_t)~TH_FIN;
+			tp->t_flags |= TF_ACKNOW;
+			todrop = tlen;
+		} else {
+			STAT_INC(s, tcp, tcps_rcvpartduppack);
+			STAT_ADD(s, tcp, tcps_rcvdupbyte, todrop);
+		}
+		if (m)
+			m = m_adj_front(m, todrop);
+		seq += todrop;
+		tlen -= todrop;
+	}
+	if ((tp->t_flags & TF_DETACHED) && tp->t_state > TCPS_CLOSE_WAIT && tlen) {
+		rte_pktmbuf_free(m);
+		rcv_after_close(s, tp);
+		return;
+	}
+	todrop = (seq + tlen) - (tp->rcv_nxt + rcv_wnd);
+	if ((int32_t)todrop > 0) {
+		STAT_INC(s, tcp, tcps_rcvpackafterwin);
+		if (todrop >= tlen) {
+			STAT_ADD(s, tcp, tcps_rcvbyteafterwin, tlen);
+			if (rcv_wnd == 0 && seq == tp->rcv_nxt) {
+				STAT_INC(s, tcp, tcps_rcvwinprobe);
+				tp->t_flags |= TF_ACKNOW;
+			} else {
+				goto dropafterack;
+			}
+		} else {
+			STAT_ADD(s, tcp, tcps_rcvbyteafterwin, todrop);
+		}
+		if (m)
+			m = m_trim_to(m, tlen - (todrop > tlen ? tlen : todrop));
+		tlen -= todrop > tlen ? tlen : todrop;
+		fl &= (uint8_t) ~(TH_FIN | TH_PUSH);
+	}
+
+	/* Timestamps: remember the peer's (RFC 7323 section 4.3). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) &&
+	    SEQ_LEQ(seq0, tp->last_ack_sent) &&
+	    SEQ_LEQ(tp->last_ack_sent, seq0 + seg->len + (had_fin ? 1 : 0)) &&
+	    SEQ_GEQ(o->tsval, tp->ts_recent)) {
+		tp->ts_recent = o->tsval;
+		tp->ts_recent_age_ms = tcp_ms(s);
+	}
+
+	/* ACK processing. */
+	if (!(fl & TH_ACK)) {
+		if (tp->t_flags & TF_ACKNOW)
+			goto dropafterack;
+		goto drop;
+	}
+	if (tp->t_state == TCPS_SYN_RECEIVED) {
+		if (SEQ_LEQ(seg->ack, tp->snd_una) || SEQ_GT(seg->ack, tp->snd_max)) {
+			STAT_INC(s, tcp, tcps_badsyn);
+			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+			goto drop;
+		}
+		if (tp->t_flags & TF_PASSIVE) {
+			struct tcpcb *l = tp->listener;
+
+			if (l && l->q_len >= l->q_limit) {
+				STAT_INC(s, tcp, tcps_listendrop);
+				if (tp->t_flags & TF_COOKIE) {
+					rte_pktmbuf_free(m);
+					tcp_close_conn(s, tp);
+					return;
+				}
+				goto drop;
+			}
+			if (l) {
+				l->q_incomp--;
+				l->q_len++;
+				list_del(&tp->link);
+				list_add_tail(&l->acceptq, &tp->link);
+				tp->t_flags |= TF_ACCEPTQ;
+			}
+			STAT_INC(s, tcp, tcps_accepts);
+			STAT_INC(s, tcp, tcps_sc_completed);
+		} else {
+			STAT_INC(s, tcp, tcps_connects);
+		}
+		/* The SYN is acknowledged; the ACK may cover data too. */
+		if (tp->t_rtttime && tp->t_rxtshift == 0 && !(tp->t_flags & TF_RCVD_TSTMP))
+			tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
+		tp->t_rtttime = 0;
+		tp->snd_una++;
+		tp->snd_wnd = tiwin;
+		tp->max_sndwnd = tiwin > tp->max_sndwnd ? tiwin : tp->max_sndwnd;
+		tp->snd_wl1 = seq;
+		tp->snd_wl2 = seg->ack;
+		tcp_rexmt_stop(s, tp);
+		established(s, tp);
+		if (tp->listener)
+			tcp_notify(s, tp->listener, TCP_EV_IN);
+		else
+			tcp_notify(s, tp, TCP_EV_CONN | TCP_EV_OUT);
+		if (tp->t_state == TCPS_ESTABLISHED && (tp->t_flags & TF_SHUT_WR)) {
+			/* Closed while the handshake ran: FIN now. */
+			tcp_set_state(s, tp, TCPS_FIN_WAIT_1);
+		}
+	}
+
+	/* RFC 5961 section 5.2: ACK acceptability. */
+	if (SEQ_GT(seg->ack, tp->snd_max)) {
+		STAT_INC(s, tcp, tcps_rcvacktoomuch);
+		goto dropafterack;
+	}
+	if (SEQ_LT(seg->ack, tp->snd_una - tp->max_sndwnd)) {
+		STAT_INC(s, tcp, tcps_rcvghostack);
+		challenge_ack(s, tp);
+		goto drop;
+	}
+	if (SEQ_LEQ(seg->ack, tp->snd_una)) {
+		if (tlen == 0 && seg->ack == tp->snd_una && tiwin == tp->snd_wnd &&
+		    tp->snd_max != tp->snd_una && !(fl & (TH_SYN | TH_FIN))) {
+			if (tp->t_flags & TF_SACK_PERMIT)
+				tcp_sack_update(s, tp, o);
+			dup_ack(s, tp);
+			goto drop; /* nothing else in a pure duplicate */
+		}
+		if (seg->ack == tp->snd_una && !(tp->t_flags & TF_FASTRECOVERY))
+			tp->t_dupacks = 0;
+	} else {
+		struct tcpcb *gone = NULL;
+
+		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK)) {
+			/* Blocks are above the new SND.UNA: record them after the
+			 * cumulative ACK moves (new_ack trims and merges). */
+		}
+		if (!new_ack(s, tp, seg, &gone)) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK))
+			tcp_sack_update(s, tp, o);
+		if (tp->t_state == TCPS_TIME_WAIT && had_fin)
+			tcp_2msl_arm(s, tp);
+	}
+
+	/* Window update (RFC 9293 3.10.7.4, fifth step). */
+	if (SEQ_LT(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && SEQ_LEQ(tp->snd_wl2, seg->ack))) {
+		if (tlen == 0 && tp->snd_wl2 == seg->ack && tiwin > tp->snd_wnd)
+			STAT_INC(s, tcp, tcps_rcvwinupd);
+		tp->snd_wnd = tiwin;
+		tp->snd_wl1 = seq;
+		tp->snd_wl2 = seg->ack;
+		if (tiwin > tp->max_sndwnd)
+			tp->max_sndwnd = tiwin;
+		if (tiwin > 0 && (tp->t_flags & TF_PERSIST)) {
+			/* The window opened: leave persist; the probe byte is
+			 * sent again with what follows it. */
+			tp->t_flags &= ~TF_PERSIST;
+			tp->t_rexmt_at = 0;
+			tp->t_rxtshift = 0;
+			tp->snd_nxt = tp->snd_una;
+			tcp_timer_update(s, tp);
+		}
+	}
+
+	/* Segment text (seventh step). */
+	if (tlen && m) {
+		switch (tp->t_state) {
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
+			if (seq == tp->rcv_nxt && !tp->reass) {
+				rcvq_append(s, tp, m);
+				m = NULL;
+				if (KNOB(s, TCP_DELAYED_ACK) && !(tp->t_flags & TF_DELACK) &&
+				    !(fl & TH_FIN))
+					tcp_delack_arm(s, tp);
+				else
+					tp->t_flags |= TF_ACKNOW;
+			} else {
+				/* Out of order: queue, ACK at once (RFC 5681 4.2). */
+				if (seq == tp->rcv_nxt) {
+					rcvq_append(s, tp, m);
+				} else {
+					reass_insert(s, tp, seq, m);
+				}
+				m = NULL;
+				if (reass_pull(s, tp) && (tp->t_flags & TF_FIN_PENDING) &&
+				    tp->rcv_nxt == tp->rcv_fin_seq)
+					process_fin(s, tp);
+				tp->t_flags |= TF_ACKNOW;
+			}
+			if (tp->rcvq.n)
+				tcp_notify(s, tp, TCP_EV_IN);
+			break;
+		default:
+			break; /* no more data expected after a FIN */
+		}
+	}
+	rte_pktmbuf_free(m);
+	m = NULL;
+	if ((tp->t_flags & TF_FIN_PENDING) && tp->rcv_nxt == tp->rcv_fin_seq)
+		process_fin(s, tp);
+
+	/* FIN (eighth step). */
+	if (fl & TH_FIN) {
+		if (seq + tlen == tp->rcv_nxt) {
+			if (tp->t_state == TCPS_TIME_WAIT) {
+				tp->t_flags |= TF_ACKNOW;
+				tcp_2msl_arm(s, tp);
+			} else {
+				process_fin(s, tp);
+			}
+		} else if (!(tp->t_flags & TF_RCVD_FIN)) {
+			tp->t_flags |= TF_FIN_PENDING | TF_ACKNOW;
+			tp->rcv_fin_seq = seq + tlen;
+		}
+	} else if (had_fin && tp->t_state == TCPS_TIME_WAIT) {
+		/* A retransmitted FIN: ACK it and restart 2MSL. */
+		tp->t_flags |= TF_ACKNOW;
+		tcp_2msl_arm(s, tp);
+	}
+	tcp_output(s, tp);
+	return;
+
+dropafterack:
+	rte_pktmbuf_free(m);
+	tcp_send_ack(s, tp);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}
+
+/* ---- entry ---- */
+
+static bool rx_cksum_ok(struct netif *ifp, const struct rte_mbuf *m, uint32_t len, uint32_t src,
+                        uint32_t dst)
+{
+	if (ifp && (ifp->port->offloads & PORT_OFF_RX_L4_CKSUM)) {
+		switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+			return true;
+		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+			return false;
+		default:
+			break;
+		}
+	}
+	return wire_ip4_l4_cksum_ok(m, 0, len, src, dst, IPPROTO_TCP);
+}
+
+void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *ih =
+	    rte_pktmbuf_mtod_offset(m, const struct rte_ipv4_hdr *, -(int)m->l3_len);
+	struct tcp_seg seg;
+	struct tcp_key k;
+	struct tcpcb *tp;
+	uint32_t len = m->pkt_len;
+
+	STAT_INC(s, tcp, tcps_rcvtotal);
+	switch (-wire_tcp_parse(m, len, &seg)) {
+	case 0:
+		break;
+	case WIRE_TCP_BADOFF:
+		STAT_INC(s, tcp, tcps_rcvbadoff);
+		goto drop;
+	default:
+		STAT_INC(s, tcp, tcps_rcvshort);
+		goto drop;
+	}
+	if (!rx_cksum_ok(ifp, m, len, ih->src_addr, ih->dst_addr)) {
+		STAT_INC(s, tcp, tcps_rcvbadsum);
+		goto drop;
+	}
+	if (seg.opt.present & TOF_MALFORMED)
+		STAT_INC(s, tcp, tcps_badopt);
+
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	memcpy(k.laddr, &ih->dst_addr, 4);
+	memcpy(k.faddr, &ih->src_addr, 4);
+	k.lport = rte_cpu_to_be_16(seg.dport);
+	k.fport = rte_cpu_to_be_16(seg.sport);
+
+	/* Keep only the payload. */
+	m = m_adj_front(m, seg.hlen);
+
+	tp = tcp_hash_lookup(s, &k);
+	if (tp && tp->t_state == TCPS_TIME_WAIT &&
+	    (seg.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN && SEQ_GT(seg.seq, tp->rcv_nxt)) {
+		/* A new incarnation may replace TIME_WAIT (RFC 9293
+		 * 3.10.7.4, RFC 6191 without timestamps as FreeBSD). */
+		struct tcpcb *l = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
+
+		if (l) {
+			STAT_INC(s, tcp, tcps_tw_reuse);
+			tcp_close_conn(s, tp);
+			listen_input(s, l, &k, &seg, m);
+			return;
+		}
+	}
+	if (tp) {
+		do_segment(s, tp, &seg, m);
+		return;
+	}
+	tp = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
+	if (tp) {
+		listen_input(s, tp, &k, &seg, m);
+		return;
+	}
+	STAT_INC(s, tcp, tcps_noport);
+	reset_for(s, &k, &seg);
+	rte_pktmbuf_free(m);
+	return;
+drop:
+	rte_pktmbuf_free(m);
+}

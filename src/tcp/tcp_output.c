@@ -1,0 +1,596 @@
+/* tcp_output.c: deciding what to send, and building segments.
+ *
+ * tcp_output(tp) is called whenever something may have become sendable
+ * (user data, an ACK that opened the window or moved SND.UNA, a timer, a
+ * flag such as TF_ACKNOW).  It loops, sending one segment per pass, until
+ * nothing more is due:
+ *
+ *   1. the flags the state calls for (RFC 9293 section 3.10; the FreeBSD
+ *      tcp_outflags table): SYN in SYN_SENT, SYN|ACK in SYN_RECEIVED, FIN
+ *      in FIN_WAIT_1/CLOSING/LAST_ACK once all data is out;
+ *   2. in SACK recovery (RFC 6675 section 5): retransmit the next hole
+ *      while pipe < cwnd, then new data;
+ *   3. the usable window: min(SND.WND, cwnd) (+ up to two segments of
+ *      limited transmit, RFC 3042), or one byte to probe a zero window;
+ *   4. whether to send now: a full segment; everything left when idle or
+ *      with TCP_NODELAY (Nagle, RFC 1122 section 4.2.3.4); half the
+ *      largest window the peer offered (sender SWS avoidance); a
+ *      retransmission; a window update worth two segments or half the
+ *      buffer (receiver SWS avoidance, RFC 1122 section 4.2.3.3); a pending
+ *      ACK; a control flag;
+ *   5. otherwise, with data queued into a closed window, the persist timer.
+ *
+ * Segments: a header mbuf (TCP header and options), followed by indirect
+ * mbufs attached to the send buffer's mbufs (small payloads are copied
+ * instead).  The checksum is computed in software.
+ * FIXME(offload): use PORT_OFF_TX_TCP_CKSUM once ip4 tells which port.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "ip/ip4.h"
+#include "stack/stack.h"
+#include "tcp/tcp_priv.h"
+#include "wire/cksum.h"
+
+#define TCP_COPY_MAX 128 /* payloads up to this size are copied, not attached */
+
+/* ---- send buffer ---- */
+
+uint32_t tcp_sndbuf_append(struct stack *s, struct sndbuf *sb, const void *data, uint32_t len)
+{
+	const uint8_t *p = data;
+	uint32_t done = 0;
+
+	while (done < len) {
+		struct rte_mbuf *m = sb->tail;
+		uint32_t room = m ? rte_pktmbuf_tailroom(m) : 0;
+		uint32_t n;
+
+		if (room == 0) {
+			m = rte_pktmbuf_alloc(s->pool);
+			if (!m)
+				break;
+			/* The send buffer needs no headroom: segments get their
+			 * own header mbuf. */
+			m->data_off = 0;
+			if (sb->tail)
+				sb->tail->next = m;
+			else
+				sb->head = m;
+			sb->tail = m;
+			room = rte_pktmbuf_tailroom(m);
+		}
+		n = len - done < room ? len - done : room;
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len), p + done, n);
+		m->data_len = (uint16_t)(m->data_len + n);
+		m->pkt_len = m->data_len;
+		done += n;
+	}
+	sb->cc += done;
+	return done;
+}
+
+void tcp_sndbuf_drop(struct sndbuf *sb, uint32_t n)
+{
+	if (n > sb->cc)
+		n = sb->cc;
+	sb->cc -= n;
+	sb->una_pos += n;
+	sb->off += n;
+	while (sb->head && sb->off >= sb->head->data_len) {
+		struct rte_mbuf *m = sb->head;
+
+		sb->off -= m->data_len;
+		sb->head = m->next;
+		if (!sb->head)
+			sb->tail = NULL;
+		if (sb->hint == m)
+			sb->hint = NULL;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+}
+
+void tcp_sndbuf_free(struct sndbuf *sb)
+{
+	while (sb->head) {
+		struct rte_mbuf *m = sb->head;
+
+		sb->head = m->next;
+		m->next = NULL;
+		rte_pktmbuf_free_seg(m);
+	}
+	sb->tail = sb->hint = NULL;
+	sb->una_pos += sb->cc;
+	sb->cc = sb->off = 0;
+}
+
+/* The mbuf holding stream offset o (from SND.UNA) and the offset in it. */
+static struct rte_mbuf *sndbuf_find(struct sndbuf *sb, uint32_t o, uint32_t *in)
+{
+	uint64_t want = sb->una_pos + o, pos;
+	struct rte_mbuf *m;
+
+	if (sb->hint && sb->hint_pos <= want) {
+		m = sb->hint;
+		pos = sb->hint_pos;
+	} else {
+		m = sb->head;
+		pos = sb->una_pos - sb->off;
+	}
+	while (m && pos + m->data_len <= want) {
+		pos += m->data_len;
+		m = m->next;
+	}
+	if (!m)
+		return NULL;
+	sb->hint = m;
+	sb->hint_pos = pos;
+	*in = (uint32_t)(want - pos);
+	return m;
+}
+
+/* Appends len bytes of the send buffer from offset o to the packet m. */
+static int sndbuf_put(struct stack *s, struct sndbuf *sb, struct rte_mbuf *m, uint32_t o,
+                      uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+	uint32_t in = 0;
+	struct rte_mbuf *src = sndbuf_find(sb, o, &in);
+
+	if (len <= TCP_COPY_MAX && len <= rte_pktmbuf_tailroom(m)) {
+		uint8_t *dst = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+
+		while (len > 0 && src) {
+			uint32_t n = src->data_len - in;
+
+			if (n > len)
+				n = len;
+			memcpy(dst, rte_pktmbuf_mtod_offset(src, uint8_t *, in), n);
+			dst += n;
+			len -= n;
+			src = src->next;
+			in = 0;
+		}
+		return len ? -EINVAL : 0;
+	}
+	while (len > 0 && src) {
+		uint32_t n = src->data_len - in;
+		struct rte_mbuf *mi = rte_pktmbuf_alloc(s->pool);
+
+		if (!mi)
+			return -ENOBUFS;
+		if (n > len)
+			n = len;
+		rte_pktmbuf_attach(mi, src);
+		mi->data_off = (uint16_t)(src->data_off + in);
+		mi->data_len = (uint16_t)n;
+		mi->pkt_len = n;
+		last->next = mi;
+		last = mi;
+		m->nb_segs++;
+		m->pkt_len += n;
+		len -= n;
+		src = src->next;
+		in = 0;
+	}
+	return len ? -EINVAL : 0;
+}
+
+/* ---- segments ---- */
+
+uint32_t tcp_rcv_space(const struct tcpcb *tp)
+{
+	uint32_t used = tp->rcvq.bytes;
+
+	return used >= tp->rcv_hiwat ? 0 : tp->rcv_hiwat - used;
+}
+
+/* The window to advertise, unscaled; updates rcv_adv. */
+static uint16_t rcv_window(struct tcpcb *tp, bool syn)
+{
+	uint32_t space = tcp_rcv_space(tp);
+	uint8_t sc = syn ? 0 : tp->rcv_scale;
+	uint32_t win;
+
+	if (tp->t_flags & TF_SHUT_RD)
+		space = tp->rcv_hiwat; /* data is discarded anyway */
+	/* Receiver SWS avoidance (RFC 1122 section 4.2.3.3). */
+	if (space < tp->rcv_hiwat / 4 && space < tp->t_maxseg)
+		space = 0;
+	if (space > (TCP_MAXWIN << sc))
+		space = TCP_MAXWIN << sc;
+	/* Never shrink the window we offered (RFC 9293 section 3.8.6). */
+	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && space < tp->rcv_adv - tp->rcv_nxt)
+		space = tp->rcv_adv - tp->rcv_nxt;
+	win = space >> sc;
+	if (win > TCP_MAXWIN)
+		win = TCP_MAXWIN;
+	if (SEQ_GT(tp->rcv_nxt + (win << sc), tp->rcv_adv))
+		tp->rcv_adv = tp->rcv_nxt + (win << sc);
+	return (uint16_t)win;
+}
+
+static void fill_addrs(const struct tcp_key *k, uint32_t *src, uint32_t *dst)
+{
+	memcpy(src, k->laddr, 4);
+	memcpy(dst, k->faddr, 4);
+}
+
+/* Finishes and sends a segment whose header mbuf m starts with room for
+ * the TCP header (hlen bytes, options already written at +20). */
+static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, unsigned hlen,
+                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+{
+	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
+	uint32_t src, dst;
+	uint16_t ck;
+	int rc;
+
+	if (k->family != AF_INET) {
+		/* FIXME(ipv6): TCP over IPv6 once ip6 lands. */
+		rte_pktmbuf_free(m);
+		STAT_INC(s, tcp, tcps_snderr);
+		return -EAFNOSUPPORT;
+	}
+	th->src_port = k->lport;
+	th->dst_port = k->fport;
+	th->sent_seq = rte_cpu_to_be_32(seq);
+	th->recv_ack = rte_cpu_to_be_32(ack);
+	th->data_off = (uint8_t)((hlen / 4) << 4);
+	th->tcp_flags = flags;
+	th->rx_win = rte_cpu_to_be_16(win);
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	fill_addrs(k, &src, &dst);
+	if (wire_ip4_l4_cksum(m, 0, m->pkt_len, src, dst, IPPROTO_TCP, &ck) < 0) {
+		rte_pktmbuf_free(m);
+		STAT_INC(s, tcp, tcps_snderr);
+		return -EINVAL;
+	}
+	th->cksum = ck;
+	STAT_INC(s, tcp, tcps_sndtotal);
+	rc = ip4_output(s, m,
+	                &(struct ip4_out){ .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = 1 });
+	if (rc < 0)
+		STAT_INC(s, tcp, tcps_snderr);
+	return rc;
+}
+
+void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_t ack,
+                 uint8_t flags, uint16_t win)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
+
+	if (!m) {
+		STAT_INC(s, tcp, tcps_snderr);
+		return;
+	}
+	if (!rte_pktmbuf_append(m, WIRE_TCP_MIN_HLEN)) {
+		rte_pktmbuf_free(m);
+		STAT_INC(s, tcp, tcps_snderr);
+		return;
+	}
+	if (flags & TH_RST)
+		STAT_INC(s, tcp, tcps_sndrst);
+	else
+		STAT_INC(s, tcp, tcps_sndacks);
+	emit(s, k, m, WIRE_TCP_MIN_HLEN, seq, ack, flags, win);
+}
+
+int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags,
+                   uint8_t *flags_out)
+{
+	struct tcp_opts o;
+	struct rte_mbuf *m;
+	uint8_t *hdr;
+	unsigned optlen, hlen;
+	uint8_t obuf[WIRE_TCP_MAX_OPTLEN];
+	bool syn = (flags & TH_SYN) != 0;
+	uint16_t win;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (syn) {
+		o.present |= TOF_MSS;
+		o.mss = tp->t_advmss;
+		if (tp->t_flags & TF_REQ_SCALE) {
+			o.present |= TOF_SCALE;
+			o.wscale = tp->request_r_scale;
+		}
+		if (tp->t_flags & TF_REQ_SACK)
+			o.present |= TOF_SACKPERM;
+	}
+	if ((tp->t_flags & TF_REQ_TSTMP) && (syn || (tp->t_flags & TF_RCVD_TSTMP))) {
+		o.present |= TOF_TS;
+		o.tsval = tcp_ms(s) + tp->ts_offset;
+		o.tsecr = tp->ts_recent;
+	}
+	if (!syn && (tp->t_flags & TF_SACK_PERMIT) && tp->reass) {
+		o.nsack = (uint8_t)tcp_sack_blocks(tp, o.sack, TCP_MAX_SACK);
+		if (o.nsack) {
+			o.present |= TOF_SACK;
+			STAT_ADD(s, tcp, tcps_sack_send_blocks, o.nsack);
+		}
+	}
+	optlen = o.present ? wire_tcp_opts_emit(obuf, sizeof(obuf), &o) : 0;
+	hlen = WIRE_TCP_MIN_HLEN + optlen;
+	/* t_maxseg already leaves room for timestamps; SACK blocks take
+	 * their room from the data (the MTU is fixed). */
+	if (len && optlen > ((o.present & TOF_TS) ? 12u : 0u)) {
+		uint32_t extra = optlen - ((o.present & TOF_TS) ? 12u : 0u);
+		uint32_t room = tp->t_maxseg > extra ? tp->t_maxseg - extra : 1;
+
+		if (len > room) {
+			len = room;
+			flags &= (uint8_t)~TH_FIN; /* the FIN follows the cut data */
+		}
+	}
+
+	m = rte_pktmbuf_alloc(s->pool);
+	if (!m)
+		goto nobufs;
+	hdr = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)hlen);
+	if (!hdr)
+		goto nobufs;
+	memcpy(hdr + WIRE_TCP_MIN_HLEN, obuf, optlen);
+	if (len) {
+		rc = sndbuf_put(s, &tp->snd, m, seq - tp->snd_una, len);
+		if (rc < 0)
+			goto nobufs;
+		if (SEQ_LT(seq, tp->snd_max)) {
+			STAT_INC(s, tcp, tcps_sndrexmitpack);
+			STAT_ADD(s, tcp, tcps_sndrexmitbyte, len);
+			tp->total_retrans++;
+		} else {
+			STAT_INC(s, tcp, tcps_sndpack);
+			STAT_ADD(s, tcp, tcps_sndbyte, len);
+		}
+	} else if (flags & (TH_SYN | TH_FIN | TH_RST)) {
+		STAT_INC(s, tcp, tcps_sndctrl);
+	} else if (tp->t_flags & TF_FORCEDATA) {
+		STAT_INC(s, tcp, tcps_sndprobe);
+	} else if (tp->t_flags & (TF_ACKNOW | TF_DELACK)) {
+		STAT_INC(s, tcp, tcps_sndacks);
+	} else {
+		STAT_INC(s, tcp, tcps_sndwinup);
+	}
+	if (flags & TH_RST)
+		STAT_INC(s, tcp, tcps_sndrst);
+	win = (flags & TH_RST) ? 0 : rcv_window(tp, syn);
+	if (flags & TH_ACK) {
+		tp->last_ack_sent = tp->rcv_nxt;
+		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
+		if (tp->t_delack_at) {
+			tp->t_delack_at = 0;
+			tcp_timer_update(s, tp);
+		}
+	}
+	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win);
+	if (rc < 0)
+		return rc;
+	if (flags_out)
+		*flags_out = flags;
+	return (int)len;
+nobufs:
+	rte_pktmbuf_free(m);
+	STAT_INC(s, tcp, tcps_snderr);
+	return -ENOBUFS;
+}
+
+int tcp_send_seg(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	return tcp_send_seg_f(s, tp, seq, len, flags, NULL);
+}
+
+void tcp_send_ack(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_flags |= TF_ACKNOW;
+	tcp_send_seg(s, tp, tp->snd_nxt, 0, TH_ACK);
+}
+
+void tcp_send_rst(struct stack *s, struct tcpcb *tp)
+{
+	if (tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_CLOSED ||
+	    tp->t_state == TCPS_LISTEN)
+		return;
+	tcp_send_seg(s, tp, tp->snd_max, 0, TH_RST | TH_ACK);
+}
+
+/* The flags each state sends (FIN only once all data is out). */
+static const uint8_t tcp_outflags[] = {
+	[TCPS_CLOSED] = TH_RST | TH_ACK,
+	[TCPS_LISTEN] = 0,
+	[TCPS_SYN_SENT] = TH_SYN,
+	[TCPS_SYN_RECEIVED] = TH_SYN | TH_ACK,
+	[TCPS_ESTABLISHED] = TH_ACK,
+	[TCPS_CLOSE_WAIT] = TH_ACK,
+	[TCPS_FIN_WAIT_1] = TH_FIN | TH_ACK,
+	[TCPS_CLOSING] = TH_FIN | TH_ACK,
+	[TCPS_LAST_ACK] = TH_FIN | TH_ACK,
+	[TCPS_FIN_WAIT_2] = TH_ACK,
+	[TCPS_TIME_WAIT] = TH_ACK,
+};
+
+/* After sending [seq, seq+len) with flags: advance SND.NXT/SND.MAX, time
+ * the segment, arm the retransmission timer. */
+static void sent_seg(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	uint32_t end = seq + len + ((flags & TH_SYN) ? 1 : 0) + ((flags & TH_FIN) ? 1 : 0);
+
+	if (flags & TH_FIN)
+		tp->t_flags |= TF_SENTFIN;
+	if (SEQ_GT(end, tp->snd_nxt))
+		tp->snd_nxt = end;
+	if (SEQ_GT(end, tp->snd_max)) {
+		/* New data: time it unless timestamps do (RFC 6298 / Karn). */
+		if (!tp->t_rtttime && !(tp->t_flags & TF_RCVD_TSTMP) && seq == tp->snd_max) {
+			tp->t_rtttime = s->now;
+			tp->t_rtseq = seq;
+			STAT_INC(s, tcp, tcps_segstimed);
+		}
+		tp->snd_max = end;
+	}
+	if (end != seq && (!tp->t_rexmt_at || (tp->t_flags & TF_PERSIST)) &&
+	    !(tp->t_flags & TF_FORCEDATA)) {
+		/* RFC 6298 (5.1): start the timer if it is not running. */
+		tcp_rexmt_arm(s, tp);
+	}
+}
+
+int tcp_output(struct stack *s, struct tcpcb *tp)
+{
+	unsigned guard = 0;
+
+	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN)
+		return 0;
+	for (;;) {
+		uint8_t flags = tcp_outflags[tp->t_state];
+		uint32_t off = tp->snd_nxt - tp->snd_una;
+		uint32_t cc = tp->snd.cc;
+		uint32_t mss = tp->t_maxseg;
+		uint32_t win, len = 0, fin_seq;
+		bool idle = tp->snd_max == tp->snd_una;
+		bool send = false;
+		int rc;
+
+		if (++guard > 100000)
+			return 0; /* cannot happen: each pass sends or stops */
+		if ((flags & TH_SYN) && SEQ_GT(tp->snd_nxt, tp->iss))
+			flags &= (uint8_t)~TH_SYN;
+		if (tp->t_state < TCPS_ESTABLISHED) {
+			/* No data on SYNs: only the handshake itself. */
+			if (!(flags & TH_SYN) && (!(tp->t_flags & TF_ACKNOW) || !(flags & TH_ACK)))
+				return 0;
+			len = 0;
+			off = 0;
+			cc = 0;
+			goto decide;
+		}
+
+		/* SACK recovery (RFC 6675 section 5, steps (C)): retransmit
+		 * holes while the pipe leaves room in cwnd. */
+		if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) ==
+		        (TF_FASTRECOVERY | TF_SACK_PERMIT) &&
+		    tp->sack) {
+			uint32_t hseq, hlen;
+			uint32_t pipe = tcp_sack_pipe(tp);
+
+			if (pipe + mss > tp->snd_cwnd && !(tp->t_flags & TF_ACKNOW))
+				return 0;
+			if (pipe + mss <= tp->snd_cwnd && tcp_sack_nextseg(tp, &hseq, &hlen) == 0) {
+				if (hlen > mss)
+					hlen = mss;
+				rc = tcp_send_seg(s, tp, hseq, hlen, TH_ACK);
+				if (rc < 0)
+					return rc;
+				STAT_INC(s, tcp, tcps_sack_rexmits);
+				tp->sack->rxmit_hi = hseq + (uint32_t)rc;
+				tp->t_rtttime = 0;
+				if (!tp->t_rexmt_at || (tp->t_flags & TF_PERSIST))
+					tcp_rexmt_arm(s, tp);
+				continue;
+			}
+			/* No hole: new data if the pipe allows (rule 2). */
+			win = tp->snd_cwnd > pipe ? tp->snd_cwnd - pipe : 0;
+			win += off; /* the window counts from SND.NXT here */
+			if (win > tp->snd_wnd)
+				win = tp->snd_wnd;
+		} else {
+			win = tp->snd_wnd < tp->snd_cwnd ? tp->snd_wnd : tp->snd_cwnd;
+			/* Limited transmit (RFC 3042): one more segment per
+			 * duplicate ACK, for the first two. */
+			if (tp->t_dupacks > 0 && tp->t_dupacks < 3 && KNOB(s, TCP_RFC3042) &&
+			    !(tp->t_flags & TF_FASTRECOVERY)) {
+				uint32_t extra = tp->t_dupacks * mss;
+				uint32_t lim = tp->snd_cwnd + extra;
+
+				win = tp->snd_wnd < lim ? tp->snd_wnd : lim;
+			}
+		}
+		if ((tp->t_flags & TF_FORCEDATA) && win == 0)
+			win = 1; /* persist probe */
+
+		if (cc > off) {
+			uint32_t avail = (cc < win ? cc : win);
+
+			len = avail > off ? avail - off : 0;
+		}
+		if (len > mss)
+			len = mss;
+
+	decide:
+		fin_seq = tp->snd_una + tp->snd.cc;
+		if ((flags & TH_FIN) && tp->snd_nxt + len != fin_seq)
+			flags &= (uint8_t)~TH_FIN;
+
+		if (len) {
+			if (len == mss)
+				send = true;
+			else if ((idle || (tp->t_flags & TF_NODELAY)) && off + len >= cc)
+				send = true; /* Nagle: nothing unacknowledged */
+			else if (tp->t_flags & TF_FORCEDATA)
+				send = true;
+			else if (tp->max_sndwnd && len >= tp->max_sndwnd / 2)
+				send = true;
+			else if (SEQ_LT(tp->snd_nxt, tp->snd_max))
+				send = true;
+		}
+		if (!send && tp->t_state >= TCPS_ESTABLISHED && !(tp->t_flags & TF_RCVD_FIN)) {
+			/* Window update (RFC 1122 section 4.2.3.3). */
+			uint32_t space = tcp_rcv_space(tp);
+			uint32_t maxw = TCP_MAXWIN << tp->rcv_scale;
+			uint32_t open =
+			    SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+
+			if (space > maxw)
+				space = maxw;
+			if (space > open) {
+				uint32_t adv = space - open;
+
+				if (adv >= 2 * mss || 2 * adv >= tp->rcv_hiwat)
+					send = true;
+			}
+		}
+		if (tp->t_flags & TF_ACKNOW)
+			send = true;
+		if (flags & (TH_SYN | TH_RST))
+			send = true;
+		if (flags & TH_FIN)
+			send = true;
+		if (!send) {
+			/* Data into a closed window: probe it (RFC 9293 3.8.6.1). */
+			if (cc > off && tp->snd_wnd == 0 && !tp->t_rexmt_at) {
+				tp->t_rxtshift = 0;
+				tcp_persist_arm(s, tp);
+			}
+			return 0;
+		}
+		{
+			uint32_t seq = tp->snd_nxt;
+
+			if (flags & TH_SYN)
+				seq = tp->iss;
+			rc = tcp_send_seg_f(s, tp, seq, len, flags, &flags);
+			if (rc < 0) {
+				/* Nothing went out: the retransmission timer
+				 * recovers (armed so that it does). */
+				if (!tp->t_rexmt_at && tp->snd_una != tp->snd_max)
+					tcp_rexmt_arm(s, tp);
+				return rc;
+			}
+			len = (uint32_t)rc;
+			sent_seg(s, tp, seq, len, flags);
+		}
+		if (!len && !(flags & (TH_SYN | TH_FIN)))
+			return 0; /* a pure ACK or window update: done */
+		if (flags & TH_SYN)
+			return 0;
+		if (tp->t_flags & TF_FORCEDATA)
+			return 0;
+	}
+}

@@ -1,0 +1,443 @@
+/* tcp_socket.c: TCP as the socket layer's SOCK_STREAM protocol (struct
+ * proto_ops), on top of the user requests of tcp_usrreq.c.
+ *
+ * This file sees only the public tcp.h (not tcp_priv.h), so that it can use
+ * Linux's <netinet/tcp.h> (TCP_* option names, struct tcp_info) without
+ * clashing with the TH_* names of wire/tcp.h.
+ *
+ * Readiness: tcp_init() makes tcp_so_notify() the stack's TCP notify
+ * callback; it turns TCP_EV_* into EPOLL* bits for sock_wakeup() and keeps
+ * the socket's SS_* state bits in step.  The level comes from tcp_poll():
+ *
+ *   TCP_EV_IN   -> EPOLLIN | EPOLLRDNORM      TCP_EV_OUT  -> EPOLLOUT | EPOLLWRNORM
+ *   TCP_EV_HUP  -> EPOLLRDHUP (peer's FIN)    TCP_EV_ERR  -> EPOLLERR
+ *   TCP_EV_DOWN -> EPOLLHUP (both directions closed, or reset)
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "socket/socket.h"
+#include "stack/stack.h"
+#include "tcp/tcp.h"
+
+/* Used by tcp_subr.c (tcp_init, tcp_fini). */
+void tcp_so_notify(struct stack *s, void *owner, unsigned ev);
+void tcp_so_orphan(void *owner);
+const void *tcp_so_ops(void);
+
+static uint32_t ev_to_epoll(unsigned ev)
+{
+	uint32_t e = 0;
+
+	if (ev & TCP_EV_IN)
+		e |= EPOLLIN | EPOLLRDNORM;
+	if (ev & TCP_EV_OUT)
+		e |= EPOLLOUT | EPOLLWRNORM;
+	if (ev & TCP_EV_HUP)
+		e |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (ev & TCP_EV_ERR)
+		e |= EPOLLERR;
+	if (ev & TCP_EV_DOWN)
+		e |= EPOLLHUP;
+	return e;
+}
+
+void tcp_so_notify(struct stack *s, void *owner, unsigned ev)
+{
+	struct socket *so = owner;
+
+	(void)s;
+	if (ev & TCP_EV_CONN) {
+		so->state |= SS_ISCONNECTED;
+		so->state &= ~SS_ISCONNECTING;
+	}
+	if (ev & TCP_EV_HUP)
+		so->state |= SS_CANTRCVMORE;
+	if (ev & (TCP_EV_ERR | TCP_EV_DOWN))
+		so->state &= ~SS_ISCONNECTING;
+	sock_wakeup(so, ev_to_epoll(ev));
+}
+
+void tcp_so_orphan(void *owner)
+{
+	((struct socket *)owner)->pcb = NULL;
+}
+
+static struct tcpcb *pcb(struct socket *so)
+{
+	return so->pcb;
+}
+
+static void apply_sockopts(struct stack *s, struct socket *so, struct tcpcb *tp)
+{
+	tcp_setopt(s, tp, TCP_OPT_REUSEADDR, so->reuseaddr);
+	tcp_setopt(s, tp, TCP_OPT_REUSEPORT, so->reuseport);
+}
+
+static int tcp_so_attach(struct stack *s, struct socket *so)
+{
+	struct tcpcb *tp = tcp_pcb_new(s, so);
+	int v;
+
+	if (!tp)
+		return -ENOMEM;
+	so->pcb = tp;
+	tcp_getopt(s, tp, TCP_OPT_SNDBUF, &v);
+	so->sndbuf = (uint32_t)v;
+	tcp_getopt(s, tp, TCP_OPT_RCVBUF, &v);
+	so->rcvbuf = (uint32_t)v;
+	return 0;
+}
+
+static void tcp_so_detach(struct stack *s, struct socket *so)
+{
+	struct tcpcb *tp = pcb(so);
+
+	so->pcb = NULL;
+	if (!tp)
+		return;
+	tcp_setopt(s, tp, TCP_OPT_LINGER, so->linger);
+	tcp_close(s, tp);
+}
+
+static int tcp_so_bind(struct stack *s, struct socket *so, const struct sock_addr *a)
+{
+	int rc;
+
+	if (!pcb(so))
+		return -EINVAL;
+	apply_sockopts(s, so, pcb(so));
+	rc = tcp_bind(s, pcb(so), &a->addr, a->port);
+	if (rc == 0)
+		so->state |= SS_ISBOUND;
+	return rc;
+}
+
+static int tcp_so_connect(struct stack *s, struct socket *so, const struct sock_addr *a)
+{
+	int rc;
+
+	if (!pcb(so))
+		return -EINVAL;
+	if (!a)
+		return -EAFNOSUPPORT; /* AF_UNSPEC: no dissolving a TCP connection */
+	apply_sockopts(s, so, pcb(so));
+	rc = tcp_connect(s, pcb(so), &a->addr, a->port);
+	if (rc < 0) {
+		if (rc == -EISCONN && tcp_error(pcb(so), false))
+			return -tcp_error(pcb(so), true); /* the failed attempt's error */
+		return rc;
+	}
+	so->state |= SS_ISCONNECTING | SS_ISBOUND;
+	return -EINPROGRESS;
+}
+
+static int tcp_so_listen(struct stack *s, struct socket *so, int backlog)
+{
+	int rc;
+
+	if (!pcb(so))
+		return -EINVAL;
+	apply_sockopts(s, so, pcb(so));
+	rc = tcp_listen(s, pcb(so), backlog);
+	if (rc == 0)
+		so->state |= SS_ISLISTENING | SS_ISBOUND;
+	return rc;
+}
+
+static int tcp_so_accept(struct stack *s, struct socket *so, struct socket *nso)
+{
+	struct tcpcb *tp;
+	int err, v;
+
+	if (!pcb(so))
+		return -EINVAL;
+	tp = tcp_accept(s, pcb(so), nso, &err);
+	if (!tp)
+		return err;
+	nso->pcb = tp;
+	tcp_getopt(s, tp, TCP_OPT_SNDBUF, &v);
+	nso->sndbuf = (uint32_t)v;
+	tcp_getopt(s, tp, TCP_OPT_RCVBUF, &v);
+	nso->rcvbuf = (uint32_t)v;
+	return 0;
+}
+
+static ssize_t tcp_so_send(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
+                           int flags, const struct sock_addr *to)
+{
+	(void)to; /* ignored on a connection, as Linux does */
+	if (!pcb(so))
+		return -EPIPE;
+	return tcp_send(s, pcb(so), iov, iovcnt, flags);
+}
+
+static ssize_t tcp_so_recv(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
+                           int flags, struct sock_addr *from, int *msg_flags)
+{
+	ssize_t r;
+
+	if (msg_flags)
+		*msg_flags = 0;
+	if (!pcb(so))
+		return 0;
+	r = tcp_recv(s, pcb(so), iov, iovcnt, flags);
+	if (r >= 0 && from && tcp_peer(pcb(so), &from->addr, &from->port) < 0)
+		memset(from, 0, sizeof(*from));
+	return r;
+}
+
+static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
+{
+	int rc;
+
+	if (!pcb(so))
+		return -ENOTCONN;
+	rc = tcp_shutdown(s, pcb(so), how);
+	if (rc == 0) {
+		if (how == SHUT_RD || how == SHUT_RDWR)
+			so->state |= SS_CANTRCVMORE;
+		if (how == SHUT_WR || how == SHUT_RDWR)
+			so->state |= SS_CANTSENDMORE;
+	}
+	return rc;
+}
+
+static int get_int(const void *val, socklen_t len, int *out)
+{
+	if (!val || len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(out, val, sizeof(int));
+	return 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v)
+{
+	if (!val || *len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(val, &v, sizeof(int));
+	*len = sizeof(int);
+	return 0;
+}
+
+static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
+                         socklen_t len)
+{
+	struct tcpcb *tp = pcb(so);
+	int v, rc;
+
+	if (!tp)
+		return level == SOL_SOCKET ? 0 : -EINVAL;
+	if (level == SOL_SOCKET) {
+		/* The socket layer stored the value already. */
+		switch (name) {
+		case SO_RCVBUF:
+			return tcp_setopt(s, tp, TCP_OPT_RCVBUF, (int)so->rcvbuf);
+		case SO_SNDBUF:
+			return tcp_setopt(s, tp, TCP_OPT_SNDBUF, (int)so->sndbuf);
+		case SO_KEEPALIVE:
+			return tcp_setopt(s, tp, TCP_OPT_KEEPALIVE, so->keepalive);
+		case SO_LINGER:
+			return tcp_setopt(s, tp, TCP_OPT_LINGER, so->linger);
+		case SO_REUSEADDR:
+		case SO_REUSEPORT:
+			apply_sockopts(s, so, tp);
+			return 0;
+		default:
+			return 0;
+		}
+	}
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (name == TCP_CONGESTION) {
+		char nm[16];
+		size_t n = len < sizeof(nm) - 1 ? len : sizeof(nm) - 1;
+
+		if (!val)
+			return -EFAULT;
+		memcpy(nm, val, n);
+		nm[n] = 0;
+		rc = tcp_cc_find(nm);
+		if (rc < 0)
+			return -ENOENT;
+		return tcp_setopt(s, tp, TCP_OPT_CONGESTION_ID, rc);
+	}
+	rc = get_int(val, len, &v);
+	if (rc < 0)
+		return rc;
+	switch (name) {
+	case TCP_NODELAY:
+		return tcp_setopt(s, tp, TCP_OPT_NODELAY, v != 0);
+	case TCP_MAXSEG:
+		return tcp_setopt(s, tp, TCP_OPT_MAXSEG, v);
+	case TCP_KEEPIDLE:
+		return tcp_setopt(s, tp, TCP_OPT_KEEPIDLE, v);
+	case TCP_KEEPINTVL:
+		return tcp_setopt(s, tp, TCP_OPT_KEEPINTVL, v);
+	case TCP_KEEPCNT:
+		return tcp_setopt(s, tp, TCP_OPT_KEEPCNT, v);
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+/* Linux's TCP state numbers (include/net/tcp_states.h). */
+static uint8_t linux_state(int st)
+{
+	static const uint8_t map[] = {
+		[TCPS_CLOSED] = 7,       [TCPS_LISTEN] = 10,     [TCPS_SYN_SENT] = 2,
+		[TCPS_SYN_RECEIVED] = 3, [TCPS_ESTABLISHED] = 1, [TCPS_CLOSE_WAIT] = 8,
+		[TCPS_FIN_WAIT_1] = 4,   [TCPS_CLOSING] = 11,    [TCPS_LAST_ACK] = 9,
+		[TCPS_FIN_WAIT_2] = 5,   [TCPS_TIME_WAIT] = 6,
+	};
+
+	return st >= 0 && st < (int)(sizeof(map) / sizeof(map[0])) ? map[st] : 7;
+}
+
+static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name, void *val,
+                         socklen_t *len)
+{
+	struct tcpcb *tp = pcb(so);
+	int v, rc;
+
+	if (level == SOL_SOCKET) {
+		if (name == SO_ERROR)
+			return put_int(val, len, tp ? tcp_error(tp, true) : 0);
+		return -ENOPROTOOPT;
+	}
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (!tp)
+		return -EINVAL;
+	switch (name) {
+	case TCP_CONGESTION: {
+		const char *nm;
+		size_t n;
+
+		tcp_getopt(s, tp, TCP_OPT_CONGESTION_ID, &v);
+		nm = tcp_cc_name(v);
+		n = strlen(nm) + 1;
+		if (!val)
+			return -EFAULT;
+		if (n > *len)
+			n = *len;
+		memcpy(val, nm, n);
+		*len = (socklen_t)n;
+		return 0;
+	}
+	case TCP_INFO: {
+		struct tcp_info ti;
+		struct tcp_info_lite l;
+		size_t n = sizeof(ti);
+
+		if (!val)
+			return -EFAULT;
+		tcp_info_get(tp, &l);
+		memset(&ti, 0, sizeof(ti));
+		ti.tcpi_state = linux_state(l.state);
+		ti.tcpi_ca_state = l.ca_state;
+		ti.tcpi_retransmits = l.retransmits;
+		ti.tcpi_backoff = l.backoff;
+		ti.tcpi_options = l.options;
+		ti.tcpi_snd_wscale = l.snd_wscale & 15;
+		ti.tcpi_rcv_wscale = l.rcv_wscale & 15;
+		ti.tcpi_rto = l.rto_us;
+		ti.tcpi_snd_mss = l.snd_mss;
+		ti.tcpi_rcv_mss = l.rcv_mss;
+		ti.tcpi_unacked = l.unacked;
+		ti.tcpi_sacked = l.sacked;
+		ti.tcpi_rtt = l.rtt_us;
+		ti.tcpi_rttvar = l.rttvar_us;
+		ti.tcpi_snd_ssthresh = l.snd_ssthresh;
+		ti.tcpi_snd_cwnd = l.snd_cwnd;
+		ti.tcpi_advmss = l.advmss;
+		ti.tcpi_rcv_space = l.rcv_space;
+		ti.tcpi_total_retrans = l.total_retrans;
+		if (n > *len)
+			n = *len;
+		memcpy(val, &ti, n);
+		*len = (socklen_t)n;
+		return 0;
+	}
+	case TCP_NODELAY:
+		rc = tcp_getopt(s, tp, TCP_OPT_NODELAY, &v);
+		break;
+	case TCP_MAXSEG:
+		rc = tcp_getopt(s, tp, TCP_OPT_MAXSEG, &v);
+		break;
+	case TCP_KEEPIDLE:
+		rc = tcp_getopt(s, tp, TCP_OPT_KEEPIDLE, &v);
+		break;
+	case TCP_KEEPINTVL:
+		rc = tcp_getopt(s, tp, TCP_OPT_KEEPINTVL, &v);
+		break;
+	case TCP_KEEPCNT:
+		rc = tcp_getopt(s, tp, TCP_OPT_KEEPCNT, &v);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return rc < 0 ? rc : put_int(val, len, v);
+}
+
+static uint32_t tcp_so_poll(struct socket *so)
+{
+	if (!pcb(so))
+		return EPOLLHUP;
+	return ev_to_epoll(tcp_poll(pcb(so)));
+}
+
+static uint32_t tcp_so_readable(struct socket *so)
+{
+	return pcb(so) ? tcp_readable(pcb(so)) : 0;
+}
+
+static uint32_t tcp_so_writable(struct socket *so)
+{
+	return pcb(so) ? tcp_sendspace(pcb(so)) : 0;
+}
+
+static int tcp_so_sockname(struct socket *so, struct sock_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!pcb(so)) {
+		a->addr.family = (uint8_t)so->family;
+		return 0;
+	}
+	return tcp_local(pcb(so), &a->addr, &a->port);
+}
+
+static int tcp_so_peername(struct socket *so, struct sock_addr *a)
+{
+	if (!pcb(so))
+		return -ENOTCONN;
+	return tcp_peer(pcb(so), &a->addr, &a->port);
+}
+
+static const struct proto_ops tcp_ops = {
+	.attach = tcp_so_attach,
+	.detach = tcp_so_detach,
+	.bind = tcp_so_bind,
+	.connect = tcp_so_connect,
+	.listen = tcp_so_listen,
+	.accept = tcp_so_accept,
+	.send = tcp_so_send,
+	.recv = tcp_so_recv,
+	.shutdown = tcp_so_shutdown,
+	.setopt = tcp_so_setopt,
+	.getopt = tcp_so_getopt,
+	.poll = tcp_so_poll,
+	.readable = tcp_so_readable,
+	.writable = tcp_so_writable,
+	.fionread = tcp_so_readable,
+	.sockname = tcp_so_sockname,
+	.peername = tcp_so_peername,
+};
+
+const void *tcp_so_ops(void)
+{
+	return &tcp_ops;
+}

@@ -1,0 +1,892 @@
+/* tcp_subr.c: TCP layer state and the services the other TCP files share.
+ *
+ * Call order: tcp_init() from stack_create (after udp); connections come and
+ * go through tcp_pcb_alloc()/tcp_pcb_free(); tcp_fini() from stack_destroy
+ * aborts every connection left (RSTs go out while the lower layers live).
+ *
+ * Connection table: one rte_hash per stack keyed by struct tcp_key (local
+ * and foreign address and port, family), no locking flags (one thread owns
+ * the stack).  Listeners and bound-but-unconnected endpoints are few and sit
+ * on two lists; a listener lookup prefers an exact local address over the
+ * wildcard.
+ *
+ * Timers (DESIGN.md): each tcpcb holds three deadlines in ns (0 = off):
+ *   t_rexmt_at   retransmission, or persist when TF_PERSIST;
+ *   t_keep_at    keepalive, connection-establishment (keepinit), FIN_WAIT_2
+ *                after close, or 2*MSL in TIME_WAIT;
+ *   t_delack_at  delayed ACK;
+ * and one wheel timer always armed at the earliest of them
+ * (tcp_timer_update).  When it fires, each due deadline is handled.
+ *
+ * ISN (RFC 6528): ISN = M + F(4-tuple, secret), M a 4 microsecond clock and
+ * F SipHash-2-4 under a per-stack random key.  Timestamps start at a per-
+ * connection offset from the same kind of hash (RFC 7323 section 5.4).
+ *
+ * SYN cookies (RFC 4987 section 3.6), our layout of the 32-bit ISS:
+ *   bits 31..8  24 bits of SipHash(cookie key; 4-tuple, peer ISN, time slot,
+ *               bits 7..0)
+ *   bits  7..5  MSS index into tcp_cookie_mss[]
+ *   bits  4..1  peer window shift + 1 (0 = no window scale option)
+ *   bit      0  peer sent SACK-permitted
+ * The time slot is s->now / 64 s; a cookie is valid in its slot and the
+ * next one (64..128 s).  Timestamps ride along unencoded: an ACK carrying
+ * a timestamp means the peer offered them (our SYN-ACK echoed them only
+ * then).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "base/log.h"
+#include "ip/ip4.h"
+#include "ip/route.h"
+#include "socket/socket.h"
+#include "stack/stack.h"
+#include "tcp/tcp_priv.h"
+
+struct tcp_layer {
+	struct rte_hash *conns;
+	struct list_node listeners; /* tcpcb.link, state LISTEN */
+	struct list_node bound;     /* tcpcb.link, bound, not connected */
+	tcp_notify_fn notify;
+	uint64_t isn_key[2], cookie_key[2], ts_key[2];
+	uint32_t nconns; /* in the hash */
+	uint32_t nsyn;   /* half-open (TF_LIMITED) */
+};
+
+struct tcp_layer *tcp_st(struct stack *s)
+{
+	return s->tcp;
+}
+
+static const char *const state_names[] = {
+	"CLOSED",     "LISTEN",  "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT",
+	"FIN_WAIT_1", "CLOSING", "LAST_ACK", "FIN_WAIT_2",   "TIME_WAIT",
+};
+
+const char *tcp_state_name(int state)
+{
+	if (state < 0 || state >= (int)ARRAY_SIZE(state_names))
+		return "?";
+	return state_names[state];
+}
+
+/* ---- SipHash-2-4 (Aumasson, Bernstein 2012) over 32-bit words ---- */
+
+#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+
+static void sip_round(uint64_t v[4])
+{
+	v[0] += v[1];
+	v[1] = ROTL64(v[1], 13);
+	v[1] ^= v[0];
+	v[0] = ROTL64(v[0], 32);
+	v[2] += v[3];
+	v[3] = ROTL64(v[3], 16);
+	v[3] ^= v[2];
+	v[0] += v[3];
+	v[3] = ROTL64(v[3], 21);
+	v[3] ^= v[0];
+	v[2] += v[1];
+	v[1] = ROTL64(v[1], 17);
+	v[1] ^= v[2];
+	v[2] = ROTL64(v[2], 32);
+}
+
+/* SipHash-2-4 of len bytes (a multiple of 8 is not required). */
+static uint64_t siphash(const uint64_t key[2], const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	uint64_t v[4] = { key[0] ^ 0x736f6d6570736575ull, key[1] ^ 0x646f72616e646f6dull,
+		          key[0] ^ 0x6c7967656e657261ull, key[1] ^ 0x7465646279746573ull };
+	uint64_t b = (uint64_t)len << 56, m;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		v[3] ^= m;
+		sip_round(v);
+		sip_round(v);
+		v[0] ^= m;
+	}
+	for (size_t j = 0; i + j < len; j++)
+		b |= (uint64_t)p[i + j] << (8 * j);
+	v[3] ^= b;
+	sip_round(v);
+	sip_round(v);
+	v[0] ^= b;
+	v[2] ^= 0xff;
+	for (int r = 0; r < 4; r++)
+		sip_round(v);
+	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+uint32_t tcp_new_isn(struct stack *s, const struct tcp_key *k)
+{
+	/* RFC 6528 section 3: M is a timer ticking every 4 microseconds. */
+	uint32_t m = (uint32_t)(s->now / 4000u);
+
+	return m + (uint32_t)siphash(s->tcp->isn_key, k, sizeof(*k));
+}
+
+uint32_t tcp_ts_offset(struct stack *s, const struct tcp_key *k)
+{
+	return (uint32_t)siphash(s->tcp->ts_key, k, sizeof(*k));
+}
+
+#define COOKIE_SLOT_NS (64ull * 1000000000ull)
+
+static uint32_t cookie_hash(struct stack *s, const struct tcp_key *k, uint32_t irs, uint64_t slot,
+                            uint8_t low)
+{
+	struct {
+		struct tcp_key k;
+		uint32_t irs;
+		uint32_t low;
+		uint64_t slot;
+	} in;
+
+	memset(&in, 0, sizeof(in));
+	in.k = *k;
+	in.irs = irs;
+	in.low = low;
+	in.slot = slot;
+	return (uint32_t)siphash(s->tcp->cookie_key, &in, sizeof(in)) & 0xffffff00u;
+}
+
+static const uint16_t tcp_cookie_mss[8] = { 216, 536, 1200, 1360, 1400, 1440, 1452, 1460 };
+
+uint32_t tcp_cookie_make(struct stack *s, const struct tcp_key *k, uint32_t irs, uint8_t mss_idx,
+                         uint8_t ws_idx, bool sack)
+{
+	uint8_t low = (uint8_t)((mss_idx & 7) << 5 | (ws_idx & 15) << 1 | (sack ? 1 : 0));
+
+	return cookie_hash(s, k, irs, s->now / COOKIE_SLOT_NS, low) | low;
+}
+
+/* The index of the largest cookie MSS not above mss. */
+uint8_t tcp_cookie_mss_idx(uint16_t mss)
+{
+	uint8_t i = 7;
+
+	while (i > 0 && tcp_cookie_mss[i] > mss)
+		i--;
+	return i;
+}
+
+bool tcp_cookie_check(struct stack *s, const struct tcp_key *k, uint32_t irs, uint32_t iss,
+                      uint16_t *mss, uint8_t *ws, bool *sack)
+{
+	uint64_t slot = s->now / COOKIE_SLOT_NS;
+	uint8_t low = (uint8_t)iss;
+
+	for (unsigned age = 0; age < 2 && age <= slot; age++) {
+		if (cookie_hash(s, k, irs, slot - age, low) == (iss & 0xffffff00u)) {
+			*mss = tcp_cookie_mss[low >> 5];
+			*ws = (uint8_t)((low >> 1) & 15);
+			*sack = low & 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- layer life cycle ---- */
+
+static void rand_key(struct stack *s, uint64_t key[2])
+{
+	if (getrandom(key, 16, GRND_NONBLOCK) != 16) {
+		key[0] = stack_rand(s);
+		key[1] = stack_rand(s);
+	}
+}
+
+int tcp_init(struct stack *s)
+{
+	struct tcp_layer *t;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = (uint32_t)KNOB(s, TCP_MAXCONN),
+		.key_len = sizeof(struct tcp_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	t = rte_zmalloc("fastack_tcp", sizeof(*t), RTE_CACHE_LINE_SIZE);
+	if (!t)
+		return -ENOMEM;
+	rand_key(s, t->isn_key);
+	rand_key(s, t->cookie_key);
+	rand_key(s, t->ts_key);
+	hp.hash_func_init_val = (uint32_t)t->isn_key[1];
+	/* Names are global to the process: make them unique per stack. */
+	snprintf(name, sizeof(name), "tcp%u_%" PRIxPTR, s->id, (uintptr_t)t & 0xffffffffu);
+	t->conns = rte_hash_create(&hp);
+	if (!t->conns) {
+		rte_free(t);
+		return -ENOMEM;
+	}
+	list_init(&t->listeners);
+	list_init(&t->bound);
+	/* Sockets are the default owners; tests may set their own callback. */
+	t->notify = tcp_so_notify;
+	s->tcp = t;
+	sock_register_proto(s, SOCK_STREAM, tcp_so_ops());
+	return 0;
+}
+
+/* Stack teardown: a socket still owning tp must not free it again. */
+static void tcp_orphan(struct tcp_layer *t, struct tcpcb *tp)
+{
+	if (tp->owner && t->notify == tcp_so_notify)
+		tcp_so_orphan(tp->owner);
+	tp->owner = NULL;
+}
+
+void tcp_fini(struct stack *s)
+{
+	struct tcp_layer *t = s->tcp;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+
+	if (!t)
+		return;
+	/* Abort everything: connections (RST where synchronized), listeners
+	 * (which abort their children), bound endpoints. */
+	while (rte_hash_iterate(t->conns, &key, &data, &iter) >= 0) {
+		struct tcpcb *tp = data;
+
+		tcp_orphan(t, tp);
+		tcp_hash_remove(s, tp);
+		iter = 0; /* the table changed: start over */
+		if (tp->t_state >= TCPS_SYN_RECEIVED && tp->t_state != TCPS_TIME_WAIT)
+			tcp_send_rst(s, tp);
+		tcp_pcb_free(s, tp);
+	}
+	while (!list_empty(&t->listeners)) {
+		struct tcpcb *tp = list_first_entry(&t->listeners, struct tcpcb, link);
+
+		tcp_orphan(t, tp);
+		tcp_pcb_free(s, tp);
+	}
+	while (!list_empty(&t->bound)) {
+		struct tcpcb *tp = list_first_entry(&t->bound, struct tcpcb, link);
+
+		tcp_orphan(t, tp);
+		tcp_pcb_free(s, tp);
+	}
+	/* Connections that ended while owned are on no list: their sockets
+	 * free them when closed (sock_fini runs after us; tcp_pcb_free then
+	 * needs only s->wheel). */
+	rte_hash_free(t->conns);
+	rte_free(t);
+	s->tcp = NULL;
+}
+
+void tcp_set_notify(struct stack *s, tcp_notify_fn fn)
+{
+	s->tcp->notify = fn;
+}
+
+void tcp_notify(struct stack *s, struct tcpcb *tp, unsigned ev)
+{
+	if (tp->owner && s->tcp->notify)
+		s->tcp->notify(s, tp->owner, ev);
+}
+
+unsigned tcp_conn_count(struct stack *s)
+{
+	return s->tcp->nconns;
+}
+
+size_t tcp_pcb_size(void)
+{
+	return sizeof(struct tcpcb);
+}
+
+/* ---- control blocks ---- */
+
+static void tcp_timer_fire(struct timer *t, void *ctx);
+
+struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
+{
+	struct tcpcb *tp = calloc(1, sizeof(*tp));
+
+	if (!tp) {
+		STAT_INC(s, tcp, tcps_nomem);
+		return NULL;
+	}
+	timer_init(&tp->timer, tcp_timer_fire);
+	list_init(&tp->link);
+	list_init(&tp->acceptq);
+	pktq_init(&tp->rcvq);
+	tp->owner = owner;
+	tp->t_state = TCPS_CLOSED;
+	tp->snd.hiwat = (uint32_t)KNOB(s, TCP_SENDSPACE);
+	tp->rcv_hiwat = (uint32_t)KNOB(s, TCP_RECVSPACE);
+	tp->cc_id = (uint8_t)KNOB(s, TCP_CC);
+	tp->t_maxseg = (uint16_t)KNOB(s, TCP_MSSDFLT);
+	tp->t_rxtcur_ms = (uint32_t)KNOB(s, TCP_REXMIT_INITIAL);
+	tp->t_linger = UINT16_MAX; /* SO_LINGER off */
+	return tp;
+}
+
+void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
+{
+	struct tcp_layer *t = s->tcp;
+
+	if (tp->t_flags & TF_HASHED)
+		tcp_hash_remove(s, tp);
+	if (tp->t_flags & TF_LIMITED) {
+		t->nsyn--;
+		tp->t_flags &= ~TF_LIMITED;
+	}
+	if (tp->t_state == TCPS_LISTEN) {
+		/* Abort the children: established ones waiting for accept,
+		 * and half-open ones (found through their listener field). */
+		while (!list_empty(&tp->acceptq)) {
+			struct tcpcb *c = list_first_entry(&tp->acceptq, struct tcpcb, link);
+
+			list_del(&c->link);
+			c->t_flags &= ~TF_ACCEPTQ;
+			c->listener = NULL;
+			tcp_send_rst(s, c);
+			tcp_pcb_free(s, c);
+		}
+		if (tp->q_incomp) {
+			const void *key;
+			void *data;
+			uint32_t iter = 0;
+
+			while (tp->q_incomp &&
+			       rte_hash_iterate(t->conns, &key, &data, &iter) >= 0) {
+				struct tcpcb *c = data;
+
+				if (c->listener != tp)
+					continue;
+				tcp_send_rst(s, c);
+				tcp_pcb_free(s, c);
+				iter = 0;
+			}
+		}
+	}
+	if (tp->listener) {
+		if (tp->t_flags & TF_ACCEPTQ)
+			tp->listener->q_len--;
+		else
+			tp->listener->q_incomp--;
+		tp->listener = NULL;
+	}
+	list_del(&tp->link);
+	timer_cancel(s->wheel, &tp->timer);
+	tcp_sndbuf_free(&tp->snd);
+	pktq_free(&tp->rcvq);
+	tcp_reass_free(tp);
+	free(tp->sack);
+	free(tp);
+}
+
+static void key_make(struct tcp_key *k)
+{
+	memset(k->pad, 0, sizeof(k->pad));
+}
+
+int tcp_hash_insert(struct stack *s, struct tcpcb *tp)
+{
+	int rc;
+
+	key_make(&tp->key);
+	rc = rte_hash_add_key_data(s->tcp->conns, &tp->key, tp);
+	if (rc < 0) {
+		STAT_INC(s, tcp, tcps_nomem);
+		return -ENOBUFS;
+	}
+	tp->t_flags |= TF_HASHED;
+	s->tcp->nconns++;
+	return 0;
+}
+
+void tcp_hash_remove(struct stack *s, struct tcpcb *tp)
+{
+	if (!(tp->t_flags & TF_HASHED))
+		return;
+	rte_hash_del_key(s->tcp->conns, &tp->key);
+	tp->t_flags &= ~TF_HASHED;
+	s->tcp->nconns--;
+}
+
+struct tcpcb *tcp_hash_lookup(struct stack *s, const struct tcp_key *k)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(s->tcp->conns, k, &data) < 0)
+		return NULL;
+	return data;
+}
+
+static bool addr_any(const uint8_t *a, uint8_t family)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+static bool addr_eq(const uint8_t *a, const uint8_t *b, uint8_t family)
+{
+	return memcmp(a, b, family == AF_INET6 ? 16 : 4) == 0;
+}
+
+struct tcpcb *tcp_listener_lookup(struct stack *s, uint8_t family, const uint8_t *laddr,
+                                  uint16_t lport)
+{
+	struct tcpcb *wild = NULL;
+	struct list_node *pos;
+
+	list_for_each (pos, &s->tcp->listeners) {
+		struct tcpcb *tp = list_entry(pos, struct tcpcb, link);
+
+		if (tp->key.lport != lport || tp->key.family != family)
+			continue;
+		if (addr_eq(tp->key.laddr, laddr, family))
+			return tp;
+		if (!wild && addr_any(tp->key.laddr, family))
+			wild = tp;
+	}
+	return wild;
+}
+
+void tcp_listener_add(struct stack *s, struct tcpcb *tp)
+{
+	list_del(&tp->link);
+	tp->t_flags &= ~TF_ON_BOUNDLIST;
+	list_add_tail(&s->tcp->listeners, &tp->link);
+}
+
+void tcp_bound_add(struct stack *s, struct tcpcb *tp)
+{
+	list_del(&tp->link);
+	list_add_tail(&s->tcp->bound, &tp->link);
+	tp->t_flags |= TF_ON_BOUNDLIST;
+}
+
+void tcp_bound_remove(struct stack *s, struct tcpcb *tp)
+{
+	(void)s;
+	if (tp->t_flags & TF_ON_BOUNDLIST) {
+		list_del(&tp->link);
+		tp->t_flags &= ~TF_ON_BOUNDLIST;
+	}
+}
+
+static bool port_conflict(const struct tcpcb *o, const struct tcpcb *self, uint8_t family,
+                          const uint8_t *laddr, uint16_t lport, bool reuse)
+{
+	if (o == self || o->key.lport != lport || o->key.family != family)
+		return false;
+	if (!addr_any(o->key.laddr, family) && !addr_any(laddr, family) &&
+	    !addr_eq(o->key.laddr, laddr, family))
+		return false;
+	if (self && (self->t_flags & TF_REUSEPORT) && (o->t_flags & TF_REUSEPORT))
+		return false;
+	/* SO_REUSEADDR (Linux semantics): sharing with a socket that is not
+	 * listening is fine when both ask for it. */
+	if (reuse && (o->t_flags & TF_REUSEADDR) && o->t_state != TCPS_LISTEN)
+		return false;
+	return true;
+}
+
+bool tcp_port_in_use(struct stack *s, const struct tcpcb *self, uint8_t family,
+                     const uint8_t *laddr, uint16_t lport, bool reuse)
+{
+	struct list_node *pos;
+
+	list_for_each (pos, &s->tcp->listeners)
+		if (port_conflict(list_entry(pos, struct tcpcb, link), self, family, laddr, lport,
+		                  reuse))
+			return true;
+	list_for_each (pos, &s->tcp->bound)
+		if (port_conflict(list_entry(pos, struct tcpcb, link), self, family, laddr, lport,
+		                  reuse))
+			return true;
+	/* FIXME(bind): ports held only by connected endpoints are not seen
+	 * here; a bind to such a port succeeds (4-tuples stay unique). */
+	return false;
+}
+
+bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp)
+{
+	if (s->tcp->nsyn >= (uint32_t)KNOB(s, TCP_SYNCACHE_LIMIT))
+		return false;
+	s->tcp->nsyn++;
+	tp->t_flags |= TF_LIMITED;
+	return true;
+}
+
+void tcp_syn_limit_release(struct stack *s, struct tcpcb *tp)
+{
+	if (tp->t_flags & TF_LIMITED) {
+		s->tcp->nsyn--;
+		tp->t_flags &= ~TF_LIMITED;
+	}
+}
+
+unsigned tcp_mss_for(struct stack *s, const struct tcp_key *k)
+{
+	struct netif *ifp;
+	uint32_t dst, nh;
+
+	if (k->family != AF_INET)
+		return (unsigned)KNOB(s, TCP_MSSDFLT);
+	memcpy(&dst, k->faddr, 4);
+	if (route4_lookup(s, dst, &ifp, &nh) < 0 || ifp->mtu <= 40 + 88)
+		return (unsigned)KNOB(s, TCP_MSSDFLT);
+	return ifp->mtu - 40u; /* IPv4 + TCP headers */
+}
+
+uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat)
+{
+	/* As FreeBSD: the smallest shift that lets the window cover the
+	 * largest socket buffer (so SO_RCVBUF may grow later). */
+	uint64_t want = (uint64_t)KNOB(s, TCP_MAXSOCKBUF);
+	uint8_t sc = 0;
+
+	if (rcv_hiwat > want)
+		want = rcv_hiwat;
+	while (sc < TCP_MAX_WINSHIFT && ((uint64_t)TCP_MAXWIN << sc) < want)
+		sc++;
+	return sc;
+}
+
+/* ---- state changes and endings ---- */
+
+void tcp_set_state(struct stack *s, struct tcpcb *tp, int state)
+{
+	(void)s;
+	tp->t_state = (uint8_t)state;
+}
+
+struct tcpcb *tcp_close_conn(struct stack *s, struct tcpcb *tp)
+{
+	struct tcpcb *l = tp->listener;
+
+	STAT_INC(s, tcp, tcps_closed);
+	tcp_hash_remove(s, tp);
+	tcp_syn_limit_release(s, tp);
+	tp->t_state = TCPS_CLOSED;
+	tp->t_rexmt_at = tp->t_keep_at = tp->t_delack_at = 0;
+	timer_cancel(s->wheel, &tp->timer);
+	tcp_sndbuf_free(&tp->snd);
+	tcp_reass_free(tp);
+	if (l || !tp->owner || (tp->t_flags & TF_DETACHED)) {
+		/* Not accepted yet, or its owner is gone: nobody to tell. */
+		tcp_pcb_free(s, tp);
+		return NULL;
+	}
+	tcp_notify(s, tp,
+	           TCP_EV_IN | TCP_EV_OUT | TCP_EV_HUP | TCP_EV_DOWN |
+	               (tp->so_error ? TCP_EV_ERR : 0));
+	return tp;
+}
+
+struct tcpcb *tcp_drop(struct stack *s, struct tcpcb *tp, int err)
+{
+	if (tp->t_state >= TCPS_SYN_RECEIVED && tp->t_state != TCPS_TIME_WAIT) {
+		tcp_send_rst(s, tp);
+		STAT_INC(s, tcp, tcps_drops);
+	} else {
+		STAT_INC(s, tcp, tcps_conndrops);
+	}
+	if (err)
+		tp->so_error = (int16_t)err;
+	/* A reset discards what was not read (ECONNRESET and friends). */
+	pktq_free(&tp->rcvq);
+	return tcp_close_conn(s, tp);
+}
+
+/* ---- RTT and RTO (RFC 6298) ---- */
+
+void tcp_rtt_update(struct stack *s, struct tcpcb *tp, uint32_t rtt_us)
+{
+	STAT_INC(s, tcp, tcps_rttupdated);
+	if (rtt_us == 0)
+		rtt_us = 1;
+	if (tp->t_srtt == 0) {
+		/* (2.2) first measurement */
+		tp->t_srtt = rtt_us;
+		tp->t_rttvar = rtt_us / 2;
+	} else {
+		/* (2.3) beta = 1/4, alpha = 1/8 */
+		uint32_t d = tp->t_srtt > rtt_us ? tp->t_srtt - rtt_us : rtt_us - tp->t_srtt;
+
+		tp->t_rttvar = tp->t_rttvar - tp->t_rttvar / 4 + d / 4;
+		tp->t_srtt = tp->t_srtt - tp->t_srtt / 8 + rtt_us / 8;
+	}
+	tp->t_rxtshift = 0;
+	tp->t_rxtcur_ms = tcp_rto_ms(s, tp);
+}
+
+uint32_t tcp_rto_ms(struct stack *s, const struct tcpcb *tp)
+{
+	uint64_t rto;
+
+	if (tp->t_srtt == 0) {
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
+	} else {
+		/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms, plus FreeBSD's slop. */
+		uint64_t var = 4ull * tp->t_rttvar;
+
+		if (var < 1000)
+			var = 1000;
+		rto = (tp->t_srtt + var + 999) / 1000 + (uint64_t)KNOB(s, TCP_REXMIT_SLOP);
+	}
+	if (rto < (uint64_t)KNOB(s, TCP_REXMIT_MIN))
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_MIN);
+	if (rto > TCP_RTO_MAX_MS)
+		rto = TCP_RTO_MAX_MS;
+	return (uint32_t)rto;
+}
+
+/* ---- the connection timer ---- */
+
+void tcp_timer_update(struct stack *s, struct tcpcb *tp)
+{
+	uint64_t d = 0;
+
+	if (tp->t_rexmt_at)
+		d = tp->t_rexmt_at;
+	if (tp->t_keep_at && (!d || tp->t_keep_at < d))
+		d = tp->t_keep_at;
+	if (tp->t_delack_at && (!d || tp->t_delack_at < d))
+		d = tp->t_delack_at;
+	if (!d) {
+		timer_cancel(s->wheel, &tp->timer);
+		return;
+	}
+	/* Re-arming is O(1); skip it when the slot already holds this tick. */
+	if (timer_armed(&tp->timer) &&
+	    tp->timer.expire == d / s->wheel->tick_ns + (d % s->wheel->tick_ns != 0))
+		return;
+	timer_arm(s->wheel, &tp->timer, d);
+}
+
+static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
+{
+	uint64_t rto = tcp_rto_ms(s, tp);
+
+	if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0)
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
+	rto <<= tp->t_rxtshift;
+	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
+}
+
+void tcp_rexmt_arm(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_flags &= ~TF_PERSIST;
+	tp->t_rxtcur_ms = (uint32_t)backed_off_ms(s, tp);
+	tp->t_rexmt_at = s->now + (uint64_t)tp->t_rxtcur_ms * 1000000ull;
+	tcp_timer_update(s, tp);
+}
+
+void tcp_rexmt_stop(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_rexmt_at = 0;
+	tp->t_flags &= ~TF_PERSIST;
+	tcp_timer_update(s, tp);
+}
+
+void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
+{
+	uint64_t t = (uint64_t)tcp_rto_ms(s, tp) << tp->t_rxtshift;
+
+	if (t < TCP_PERSMIN_MS)
+		t = TCP_PERSMIN_MS;
+	if (t > TCP_PERSMAX_MS)
+		t = TCP_PERSMAX_MS;
+	tp->t_flags |= TF_PERSIST;
+	tp->t_rexmt_at = s->now + t * 1000000ull;
+	tcp_timer_update(s, tp);
+}
+
+static bool keepalive_on(struct stack *s, const struct tcpcb *tp)
+{
+	return (tp->t_flags & TF_KEEPALIVE) || KNOB(s, TCP_ALWAYS_KEEPALIVE);
+}
+
+void tcp_keep_arm(struct stack *s, struct tcpcb *tp)
+{
+	uint64_t ms;
+
+	switch (tp->t_state) {
+	case TCPS_SYN_SENT:
+	case TCPS_SYN_RECEIVED:
+		ms = (uint64_t)KNOB(s, TCP_KEEPINIT);
+		break;
+	case TCPS_TIME_WAIT:
+		return; /* tcp_2msl_arm */
+	case TCPS_FIN_WAIT_2:
+		if (tp->t_flags & TF_DETACHED) {
+			ms = (uint64_t)KNOB(s, TCP_FINWAIT2_TIMEOUT);
+			break;
+		}
+		/* fall through */
+	default:
+		if (!keepalive_on(s, tp) || tp->t_state > TCPS_CLOSING) {
+			tp->t_keep_at = 0;
+			tcp_timer_update(s, tp);
+			return;
+		}
+		ms = tp->keepidle ? tp->keepidle : (uint64_t)KNOB(s, TCP_KEEPIDLE);
+		break;
+	}
+	tp->t_keepcnt_sent = 0;
+	tp->t_keep_at = s->now + ms * 1000000ull;
+	tcp_timer_update(s, tp);
+}
+
+void tcp_2msl_arm(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_keep_at = s->now + 2ull * (uint64_t)KNOB(s, TCP_MSL) * 1000000ull;
+	tp->t_rexmt_at = 0;
+	tp->t_delack_at = 0;
+	tp->t_flags &= ~(TF_PERSIST | TF_DELACK);
+	tcp_timer_update(s, tp);
+}
+
+void tcp_delack_arm(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_flags |= TF_DELACK;
+	if (!tp->t_delack_at) {
+		tp->t_delack_at = s->now + (uint64_t)KNOB(s, TCP_DELACKTIME) * 1000000ull;
+		tcp_timer_update(s, tp);
+	}
+}
+
+/* Retransmission timeout (RFC 6298 section 5.4-5.7, RFC 5681 (4)). */
+static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t flight, mss = tp->t_maxseg;
+
+	if (++tp->t_rxtshift > TCP_MAXRXTSHIFT ||
+	    (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE) &&
+	     tp->t_rxtshift > KNOB(s, TCP_SYNCACHE_REXMTLIMIT))) {
+		if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
+			STAT_INC(s, tcp, tcps_sc_aborted);
+		else
+			STAT_INC(s, tcp, tcps_timeoutdrop);
+		return tcp_drop(s, tp, tp->so_error ? tp->so_error : ETIMEDOUT);
+	}
+	STAT_INC(s, tcp, tcps_rexmttimeo);
+	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
+		STAT_INC(s, tcp, tcps_sc_retransmitted);
+	if (tp->t_rxtshift > TCP_MAXRXTSHIFT / 4 && tp->t_srtt) {
+		/* The path may have changed: distrust the estimate (FreeBSD). */
+		tp->t_rttvar += tp->t_srtt / 4;
+		tp->t_srtt = 0;
+	}
+	if (tp->t_state >= TCPS_ESTABLISHED) {
+		flight = tp->snd_max - tp->snd_una;
+		if (tp->t_rxtshift == 1)
+			tcp_cc(tp)->cong_signal(s, tp, CC_RTO);
+		(void)flight;
+		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
+	}
+	tp->t_flags &= ~TF_FASTRECOVERY;
+	tp->t_dupacks = 0;
+	tp->snd_recover = tp->snd_max;
+	tcp_sack_clear(tp);
+	tp->t_rtttime = 0; /* Karn: no sample from a retransmission */
+	tp->snd_nxt = tp->snd_una;
+	tp->t_rexmt_at = 0;
+	tcp_rexmt_arm(s, tp);
+	tcp_output(s, tp);
+	return tp;
+}
+
+static struct tcpcb *timer_persist(struct stack *s, struct tcpcb *tp)
+{
+	STAT_INC(s, tcp, tcps_persisttimeo);
+	tp->t_rexmt_at = 0;
+	tp->t_flags &= ~TF_PERSIST;
+	if (tp->t_rxtshift < TCP_MAXRXTSHIFT)
+		tp->t_rxtshift++;
+	tp->t_flags |= TF_FORCEDATA;
+	tp->snd_nxt = tp->snd_una; /* probe with the first unacknowledged byte */
+	tcp_output(s, tp);
+	tp->t_flags &= ~TF_FORCEDATA;
+	if (!tp->t_rexmt_at && tp->snd.cc > tp->snd_nxt - tp->snd_una && tp->snd_wnd == 0)
+		tcp_persist_arm(s, tp);
+	return tp;
+}
+
+static struct tcpcb *timer_keep(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_keep_at = 0;
+	switch (tp->t_state) {
+	case TCPS_TIME_WAIT:
+		return tcp_close_conn(s, tp);
+	case TCPS_SYN_SENT:
+	case TCPS_SYN_RECEIVED:
+		STAT_INC(s, tcp, tcps_keepdrops);
+		return tcp_drop(s, tp, ETIMEDOUT);
+	case TCPS_FIN_WAIT_2:
+		if (tp->t_flags & TF_DETACHED) {
+			STAT_INC(s, tcp, tcps_finwait2_drops);
+			return tcp_close_conn(s, tp);
+		}
+		break;
+	default:
+		break;
+	}
+	STAT_INC(s, tcp, tcps_keeptimeo);
+	if (!keepalive_on(s, tp) || tp->t_state > TCPS_CLOSING)
+		return tp;
+	if (tp->t_keepcnt_sent >= (tp->keepcnt ? tp->keepcnt : (uint32_t)KNOB(s, TCP_KEEPCNT))) {
+		STAT_INC(s, tcp, tcps_keepdrops);
+		return tcp_drop(s, tp, ETIMEDOUT);
+	}
+	/* A probe: SEG.SEQ = SND.UNA - 1 makes the peer answer with an ACK
+	 * (RFC 1122 section 4.2.3.6); no garbage byte, as FreeBSD. */
+	STAT_INC(s, tcp, tcps_keepprobe);
+	tcp_send_seg(s, tp, tp->snd_una - 1, 0, TH_ACK);
+	tp->t_keepcnt_sent++;
+	tp->t_keep_at =
+	    s->now + (uint64_t)(tp->keepintvl ? tp->keepintvl : (uint32_t)KNOB(s, TCP_KEEPINTVL)) *
+	                 1000000ull;
+	return tp;
+}
+
+static void tcp_timer_fire(struct timer *t, void *ctx)
+{
+	struct stack *s = ctx;
+	struct tcpcb *tp = container_of(t, struct tcpcb, timer);
+
+	if (tp->t_delack_at && tp->t_delack_at <= s->now) {
+		tp->t_delack_at = 0;
+		if (tp->t_flags & TF_DELACK) {
+			tp->t_flags &= ~TF_DELACK;
+			tp->t_flags |= TF_ACKNOW;
+			STAT_INC(s, tcp, tcps_delack);
+			tcp_output(s, tp);
+		}
+	}
+	if (tp->t_rexmt_at && tp->t_rexmt_at <= s->now) {
+		tp = (tp->t_flags & TF_PERSIST) ? timer_persist(s, tp) : timer_rexmt(s, tp);
+		if (!tp)
+			return;
+	}
+	if (tp->t_keep_at && tp->t_keep_at <= s->now) {
+		tp = timer_keep(s, tp);
+		if (!tp)
+			return;
+	}
+	if (tp->t_state != TCPS_CLOSED)
+		tcp_timer_update(s, tp);
+}

@@ -1,0 +1,831 @@
+/* test_tcp_state.c: TCP state transitions, RST and RFC 5961 cases, data
+ * and timers, one stack against a scripted peer (test_tcp_lib.h).
+ *
+ * Unless a test says otherwise the stack runs without RFC 7323 options and
+ * without SACK, so segments carry only MSS in SYNs; delayed ACKs are on
+ * (40 ms).  The handshake's RTT sample is ~0 ms, so the RTO is
+ * 1 ms + net.inet.tcp.rexmit_slop (200 ms), rounded: 202 ms.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "stack/stack.h"
+#include "test_tcp_lib.h"
+
+#define STATS(t) (&(t)->h.s->stats.tcp)
+#define RTO0 202
+
+/* ---- opening ---- */
+
+TEST(passive_open)
+{
+	struct t t;
+	struct tcp_seg sa;
+	int err;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t_listen(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
+	                         .opt = { .present = TOF_MSS, .mss = 1460 } }));
+	sa = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK,
+	                    .check_win = true, .win = 65535, .check_opts = true,
+	                    .opt = { .present = TOF_MSS, .mss = 1460 } }));
+	t.iss = sa.seq;
+	CHECK_EQ(STATS(&t)->tcps_sc_added, 1);
+	CHECK(tcp_accept(t.h.s, t.l, &owner_c, &err) == NULL);
+	CHECK_EQ(err, -EAGAIN);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	CHECK(t.ev_l & TCP_EV_IN);
+	CHECK(tcp_poll(t.l) & TCP_EV_IN);
+	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+	CHECK(t.c != NULL);
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	CHECK_EQ(STATS(&t)->tcps_accepts, 1);
+	CHECK(tcp_poll(t.c) & TCP_EV_OUT);
+	EXPECT_NOTHING(&t, 1000);
+	t_teardown(&t);
+}
+
+TEST(active_open)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_ACTIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	CHECK(t.ev_c & TCP_EV_CONN);
+	CHECK(t.ev_c & TCP_EV_OUT);
+	CHECK_EQ(STATS(&t)->tcps_connects, 1);
+	CHECK(t.us_port >= 10000);
+	t_teardown(&t);
+}
+
+/* The SYN carries FreeBSD's option layout: mss, nop, wscale, sackOK, TS. */
+TEST(syn_option_order_is_freebsds)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct rte_mbuf *m;
+	uint8_t opts[20];
+	static const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 6, 4, 2, 8, 10 };
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_RFC1323] = 1;
+	t.knobs[KNOB_TCP_SACK] = 1;
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	h_one_pass(&t.h);
+	m = cap_port_pop(t.h.cap);
+	CHECK(m != NULL);
+	if (m) {
+		const uint8_t *th = rte_pktmbuf_mtod_offset(m, const uint8_t *, 34);
+
+		CHECK_EQ(th[12] >> 4, 10); /* 20 + 20 bytes of options */
+		memcpy(opts, th + 20, sizeof(opts));
+		CHECK(memcmp(opts, want, sizeof(want)) == 0,
+		      "options %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x %02x",
+		      opts[0], opts[1], opts[2], opts[3], opts[4], opts[5], opts[6], opts[7],
+		      opts[8], opts[9], opts[10], opts[11]);
+		rte_pktmbuf_free(m);
+	}
+	t_teardown(&t);
+}
+
+TEST(simultaneous_open)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ .sport = 0, .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	/* (sport is checked below: the template's 0 never matches) */
+	(void)0;
+	t.iss = syn.seq;
+	t.us_port = syn.sport;
+	harness_failures();
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	CHECK_EQ(tcp_state(t.c), TCPS_SYN_RECEIVED);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS, .ack = t.iss + 1, .flags = TH_SYN | TH_ACK }));
+	/* The peer's SYN,ACK repeats its SYN: challenge-ACK it, but the ACK
+	 * alone establishes us. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	CHECK(t.ev_c & TCP_EV_CONN);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+TEST(syn_retransmitted_with_backoff_then_timeout)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_KEEPINIT] = 10000;
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	h_one_pass(&t.h);
+	syn = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ .sport = 0, .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	(void)syn;
+	t.us_port = syn.sport;
+	t.iss = syn.seq;
+	EXPECT_SENT(&t, AT_MS(1000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	EXPECT_SENT(&t, AT_MS(2000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	EXPECT_SENT(&t, AT_MS(4000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	/* keepinit (10 s) gives up: no RST for an unanswered SYN. */
+	EXPECT_NOTHING(&t, 3100);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, true), ETIMEDOUT);
+	CHECK(t.ev_c & TCP_EV_ERR);
+	CHECK_EQ(STATS(&t)->tcps_keepdrops, 1);
+	t_teardown(&t);
+}
+
+TEST(syn_sent_rst_refuses_and_bad_ack_is_reset)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ .sport = 0, .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	t.us_port = syn.sport;
+	t.iss = syn.seq;
+	harness_failures();
+	/* SYN,ACK acknowledging something we never sent: RST <SEQ=SEG.ACK>. */
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS, .ack = t.iss + 99, .flags = TH_SYN | TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = t.iss + 99, .flags = TH_RST }));
+	CHECK_EQ(tcp_state(t.c), TCPS_SYN_SENT);
+	/* A RST without an acceptable ACK is ignored. */
+	SEND(&t, ((struct tseg){ PEER, .seq = 0, .flags = TH_RST }));
+	CHECK_EQ(tcp_state(t.c), TCPS_SYN_SENT);
+	/* RST,ACK acknowledging our SYN: connection refused. */
+	SEND(&t, ((struct tseg){ PEER, .seq = 0, .ack = t.iss + 1, .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), ECONNREFUSED);
+	{
+		char b[4];
+		CHECK_EQ(t_read(&t, b, 4), -ECONNREFUSED);
+		CHECK_EQ(t_read(&t, b, 4), 0);
+	}
+	EXPECT_NOTHING(&t, 3000);
+	t_teardown(&t);
+}
+
+/* ---- CLOSED: RFC 9293 3.10.7.1 ---- */
+
+TEST(closed_port_answers_rst)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = 0, .ack = PEER_ISS + 1, .flags = TH_RST | TH_ACK }));
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS, .ack = 777, .flags = TH_ACK, PAYLOAD("xy") }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = 777, .flags = TH_RST }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_RST }));
+	EXPECT_NOTHING(&t, 10);
+	CHECK_EQ(STATS(&t)->tcps_noport, 3);
+	t_teardown(&t);
+}
+
+TEST(blackhole_knob_silences_rst)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_BLACKHOLE] = 1;
+	t_setup(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	EXPECT_NOTHING(&t, 10);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .ack = 777, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = 777, .flags = TH_RST }));
+	t_teardown(&t);
+}
+
+TEST(malformed_segments_are_counted)
+{
+	struct t t;
+	uint8_t seg[40];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t_listen(&t);
+	/* Shorter than a header. */
+	memset(seg, 0, sizeof(seg));
+	t_inject_raw(&t, seg, 12, false);
+	CHECK_EQ(STATS(&t)->tcps_rcvshort, 1);
+	/* Data offset below 5 words, and past the segment. */
+	seg[0] = PEER_PORT >> 8;
+	seg[1] = PEER_PORT & 0xff;
+	seg[3] = US_PORT;
+	seg[12] = 4 << 4;
+	seg[13] = TH_SYN;
+	t_inject_raw(&t, seg, 20, true);
+	seg[12] = 15 << 4;
+	t_inject_raw(&t, seg, 24, true);
+	CHECK_EQ(STATS(&t)->tcps_rcvbadoff, 2);
+	/* Bad checksum. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN, .bad_cksum = true }));
+	CHECK_EQ(STATS(&t)->tcps_rcvbadsum, 1);
+	/* An option with a length running past the header: counted, SYN
+	 * still answered. */
+	seg[12] = 6 << 4;
+	seg[20] = TCPOPT_MAXSEG;
+	seg[21] = 9;
+	t_inject_raw(&t, seg, 24, true);
+	CHECK_EQ(STATS(&t)->tcps_badopt, 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .any_seq = true, .ack = 1, .flags = TH_SYN | TH_ACK }));
+	EXPECT_NOTHING(&t, 5);
+	t_teardown(&t);
+}
+
+/* ---- data ---- */
+
+TEST(data_delayed_ack_then_every_second_segment)
+{
+	struct t t;
+	char buf[4000], full[1460];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("abcdef") }));
+	CHECK(t.ev_c & TCP_EV_IN);
+	CHECK_EQ(tcp_readable(t.c), 6);
+	EXPECT_SENT(&t, AT_MS(40),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 7, .flags = TH_ACK }));
+	CHECK_EQ(t_read(&t, buf, sizeof(buf)), 6);
+	CHECK(memcmp(buf, "abcdef", 6) == 0);
+	CHECK_EQ(t_read(&t, buf, sizeof(buf)), -EAGAIN);
+	memset(full, 'x', sizeof(full));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 7, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = full, .len = 1460 }));
+	EXPECT_NOTHING(&t, 5);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 7 + 1460, .ack = t.iss + 1,
+	                         .flags = TH_ACK, .data = full, .len = 1460 }));
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 7 + 2920, .flags = TH_ACK }));
+	CHECK_EQ(t_read(&t, buf, sizeof(buf)), 2920);
+	t_teardown(&t);
+}
+
+TEST(out_of_order_is_reassembled_with_immediate_acks)
+{
+	struct t t;
+	char buf[64];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 4, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("defg") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(tcp_readable(t.c), 0);
+	/* Overlapping duplicate of the queued part. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 6, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("fghij") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("abc") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 11, .flags = TH_ACK }));
+	CHECK_EQ(t_read(&t, buf, sizeof(buf)), 10);
+	CHECK(memcmp(buf, "abcdefghij", 10) == 0);
+	CHECK_EQ(STATS(&t)->tcps_rcvoopack, 2);
+	t_teardown(&t);
+}
+
+TEST(send_nagle_and_ack)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	CHECK_EQ(t_write(&t, "a", 1), 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("a") }));
+	/* Nagle: the next small write waits for the ACK. */
+	CHECK_EQ(t_write(&t, "bc", 2), 2);
+	EXPECT_NOTHING(&t, 50);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("bc") }));
+	/* TCP_NODELAY sends at once. */
+	CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_NODELAY, 1), 0);
+	CHECK_EQ(t_write(&t, "d", 1), 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 4, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("d") }));
+	t_teardown(&t);
+}
+
+TEST(rto_backoff_and_karn)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(t_write(&t, "hello", 5), 5);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("hello") }));
+	EXPECT_SENT(&t, AT_MS(RTO0),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("hello") }));
+	EXPECT_SENT(&t, AT_MS(2 * RTO0),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("hello") }));
+	EXPECT_SENT(&t, AT_MS(4 * RTO0),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("hello") }));
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 3);
+	/* The ACK of a retransmitted segment gives no RTT sample (Karn). */
+	h_one_run_ms(&t.h, 500);
+	{
+		uint64_t before = STATS(&t)->tcps_rttupdated;
+
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 6,
+		                         .flags = TH_ACK }));
+		CHECK_EQ(STATS(&t)->tcps_rttupdated, before);
+	}
+	EXPECT_NOTHING(&t, 3000);
+	t_teardown(&t);
+}
+
+TEST(too_many_retransmissions_drop_the_connection)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(t_write(&t, "x", 1), 1);
+	h_one_run_ms(&t.h, 15 * 60 * 1000);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), ETIMEDOUT);
+	CHECK_EQ(STATS(&t)->tcps_timeoutdrop, 1);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* ---- closing ---- */
+
+TEST(active_close_to_time_wait)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(tcp_shutdown(t.h.s, t.c, SHUT_WR), 0);
+	CHECK_EQ(tcp_state(t.c), TCPS_FIN_WAIT_1);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	CHECK_EQ(t_write(&t, "x", 1), -EPIPE);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_FIN_WAIT_2);
+	/* Half-close: data still flows towards us. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2, .flags = TH_ACK,
+	                         PAYLOAD("late") }));
+	CHECK_EQ(tcp_readable(t.c), 4);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 5, .ack = t.iss + 2,
+	                         .flags = TH_FIN | TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 6, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	/* A retransmitted FIN is ACKed again (and restarts 2MSL). */
+	h_one_run_ms(&t.h, 1000);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 5, .ack = t.iss + 2,
+	                         .flags = TH_FIN | TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 6, .flags = TH_ACK }));
+	/* RFC 1337: a RST in TIME_WAIT is ignored. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 6, .flags = TH_RST }));
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	CHECK_EQ(STATS(&t)->tcps_tw_rst_ignored, 1);
+	/* 2 * MSL = 60 s. */
+	h_one_run_ms(&t.h, 59000);
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	h_one_run_ms(&t.h, 1100);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	{
+		char b[8];
+		CHECK_EQ(t_read(&t, b, 8), 4);
+		CHECK_EQ(t_read(&t, b, 8), 0);
+	}
+	EXPECT_NOTHING(&t, 10);
+	t_teardown(&t);
+}
+
+TEST(passive_close_through_last_ack)
+{
+	struct t t;
+	char b[4];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+	                         .flags = TH_FIN | TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSE_WAIT);
+	CHECK(t.ev_c & TCP_EV_HUP);
+	CHECK_EQ(t_read(&t, b, 4), 0);
+	CHECK_EQ(t_write(&t, "bye", 3), 3);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 2, .flags = TH_ACK,
+	                            PAYLOAD("bye") }));
+	tcp_close(t.h.s, t.c);
+	t.c = NULL;
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 4, .ack = PEER_ISS + 2, .flags = TH_FIN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 2, .ack = t.iss + 5, .flags = TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	CHECK_EQ(STATS(&t)->tcps_closed, 1);
+	EXPECT_NOTHING(&t, 1000);
+	t_teardown(&t);
+}
+
+TEST(simultaneous_close_through_closing)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(tcp_shutdown(t.h.s, t.c, SHUT_WR), 0);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+	                         .flags = TH_FIN | TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSING);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 2, .ack = t.iss + 2, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	t_teardown(&t);
+}
+
+TEST(fin_is_retransmitted)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(t_write(&t, "ab", 2), 2);
+	CHECK_EQ(tcp_shutdown(t.h.s, t.c, SHUT_WR), 0);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("ab") }));
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 3, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	/* The data is ACKed, the FIN is not: the FIN alone goes again. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 3, .flags = TH_ACK }));
+	EXPECT_SENT(
+	    &t, WITHIN_MS(RTO0 + 5),
+	    ((struct tseg){ US, .seq = t.iss + 3, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 4, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_FIN_WAIT_2);
+	t_teardown(&t);
+}
+
+TEST(close_with_linger_zero_sends_rst)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_LINGER, 0), 0);
+	tcp_close(t.h.s, t.c);
+	t.c = NULL;
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	t_teardown(&t);
+}
+
+TEST(data_after_close_is_answered_with_rst)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	tcp_close(t.h.s, t.c);
+	t.c = NULL;
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2, .flags = TH_ACK,
+	                         PAYLOAD("more") }));
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 1, .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_rcvafterclose, 1);
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	t_teardown(&t);
+}
+
+/* ---- RST and RFC 5961 ---- */
+
+TEST(rst_exact_resets_in_window_challenges_outside_ignored)
+{
+	struct t t;
+	char b[4];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 100, .flags = TH_RST }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + 200000, .flags = TH_RST }));
+	EXPECT_NOTHING(&t, 5);
+	CHECK_EQ(STATS(&t)->tcps_badrst, 1);
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .flags = TH_RST }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK(t.ev_c & TCP_EV_ERR);
+	CHECK_EQ(t_read(&t, b, 4), -ECONNRESET);
+	CHECK_EQ(t_write(&t, "x", 1), -EPIPE);
+	EXPECT_NOTHING(&t, 5);
+	t_teardown(&t);
+}
+
+TEST(syn_in_established_gets_rate_limited_challenge_acks)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	for (int i = 0; i < 7; i++)
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1000 + (uint32_t)i,
+		                         .flags = TH_SYN }));
+	for (int i = 0; i < 5; i++)
+		EXPECT_SENT(
+		    &t, NOW,
+		    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	EXPECT_NOTHING(&t, 5);
+	CHECK_EQ(STATS(&t)->tcps_chalack, 5);
+	CHECK_EQ(STATS(&t)->tcps_chalack_limited, 2);
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	/* A new window of the limit. */
+	h_one_run_ms(&t.h, 1001);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	t_teardown(&t);
+}
+
+TEST(ack_checks_rfc5961)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	/* ACK for data never sent: ACK back, drop (data ignored). */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 500, .flags = TH_ACK,
+	                         PAYLOAD("zz") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(tcp_readable(t.c), 0);
+	CHECK_EQ(STATS(&t)->tcps_rcvacktoomuch, 1);
+	/* ACK far below SND.UNA - MAX.SND.WND: challenge ACK. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss - 200000, .flags = TH_ACK,
+	                         PAYLOAD("zz") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_rcvghostack, 1);
+	CHECK_EQ(tcp_readable(t.c), 0);
+	/* An old but acceptable ACK: data accepted. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss - 10, .flags = TH_ACK,
+	                         PAYLOAD("ok") }));
+	CHECK_EQ(tcp_readable(t.c), 2);
+	t_teardown(&t);
+}
+
+TEST(out_of_window_data_gets_an_ack)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + 70000, .ack = t.iss + 1,
+	                         .flags = TH_ACK, PAYLOAD("far") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_rcvpackafterwin, 1);
+	/* Old duplicate data: ACK, nothing delivered. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS - 10, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("old") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(tcp_readable(t.c), 0);
+	CHECK_EQ(STATS(&t)->tcps_rcvduppack, 1);
+	t_teardown(&t);
+}
+
+TEST(syn_received_rst_returns_to_listen)
+{
+	struct t t;
+	struct tcp_seg sa;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t_listen(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	sa = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	/* A retransmitted SYN gets the SYN-ACK again. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .flags = TH_RST }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	EXPECT_NOTHING(&t, 3000);
+	CHECK_EQ(tcp_poll(t.l) & TCP_EV_IN, 0);
+	t_teardown(&t);
+}
+
+TEST(syn_ack_retransmitted_then_given_up)
+{
+	struct t t;
+	struct tcp_seg sa;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t_listen(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	sa = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	EXPECT_SENT(
+	    &t, AT_MS(1000),
+	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	EXPECT_SENT(
+	    &t, AT_MS(2000),
+	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	EXPECT_SENT(
+	    &t, AT_MS(4000),
+	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	/* net.inet.tcp.syncache.rexmtlimit = 3: then a RST and it is gone. */
+	EXPECT_SENT(&t, AT_MS(8000),
+	            ((struct tseg){ US, .seq = sa.seq + 1, .ack = PEER_ISS + 1,
+	                            .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	CHECK_EQ(STATS(&t)->tcps_sc_aborted, 1);
+	t_teardown(&t);
+}
+
+/* ---- windows and timers ---- */
+
+TEST(zero_window_probe_with_backoff)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .win = 0 }));
+	CHECK_EQ(t_write(&t, "abc", 3), 3);
+	EXPECT_NOTHING(&t, 4900);
+	EXPECT_SENT(&t, WITHIN_MS(200),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("a") }));
+	/* The probe is not accepted; the next comes later (backoff). */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .win = 0 }));
+	EXPECT_SENT(&t, WITHIN_MS(6000),
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("a") }));
+	CHECK(STATS(&t)->tcps_persisttimeo >= 2);
+	/* The window opens: everything goes. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .win = 1000 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            PAYLOAD("abc") }));
+	t_teardown(&t);
+}
+
+TEST(receiver_advertises_zero_window_and_updates_it)
+{
+	struct t t;
+	static char big[1460];
+	char buf[8192];
+	uint32_t seq = PEER_ISS + 1;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	memset(big, 'q', sizeof(big));
+	for (int i = 0; i < 5; i++) {
+		SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1, .flags = TH_ACK,
+		                         .data = big, .len = 1460 }));
+		seq += 1460;
+		cap_port_clear(t.h.cap);
+	}
+	SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1, .flags = TH_ACK, .data = big,
+	                         .len = 8192 - 5 * 1460 }));
+	seq += 8192 - 5 * 1460;
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
+	                            .check_win = true, .win = 0 }));
+	/* Reading half opens the window: an update is sent. */
+	CHECK_EQ(t_read(&t, buf, 4096), 4096);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
+	                            .check_win = true, .win = 4096 }));
+	t_teardown(&t);
+}
+
+TEST(keepalive_probes_then_drop)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_KEEPIDLE] = 10000;
+	t.knobs[KNOB_TCP_KEEPINTVL] = 1000;
+	t.knobs[KNOB_TCP_KEEPCNT] = 3;
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	EXPECT_SENT(&t, AT_MS(10000),
+	            ((struct tseg){ US, .seq = t.iss, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	/* An answer resets the count and the idle time. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	EXPECT_SENT(&t, AT_MS(10000),
+	            ((struct tseg){ US, .seq = t.iss, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	EXPECT_SENT(&t, AT_MS(1000),
+	            ((struct tseg){ US, .seq = t.iss, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	EXPECT_SENT(&t, AT_MS(1000),
+	            ((struct tseg){ US, .seq = t.iss, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	EXPECT_SENT(
+	    &t, AT_MS(1000),
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), ETIMEDOUT);
+	CHECK_EQ(STATS(&t)->tcps_keepprobe, 4);
+	t_teardown(&t);
+}
+
+int main(int argc, char **argv)
+{
+	harness_eal_init();
+	return harness_main(argc, argv);
+}
