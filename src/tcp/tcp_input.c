@@ -604,6 +604,10 @@ static void dup_ack(struct stack *s, struct tcpcb *tp)
 	}
 	if (tp->t_dupacks < 255)
 		tp->t_dupacks++;
+	/* RFC 6675 section 5 (IsLost): more than (DupThresh - 1) segments
+	 * SACKed above SND.UNA also means the first one is lost. */
+	if (sack && tp->t_dupacks < 3 && tp->sack && tp->sack->sacked > 2u * mss)
+		tp->t_dupacks = 3;
 	if (tp->t_dupacks < 3) {
 		if (KNOB(s, TCP_RFC3042)) {
 			uint32_t before = tp->snd_max;
@@ -758,6 +762,31 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 		}
 	}
 	return true;
+}
+
+/* RFC 9293 3.10.7.4 fifth step: SND.WND from a segment that is not older
+ * than the last one used (SND.WL1, SND.WL2). */
+static void update_window(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t ack,
+                          uint32_t tiwin, uint32_t tlen)
+{
+	if (!(SEQ_LT(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && SEQ_LEQ(tp->snd_wl2, ack))))
+		return;
+	if (tlen == 0 && tp->snd_wl2 == ack && tiwin > tp->snd_wnd)
+		STAT_INC(s, tcp, tcps_rcvwinupd);
+	tp->snd_wnd = tiwin;
+	tp->snd_wl1 = seq;
+	tp->snd_wl2 = ack;
+	if (tiwin > tp->max_sndwnd)
+		tp->max_sndwnd = tiwin;
+	if (tiwin > 0 && (tp->t_flags & TF_PERSIST)) {
+		/* The window opened: leave persist; the probe byte is sent
+		 * again with what follows it. */
+		tp->t_flags &= ~TF_PERSIST;
+		tp->t_rexmt_at = 0;
+		tp->t_rxtshift = 0;
+		tp->snd_nxt = tp->snd_una;
+		tcp_timer_update(s, tp);
+	}
 }
 
 static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, struct rte_mbuf *m)
@@ -968,10 +997,15 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		goto drop;
 	}
 	if (SEQ_LEQ(seg->ack, tp->snd_una)) {
-		if (tlen == 0 && seg->ack == tp->snd_una && tiwin == tp->snd_wnd &&
+		/* A duplicate ACK (RFC 5681 section 2); with SACK, an ACK with
+		 * SACK blocks counts even if the window moved (RFC 6675 2). */
+		bool sack_info = (tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK);
+
+		if (tlen == 0 && seg->ack == tp->snd_una && (tiwin == tp->snd_wnd || sack_info) &&
 		    tp->snd_max != tp->snd_una && !(fl & (TH_SYN | TH_FIN))) {
 			if (tp->t_flags & TF_SACK_PERMIT)
 				tcp_sack_update(s, tp, o);
+			update_window(s, tp, seq, seg->ack, tiwin, tlen);
 			dup_ack(s, tp);
 			goto drop; /* nothing else in a pure duplicate */
 		}
@@ -995,24 +1029,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	}
 
 	/* Window update (RFC 9293 3.10.7.4, fifth step). */
-	if (SEQ_LT(tp->snd_wl1, seq) || (tp->snd_wl1 == seq && SEQ_LEQ(tp->snd_wl2, seg->ack))) {
-		if (tlen == 0 && tp->snd_wl2 == seg->ack && tiwin > tp->snd_wnd)
-			STAT_INC(s, tcp, tcps_rcvwinupd);
-		tp->snd_wnd = tiwin;
-		tp->snd_wl1 = seq;
-		tp->snd_wl2 = seg->ack;
-		if (tiwin > tp->max_sndwnd)
-			tp->max_sndwnd = tiwin;
-		if (tiwin > 0 && (tp->t_flags & TF_PERSIST)) {
-			/* The window opened: leave persist; the probe byte is
-			 * sent again with what follows it. */
-			tp->t_flags &= ~TF_PERSIST;
-			tp->t_rexmt_at = 0;
-			tp->t_rxtshift = 0;
-			tp->snd_nxt = tp->snd_una;
-			tcp_timer_update(s, tp);
-		}
-	}
+	update_window(s, tp, seq, seg->ack, tiwin, tlen);
 
 	/* Segment text (seventh step). */
 	if (tlen && m) {

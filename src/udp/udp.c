@@ -7,9 +7,9 @@
  * among the pcbs bound to the destination port, a connected one matching
  * the source wins over one bound to the destination address, which wins
  * over a wildcard one.  Broadcasts go to every matching socket.  The
- * datagram is queued as it came, header stripped (zero copy), charged to
- * SO_RCVBUF by buffer size (so empty datagrams cannot grow a queue without
- * bound).  No socket: ICMP port unreachable, rate limited, unless
+ * datagram is queued as it came, header stripped (zero copy); the queue is
+ * bounded by SO_RCVBUF payload bytes and 8 x SO_RCVBUF of buffer memory
+ * (FreeBSD's sbspace(), so empty datagrams cannot grow it without bound).  No socket: ICMP port unreachable, rate limited, unless
  * net.inet.udp.blackhole or a broadcast.
  *
  * Output: the payload is copied once from the user's iovecs into an mbuf
@@ -44,6 +44,7 @@
 
 #define UDP_HASH_SIZE 1024u /* buckets by local port */
 #define UDP_MAX_PAYLOAD 65507u
+#define UDP_RCV_MEMFACTOR 8u /* FreeBSD sb_efficiency */
 
 struct udp_pcb {
 	struct socket *so;
@@ -52,7 +53,7 @@ struct udp_pcb {
 	bool connected;
 	struct list_node hlink; /* in the local port's bucket (when bound) */
 	struct pktq rcvq;
-	uint32_t rcv_charge; /* buffer bytes charged to SO_RCVBUF */
+	uint32_t rcv_charge; /* buffer memory queued (sum of mbuf buf_len) */
 };
 
 struct udp_state {
@@ -121,7 +122,11 @@ static void udp_deliver(struct stack *s, struct udp_pcb *p, struct rte_mbuf *m)
 	struct socket *so = p->so;
 	uint32_t charge = truesize(m);
 
-	if ((so->state & SS_CANTRCVMORE) || p->rcv_charge + charge > so->rcvbuf) {
+	/* As FreeBSD's sbspace(): payload bytes against SO_RCVBUF, and buffer
+	 * memory against UDP_RCV_MEMFACTOR times that (empty datagrams cost
+	 * memory, not bytes). */
+	if ((so->state & SS_CANTRCVMORE) || p->rcvq.bytes + m->pkt_len - 8 > so->rcvbuf ||
+	    p->rcv_charge + charge > so->rcvbuf * UDP_RCV_MEMFACTOR) {
 		STAT_INC(s, udp, udps_fullsock);
 		rte_pktmbuf_free(m);
 		return;

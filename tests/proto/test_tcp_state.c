@@ -824,6 +824,277 @@ TEST(keepalive_probes_then_drop)
 	t_teardown(&t);
 }
 
+/* ---- more user-request and interplay cases ---- */
+
+TEST(bind_conflicts_and_reuse)
+{
+	struct t t;
+	struct ip_addr any = ip_addr_v4(0), us = ip_addr_v4(h_ip4("198.18.0.1"));
+	struct ip_addr other = ip_addr_v4(h_ip4("198.18.0.77"));
+	struct tcpcb *a, *b, *c;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	a = tcp_pcb_new(t.h.s, NULL);
+	b = tcp_pcb_new(t.h.s, NULL);
+	c = tcp_pcb_new(t.h.s, NULL);
+	CHECK_EQ(tcp_bind(t.h.s, a, &any, 8000), 0);
+	CHECK_EQ(tcp_bind(t.h.s, a, &any, 8001), -EINVAL); /* already bound */
+	CHECK_EQ(tcp_bind(t.h.s, b, &us, 8000), -EADDRINUSE);
+	CHECK_EQ(tcp_bind(t.h.s, b, &other, 8002), -EADDRNOTAVAIL);
+	CHECK_EQ(tcp_listen(t.h.s, a, 5), 0);
+	/* SO_REUSEADDR does not share a port with a listener. */
+	CHECK_EQ(tcp_setopt(t.h.s, b, TCP_OPT_REUSEADDR, 1), 0);
+	CHECK_EQ(tcp_bind(t.h.s, b, &us, 8000), -EADDRINUSE);
+	/* Port 0: an ephemeral port from net.inet.ip.portrange.first/last. */
+	CHECK_EQ(tcp_bind(t.h.s, c, &any, 0), 0);
+	{
+		struct ip_addr la;
+		uint16_t port;
+
+		tcp_local(c, &la, &port);
+		CHECK(port >= 10000, "ephemeral port %u", port);
+	}
+	tcp_close(t.h.s, a);
+	tcp_close(t.h.s, b);
+	tcp_close(t.h.s, c);
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	t_teardown(&t);
+}
+
+TEST(accept_queue_full_drops_the_handshake_ack)
+{
+	struct t t;
+	struct ip_addr any = ip_addr_v4(0);
+	struct tcp_seg s1, s2;
+	int err;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_SYNCOOKIES] = 0;
+	t_setup(&t);
+	t.l = tcp_pcb_new(t.h.s, &owner_l);
+	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
+	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
+	SEND(&t, ((struct tseg){
+	             .sport = 6001, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	s1 = EXPECT_SENT(&t, NOW,
+	                 ((struct tseg){ .sport = US_PORT,
+	                                 .dport = 6001,
+	                                 .any_seq = true,
+	                                 .ack = 2,
+	                                 .flags = TH_SYN | TH_ACK }));
+	SEND(&t, ((struct tseg){ .sport = 6001,
+	                         .dport = US_PORT,
+	                         .win = 65535,
+	                         .seq = 2,
+	                         .ack = s1.seq + 1,
+	                         .flags = TH_ACK }));
+	/* The queue (1) is full now: a new SYN is dropped (no cookies). */
+	SEND(&t, ((struct tseg){
+	             .sport = 6002, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	EXPECT_NOTHING(&t, 5);
+	CHECK_EQ(STATS(&t)->tcps_listendrop, 1);
+	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+	CHECK(t.c != NULL);
+	/* Room again: the retransmitted SYN gets through. */
+	SEND(&t, ((struct tseg){
+	             .sport = 6002, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	s2 = EXPECT_SENT(&t, NOW,
+	                 ((struct tseg){ .sport = US_PORT,
+	                                 .dport = 6002,
+	                                 .any_seq = true,
+	                                 .ack = 2,
+	                                 .flags = TH_SYN | TH_ACK }));
+	(void)s2;
+	CHECK(tcp_accept(t.h.s, t.l, &owner_c, &err) == NULL);
+	CHECK_EQ(err, -EAGAIN);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+TEST(fin_wait_2_times_out_after_close)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_FINWAIT2_TIMEOUT] = 5000;
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	tcp_close(t.h.s, t.c);
+	t.c = NULL;
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2, .flags = TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 1);
+	h_one_run_ms(&t.h, 4900);
+	CHECK_EQ(tcp_conn_count(t.h.s), 1);
+	h_one_run_ms(&t.h, 200);
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	CHECK_EQ(STATS(&t)->tcps_finwait2_drops, 1);
+	EXPECT_NOTHING(&t, 10);
+	t_teardown(&t);
+}
+
+TEST(recv_peek_and_waitall)
+{
+	struct t t;
+	char b[16];
+	struct iovec iov = { b, 8 };
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("12345") }));
+	CHECK_EQ(tcp_recv(t.h.s, t.c, &iov, 1, MSG_PEEK), 5);
+	CHECK_EQ(tcp_readable(t.c), 5);
+	CHECK_EQ(tcp_recv(t.h.s, t.c, &iov, 1, MSG_WAITALL), -EAGAIN);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 6, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("678") }));
+	CHECK_EQ(tcp_recv(t.h.s, t.c, &iov, 1, MSG_WAITALL), 8);
+	CHECK(memcmp(b, "12345678", 8) == 0);
+	/* Partial reads across segments. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 9, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("abc") }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 12, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("def") }));
+	CHECK_EQ(t_read(&t, b, 2), 2);
+	CHECK_EQ(t_read(&t, b + 2, 3), 3);
+	CHECK_EQ(t_read(&t, b + 5, 9), 1);
+	CHECK(memcmp(b, "abcdef", 6) == 0);
+	t_teardown(&t);
+}
+
+/* The response piggybacks the delayed ACK (no separate ACK); Nagle holds
+ * the second small write until the first is ACKed. */
+TEST(nagle_and_delayed_ack_interplay)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("GET") }));
+	h_one_run_ms(&t.h, 10);
+	CHECK_EQ(t_write(&t, "200", 3), 3);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 4, .flags = TH_ACK,
+	                            PAYLOAD("200") }));
+	CHECK_EQ(t_write(&t, "OK", 2), 2);
+	EXPECT_NOTHING(&t, 100); /* no delayed ACK either: nothing to ACK */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 4, .ack = t.iss + 4, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 4, .ack = PEER_ISS + 4, .flags = TH_ACK,
+	                            PAYLOAD("OK") }));
+	t_teardown(&t);
+}
+
+TEST(limited_transmit_sends_new_data_on_early_dupacks)
+{
+	struct t t;
+	static char d[1460 * 6];
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_INITCWND] = 2;
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	memset(d, 'L', sizeof(d));
+	CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 1460 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1 + 1460, .ack = PEER_ISS + 1,
+	                            .flags = TH_ACK, .data = d, .len = 1460 }));
+	EXPECT_NOTHING(&t, 0); /* cwnd = 2 segments */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1 + 2920, .ack = PEER_ISS + 1,
+	                            .flags = TH_ACK, .data = d, .len = 1460 }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1 + 4380, .ack = PEER_ISS + 1,
+	                            .flags = TH_ACK, .data = d, .len = 1460 }));
+	CHECK_EQ(STATS(&t)->tcps_limited_transmit, 2);
+	t_teardown(&t);
+}
+
+TEST(mss_follows_the_route_mtu_and_tcp_maxseg)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_MAXSEG, 1000), 0);
+	CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_MAXSEG, 50), -EINVAL);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ .dport = PEER_PORT,
+	                            .any_seq = true,
+	                            .flags = TH_SYN,
+	                            .check_opts = true,
+	                            .opt = { .present = TOF_MSS, .mss = 1000 } }));
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), -EALREADY);
+	t_teardown(&t);
+}
+
+/* Bad input never crashes, leaks or hangs: random headers, flags,
+ * options (any bytes), lengths and sequence numbers near the live ones,
+ * against a listener and an established connection. */
+TEST(random_segments_are_survived)
+{
+	struct t t;
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	uint8_t seg[120];
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_RFC1323] = 1;
+	t.knobs[KNOB_TCP_SACK] = 1;
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM | TOF_TS | TOF_SCALE,
+	                                   .mss = 1460,
+	                                   .wscale = 3,
+	                                   .tsval = 1 }));
+	CHECK_EQ(t_write(&t, "data in flight", 14), 14);
+	for (int i = 0; i < 20000; i++) {
+		unsigned len, off;
+		uint32_t v;
+
+		for (unsigned j = 0; j < sizeof(seg); j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			seg[j] = (uint8_t)x;
+		}
+		len = 20 + (unsigned)(x % 100);
+		off = 5 + (unsigned)((x >> 8) % 11);
+		seg[0] = PEER_PORT >> 8;
+		seg[1] = PEER_PORT & 0xff;
+		seg[2] = 0;
+		seg[3] = US_PORT;
+		seg[12] = (uint8_t)(off << 4);
+		if (x & 1) { /* sequence and ACK near the live values */
+			v = rte_cpu_to_be_32(PEER_ISS + 1 + (uint32_t)((x >> 16) % 3000) - 1000);
+			memcpy(seg + 4, &v, 4);
+			v = rte_cpu_to_be_32(t.iss + (uint32_t)((x >> 32) % 40) - 20);
+			memcpy(seg + 8, &v, 4);
+		}
+		if ((x >> 40) % 4 == 0)
+			seg[3] = 81; /* a closed port */
+		t_inject_raw(&t, seg, len, (x >> 3) % 8 != 0);
+		if (i % 100 == 0)
+			h_one_run_ms(&t.h, 50);
+		cap_port_clear(t.h.cap);
+	}
+	CHECK(STATS(&t)->tcps_rcvtotal >= 20000);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
 int main(int argc, char **argv)
 {
 	harness_eal_init();

@@ -56,8 +56,16 @@ static void pump(struct side *d, uint64_t total)
 	/* Write what fits. */
 	while (!d->shut && d->sent < total) {
 		size_t n = total - d->sent < CHUNK ? (size_t)(total - d->sent) : CHUNK;
-		struct iovec iov = { buf, n };
+		size_t space = tcp_sendspace(d->tp);
+		struct iovec iov;
 		ssize_t r;
+
+		if (space == 0)
+			break;
+		if (n > space)
+			n = space;
+		iov.iov_base = buf;
+		iov.iov_len = n;
 
 		for (size_t i = 0; i < n; i++)
 			buf[i] = pattern(d->sent + i);
@@ -185,6 +193,8 @@ static void transfer(double loss, double reorder, double dup, int cc, uint64_t s
 					printf(" %s=%llu", names[j], (unsigned long long)c[j]);
 			printf("\n");
 		}
+	printf("  srtt a %u us rttvar %u rto %u ms | b srtt %u rttvar %u rto %u ms\n", a.tp->t_srtt,
+	       a.tp->t_rttvar, a.tp->t_rxtcur_ms, b.tp->t_srtt, b.tp->t_rttvar, b.tp->t_rxtcur_ms);
 	CHECK(a.eof && b.eof, "stalled: a state %s rcvd %llu, b state %s rcvd %llu",
 	      tcp_state_name(tcp_state(a.tp)), (unsigned long long)a.rcvd,
 	      tcp_state_name(tcp_state(b.tp)), (unsigned long long)b.rcvd);
