@@ -17,6 +17,8 @@ set -euo pipefail
 PKGS=(
 	# build
 	gcc clang clang-format meson ninja-build pkg-config
+	# libFuzzer runtime for fuzz/ (clang)
+	libclang-rt-14-dev
 	libdpdk-dev dpdk libinih-dev libpcap-dev
 	# export-list check (nm) and general tools
 	binutils coreutils procps util-linux

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdio_ext.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,11 @@ struct pcap_priv {
 	off_t good;     /* file length after the last complete burst */
 	bool warned;    /* the first write error is logged, the rest counted */
 	char path[256]; /* for that message */
+	/* Record times are the stack clock (monotonic, or virtual in tests)
+	 * shifted to wall-clock time at the first record, so captures show
+	 * real dates and keep the stack's spacing. */
+	bool have_offset;
+	int64_t wall_offset_ns;
 };
 
 /* Writes one record; false on a write error. */
@@ -89,6 +95,14 @@ static void pcap_write_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 
 	if (n == 0)
 		return;
+	if (!pp->have_offset) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		pp->wall_offset_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec - (int64_t)now;
+		pp->have_offset = true;
+	}
+	now = (uint64_t)((int64_t)now + pp->wall_offset_ns);
 	for (uint16_t i = 0; i < n; i++)
 		if (!pcap_write_frame(pp->f, pkts[i], now))
 			failed = true;

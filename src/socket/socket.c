@@ -1,5 +1,10 @@
 /* socket.c: the descriptor table, socket life cycle, readiness fan-out,
- * address conversion and SOL_SOCKET options.  See socket.h. */
+ * address conversion and SOL_SOCKET options.  See socket.h.
+ *
+ * The descriptor table is an array of (kind, object) entries grown in
+ * FD_GROW steps up to kern.maxfiles; `lowest` is a hint below which no
+ * entry is free, so allocation is lowest-free-first without rescanning the
+ * used prefix each time. */
 #include "socket/socket.h"
 
 #include <errno.h>
@@ -91,8 +96,10 @@ int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
 		if (ncap > max)
 			ncap = max;
 		n = realloc(t->fds, ncap * sizeof(*n));
-		if (!n)
+		if (!n) {
+			STAT_INC(s, sock, so_nomem);
 			return -ENOMEM;
+		}
 		memset(n + t->cap, 0, (ncap - t->cap) * sizeof(*n));
 		if (t->cap == 0)
 			i = SOCK_FD_BASE;
@@ -167,6 +174,7 @@ static struct socket *sock_new(struct stack *s, int family, int type, int protoc
 	so->type = type;
 	so->protocol = protocol;
 	so->linger = -1;
+	so->rcvlowat = 1;
 	so->ops = ops;
 	list_init(&so->watchers);
 	return so;
@@ -179,12 +187,15 @@ int sock_create(struct stack *s, int domain, int type, int protocol)
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	int fd, rc;
 
+	/* Linux's order: flags, family, type range, type, protocol. */
+	if (base & ~0xf)
+		return -EINVAL;
 	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (base != SOCK_DGRAM && base != SOCK_STREAM)
-		return base == SOCK_RAW || base == SOCK_SEQPACKET ? -EPROTONOSUPPORT : -EINVAL;
-	if (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC | 0xf))
+	if (base > SOCK_PACKET)
 		return -EINVAL;
+	if (base != SOCK_DGRAM && base != SOCK_STREAM)
+		return -ESOCKTNOSUPPORT; /* SOCK_RAW, SOCK_SEQPACKET, ... */
 	if (base == SOCK_DGRAM && protocol != 0 && protocol != IPPROTO_UDP)
 		return -EPROTONOSUPPORT;
 	if (base == SOCK_STREAM && protocol != 0 && protocol != IPPROTO_TCP)
@@ -199,18 +210,21 @@ int sock_create(struct stack *s, int domain, int type, int protocol)
 	}
 	so->nonblock = (type & SOCK_NONBLOCK) != 0;
 	so->cloexec = (type & SOCK_CLOEXEC) != 0;
-	rc = ops->attach(s, so);
-	if (rc < 0) {
-		free(so);
-		return rc;
-	}
+	/* The descriptor first: a full table costs no protocol work. */
 	fd = fd_alloc(s, FD_SOCKET, so);
 	if (fd < 0) {
-		ops->detach(s, so);
 		free(so);
 		return fd;
 	}
 	so->fd = fd;
+	rc = ops->attach(s, so);
+	if (rc < 0) {
+		if (rc == -ENOMEM)
+			STAT_INC(s, sock, so_nomem);
+		fd_release(s, fd);
+		free(so);
+		return rc;
+	}
 	STAT_INC(s, sock, so_created);
 	return fd;
 }
@@ -232,6 +246,9 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **out, i
 	nso->sndbuf = listener->sndbuf;
 	nso->keepalive = listener->keepalive;
 	nso->linger = listener->linger;
+	nso->rcvtimeo = listener->rcvtimeo;
+	nso->sndtimeo = listener->sndtimeo;
+	nso->rcvlowat = listener->rcvlowat;
 	nso->nonblock = (flags & SOCK_NONBLOCK) != 0;
 	nso->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	fd = fd_alloc(s, FD_SOCKET, nso);
@@ -305,30 +322,35 @@ int sock_addr_from_user(const struct socket *so, const struct sockaddr *sa, sock
                         struct sock_addr *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!sa || len < (socklen_t)sizeof(sa_family_t))
+	if ((int)len < 0 || len > (socklen_t)sizeof(struct sockaddr_storage))
 		return -EINVAL;
-	if (sa->sa_family == AF_INET) {
+	if (!sa && len > 0)
+		return -EFAULT;
+	if (so->family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)sa;
+
 		if (len < (socklen_t)sizeof(*sin))
 			return -EINVAL;
-		if (so->family != AF_INET)
-			return -EAFNOSUPPORT; /* FIXME(ipv6): v4-mapped use of AF_INET6 sockets */
+		if (sin->sin_family != AF_INET)
+			return -EAFNOSUPPORT;
 		out->addr = ip_addr_v4(sin->sin_addr.s_addr);
 		out->port = ntohs(sin->sin_port);
 		return 0;
 	}
-	if (sa->sa_family == AF_INET6) {
+	/* AF_INET6: RFC 2133's sockaddr_in6 (without sin6_scope_id) is the
+	 * shortest Linux accepts. */
+	if (len < (socklen_t)offsetof(struct sockaddr_in6, sin6_scope_id))
+		return -EINVAL;
+	{
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
-		if (len < (socklen_t)sizeof(*sin6))
-			return -EINVAL;
-		if (so->family != AF_INET6)
-			return -EAFNOSUPPORT;
+
+		if (sin6->sin6_family != AF_INET6)
+			return -EAFNOSUPPORT; /* FIXME(ipv6): AF_INET on AF_INET6 sockets */
 		out->addr.family = AF_INET6;
 		memcpy(out->addr.v6, &sin6->sin6_addr, 16);
 		out->port = ntohs(sin6->sin6_port);
-		return 0;
 	}
-	return -EAFNOSUPPORT;
+	return 0;
 }
 
 void sock_addr_to_user(const struct sock_addr *a, struct sockaddr *sa, socklen_t *len)
@@ -367,6 +389,30 @@ static int opt_int(const void *val, socklen_t len, int *out)
 	return 0;
 }
 
+static int opt_timeval(const void *val, socklen_t len, struct timeval *out)
+{
+	struct timeval tv;
+
+	if (!val || len < (socklen_t)sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, val, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM; /* as Linux and FreeBSD */
+	if (tv.tv_sec < 0)
+		tv.tv_sec = tv.tv_usec = 0;
+	*out = tv;
+	return 0;
+}
+
+static int put_timeval(void *val, socklen_t *len, const struct timeval *tv)
+{
+	if (!val || *len < (socklen_t)sizeof(*tv))
+		return -EINVAL;
+	memcpy(val, tv, sizeof(*tv));
+	*len = sizeof(*tv);
+	return 0;
+}
+
 static int put_int(void *val, socklen_t *len, int v)
 {
 	if (!val || !len || *len < (socklen_t)sizeof(int))
@@ -402,12 +448,17 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 		so->linger = l.l_onoff ? (l.l_linger < 0 ? 0 : l.l_linger) : -1;
 		return proto_setopt(s, so, level, name, val, len);
 	}
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO:
+		/* Kept for getsockopt; nothing ever waits (socket.h). */
+		return opt_timeval(val, len, name == SO_RCVTIMEO ? &so->rcvtimeo : &so->sndtimeo);
 	case SO_RCVBUF:
 	case SO_SNDBUF:
 	case SO_REUSEADDR:
 	case SO_REUSEPORT:
 	case SO_KEEPALIVE:
 	case SO_BROADCAST:
+	case SO_RCVLOWAT:
 		break;
 	default:
 		return -ENOPROTOOPT;
@@ -419,11 +470,12 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 	case SO_RCVBUF:
 	case SO_SNDBUF:
 		/* FreeBSD keeps the value asked for (Linux doubles it); a
-		 * negative or tiny value is raised to a floor. */
+		 * value beyond kern.ipc.maxsockbuf is ENOBUFS (FreeBSD's
+		 * sbreserve); a negative or tiny value is raised to a floor. */
+		if (v > KNOB(s, TCP_MAXSOCKBUF))
+			return -ENOBUFS;
 		if (v < 1024)
 			v = 1024;
-		if (v > (int)(64u << 20))
-			return -ENOBUFS;
 		if (name == SO_RCVBUF)
 			so->rcvbuf = (uint32_t)v;
 		else
@@ -440,6 +492,9 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 		break;
 	case SO_BROADCAST:
 		so->broadcast = v != 0;
+		break;
+	case SO_RCVLOWAT:
+		so->rcvlowat = v < 1 ? 1 : v;
 		break;
 	}
 	return proto_setopt(s, so, level, name, val, len);
@@ -486,6 +541,14 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 		return put_int(val, len, so->keepalive);
 	case SO_BROADCAST:
 		return put_int(val, len, so->broadcast);
+	case SO_RCVLOWAT:
+		return put_int(val, len, so->rcvlowat);
+	case SO_SNDLOWAT:
+		return put_int(val, len, 1);
+	case SO_RCVTIMEO:
+		return put_timeval(val, len, &so->rcvtimeo);
+	case SO_SNDTIMEO:
+		return put_timeval(val, len, &so->sndtimeo);
 	case SO_LINGER: {
 		struct linger l = { .l_onoff = so->linger >= 0,
 			            .l_linger = so->linger < 0 ? 0 : so->linger };

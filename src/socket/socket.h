@@ -4,22 +4,54 @@
  * a protocol control block reached through a struct proto_ops, one per
  * protocol (UDP in src/udp, TCP in src/tcp).  The ff_* API (src/api) checks
  * arguments, finds the socket by descriptor and calls the socket functions
- * here, which call the protocol.
+ * here, which call the protocol.  Everything here returns 0 / a count or
+ * -errno; only src/api sets errno.
  *
  * Descriptors: one table per stack, holding sockets, epoll instances and
  * kqueues (a kind tag per entry).  Numbers are small ints, the lowest free
- * first (as POSIX), from SOCK_FD_BASE up to kern.maxfiles; the table grows
- * on demand.
+ * first (as POSIX), from SOCK_FD_BASE (3: 0..2 are never handed out, so a
+ * fastack descriptor is never mistaken for stdin/stdout/stderr) up to
+ * kern.maxfiles - 1; the table grows on demand in chunks of 1024 entries,
+ * so a large kern.maxfiles costs nothing until it is used.  Descriptors of
+ * different stacks are independent (each stack has its own 3, 4, ...).
+ * There is no reference counting yet: ff_dup/ff_dup2 are ENOSYS, and a
+ * close ends the socket's life as a descriptor at once.
  *
  * Readiness (DESIGN.md, "Events"): a socket keeps a list of watchers (epoll
  * items, kqueue knotes).  Protocol code calls sock_wakeup(so, events) when
  * something a user may wait for happened; each watcher's notify callback
  * pushes itself onto its instance's ready list in O(1).  Nothing ever scans
- * all sockets.  The level is asked with sock_poll() (EPOLL* bits).
+ * all sockets.  The level is asked with sock_poll() (EPOLL* bits), which is
+ * what epoll/kqueue/poll/select report, so a spurious wakeup is harmless.
+ * On close, every watcher's detach callback runs first (the epoll item or
+ * knote disappears, as when the last reference to a file goes in Linux and
+ * FreeBSD).
  *
  * fastack sockets never block: where a blocking socket would sleep, the
  * call returns EAGAIN (F-Stack's loop model: the application is called from
- * the stack's own loop and must return to it).
+ * the stack's own loop and must return to it).  O_NONBLOCK is kept only so
+ * that F_GETFL reports what was set.
+ *
+ * Addresses: struct sock_addr (an ip_addr and a host-order port) inside;
+ * Linux sockaddr_in / sockaddr_in6 at the API (struct linux_sockaddr has the
+ * layout of struct sockaddr), converted with the checks Linux makes
+ * (sock_addr_from_user).  IPv6: AF_INET6 sockets can be created, and their
+ * addresses are converted and validated, but UDP bind/connect/send on them
+ * returns EAFNOSUPPORT until IPv6 lands (FIXME(ipv6)); IPv4-mapped
+ * addresses on AF_INET6 sockets are not supported either.
+ *
+ * Plugging a protocol in (TCP does this in tcp_init):
+ *   1. sock_register_proto(s, SOCK_STREAM, &ops) at init;
+ *   2. attach() allocates the pcb into so->pcb and sets so->rcvbuf/sndbuf
+ *      defaults; detach() releases it (or orphans it: the connection may
+ *      live on, but must not touch the struct socket, which is freed);
+ *   3. the protocol keeps so->state (SS_*) in step and calls
+ *      sock_wakeup(so, EPOLL* bits) on every change a user may wait for
+ *      (data, space, connection, EOF, error); so->so_error holds a pending
+ *      error the next call reports (SO_ERROR reads and clears it);
+ *   4. poll() answers the level; readable()/writable() give kqueue's data.
+ * A NULL listen/accept slot makes ff_listen/ff_accept EOPNOTSUPP; a NULL
+ * setopt/getopt makes non-SOL_SOCKET levels ENOPROTOOPT.
  */
 #ifndef FASTACK_SOCKET_SOCKET_H
 #define FASTACK_SOCKET_SOCKET_H
@@ -27,6 +59,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -73,47 +106,62 @@ struct sock_watch {
 #define SS_ISCONNECTING 0x0020u
 
 /* One protocol's user requests.  Every slot gets the stack and the socket;
- * returns are 0 / byte counts or -errno. */
+ * returns are 0 / byte counts or -errno.  The socket layer has already
+ * checked the descriptor, the arguments' shape and converted addresses;
+ * the protocol checks what only it knows (state, address usability). */
 struct proto_ops {
-	/* Creates the protocol control block (so->pcb). */
+	/* socket(): creates the protocol control block (so->pcb) and sets the
+	 * protocol's defaults (so->rcvbuf, so->sndbuf). */
 	int (*attach)(struct stack *s, struct socket *so);
-	/* The descriptor is closed: release the pcb (a protocol may keep the
-	 * connection alive on its own, as TCP does for a graceful close). */
+	/* close(): the descriptor is gone; release the pcb (a protocol may keep
+	 * the connection alive on its own, as TCP does for a graceful close,
+	 * but must not touch so afterwards: it is freed on return). */
 	void (*detach)(struct stack *s, struct socket *so);
-	/* Binds to a local address (port 0: an ephemeral port). */
+	/* bind(): to a local address (port 0: an ephemeral port).  -EINVAL if
+	 * already bound, -EADDRINUSE, -EADDRNOTAVAIL, -EAFNOSUPPORT. */
 	int (*bind)(struct stack *s, struct socket *so, const struct sock_addr *a);
-	/* Sets the peer (UDP) or starts an active open (TCP: -EINPROGRESS);
-	 * a NULL address dissolves a UDP association (AF_UNSPEC). */
+	/* connect(): sets the peer (UDP) or starts an active open (TCP:
+	 * -EINPROGRESS); a NULL address (AF_UNSPEC) dissolves the association. */
 	int (*connect)(struct stack *s, struct socket *so, const struct sock_addr *a);
-	/* Passive open with a backlog (NULL for protocols without it). */
+	/* listen(): passive open with a backlog (NULL: EOPNOTSUPP). */
 	int (*listen)(struct stack *s, struct socket *so, int backlog);
-	/* Takes a connection from the accept queue into the new socket nso
-	 * (NULL for protocols without it). */
+	/* accept(): takes a connection from the accept queue into the new
+	 * socket nso, already in the descriptor table (NULL: EOPNOTSUPP;
+	 * -EAGAIN when the queue is empty). */
 	int (*accept)(struct stack *s, struct socket *so, struct socket *nso);
-	/* Sends from iov (to: NULL for the connected peer).  Bytes taken. */
+	/* send/sendto/sendmsg/write: from iov (to: NULL for the connected
+	 * peer; flags: MSG_* as given).  Bytes taken, or -EAGAIN, -EMSGSIZE,
+	 * -EDESTADDRREQ, -ENOBUFS, -EPIPE, ... */
 	ssize_t (*send)(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
 	                int flags, const struct sock_addr *to);
-	/* Receives into iov; fills *from when not NULL and *msg_flags
-	 * (MSG_TRUNC).  Bytes (the datagram's full size with MSG_TRUNC). */
+	/* recv/recvfrom/recvmsg/read: into iov; fills *from when not NULL and
+	 * ORs MSG_TRUNC into *msg_flags (when not NULL) if a datagram did not
+	 * fit.  Bytes copied (the datagram's full size with MSG_TRUNC in
+	 * flags), 0 at EOF, or -EAGAIN when nothing is there. */
 	ssize_t (*recv)(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
 	                int flags, struct sock_addr *from, int *msg_flags);
-	/* SHUT_RD / SHUT_WR / SHUT_RDWR. */
+	/* shutdown(): SHUT_RD / SHUT_WR / SHUT_RDWR (already checked). */
 	int (*shutdown)(struct stack *s, struct socket *so, int how);
-	/* Protocol-level options (IPPROTO_TCP, ...) and SOL_SOCKET options the
-	 * protocol must know of (called after the socket layer stored them). */
+	/* setsockopt/getsockopt: protocol levels (IPPROTO_IP, IPPROTO_TCP, ...)
+	 * and SOL_SOCKET options the protocol must know of (called after the
+	 * socket layer stored them; getopt only for SO_ERROR when so->so_error
+	 * is 0).  NULL: other levels are ENOPROTOOPT. */
 	int (*setopt)(struct stack *s, struct socket *so, int level, int name, const void *val,
 	              socklen_t len);
 	int (*getopt)(struct stack *s, struct socket *so, int level, int name, void *val,
 	              socklen_t *len);
-	/* Readiness level: EPOLLIN/OUT/ERR/HUP/RDHUP bits. */
+	/* Readiness level now: EPOLLIN/OUT/ERR/HUP/RDHUP (and RDNORM/WRNORM)
+	 * bits.  Cheap; called on every report. */
 	uint32_t (*poll)(struct socket *so);
-	/* Bytes readable (FIONREAD, kqueue data); send space (kqueue data). */
+	/* Bytes readable (kqueue EVFILT_READ data: FreeBSD's sb_cc, all bytes
+	 * queued; a listener: connections waiting) and send space (EVFILT_WRITE
+	 * data: FreeBSD's sbspace). */
 	uint32_t (*readable)(struct socket *so);
 	uint32_t (*writable)(struct socket *so);
 	/* FIONREAD: Linux semantics (UDP: size of the next datagram; TCP:
-	 * bytes readable). */
+	 * bytes readable).  NULL: readable() is used. */
 	uint32_t (*fionread)(struct socket *so);
-	/* Local and peer addresses (-ENOTCONN for an unconnected peer). */
+	/* getsockname/getpeername (-ENOTCONN for an unconnected peer). */
 	int (*sockname)(struct socket *so, struct sock_addr *a);
 	int (*peername)(struct socket *so, struct sock_addr *a);
 };
@@ -129,11 +177,14 @@ struct socket {
 	bool cloexec;   /* FD_CLOEXEC (kept for F_GETFD) */
 	int so_error;   /* pending error (positive errno), SO_ERROR */
 	/* SOL_SOCKET options */
-	uint32_t rcvbuf, sndbuf;
+	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
 	bool reuseaddr, reuseport, keepalive, broadcast;
-	int linger; /* -1: off; else seconds */
+	int linger;                 /* SO_LINGER: -1 off; else seconds */
+	struct timeval rcvtimeo;    /* SO_RCVTIMEO: kept, never waited on */
+	struct timeval sndtimeo;    /* SO_SNDTIMEO: kept, never waited on */
+	int rcvlowat;               /* SO_RCVLOWAT: kept (>= 1) */
 	const struct proto_ops *ops;
-	void *pcb;
+	void *pcb;                 /* the protocol's control block */
 	struct list_node watchers; /* struct sock_watch */
 };
 
@@ -163,14 +214,18 @@ int sock_close(struct stack *s, int fd);
 /* Closes every descriptor (stack teardown). */
 void sock_close_all(struct stack *s);
 
-/* Readiness. */
+/* Readiness.  sock_wakeup: events are the EPOLL* bits of what changed (0:
+ * "something"); watchers recheck the level with sock_poll() when they
+ * report, so over-notifying is safe and under-notifying is a bug. */
 void sock_wakeup(struct socket *so, uint32_t events);
 uint32_t sock_poll(struct socket *so);
 void sock_watch_add(struct socket *so, struct sock_watch *w);
 void sock_watch_del(struct sock_watch *w);
 
-/* Linux sockaddr <-> sock_addr.  from: -EINVAL (length), -EAFNOSUPPORT
- * (family not the socket's). */
+/* Linux sockaddr <-> sock_addr, with Linux's checks in Linux's order:
+ * -EFAULT (NULL with a length), -EINVAL (length negative, beyond a
+ * sockaddr_storage, or shorter than the socket family's sockaddr: 16 for
+ * AF_INET, 24 for AF_INET6), -EAFNOSUPPORT (family not the socket's). */
 int sock_addr_from_user(const struct socket *so, const struct sockaddr *sa, socklen_t len,
                         struct sock_addr *out);
 /* Writes a sockaddr of a's family, truncated to *len; *len = full size. */
@@ -181,7 +236,17 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
                 socklen_t len);
 int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *val, socklen_t *len);
 
-/* Copies between iovecs and flat memory (bounded by the iovec total). */
+/* Total length of an iovec array. */
 size_t iov_total(const struct iovec *iov, int iovcnt);
+
+/* Takes the pending error (SO_ERROR semantics): -so_error and clears it,
+ * or 0. */
+static inline int sock_error_take(struct socket *so)
+{
+	int e = so->so_error;
+
+	so->so_error = 0;
+	return -e;
+}
 
 #endif

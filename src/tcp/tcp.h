@@ -42,84 +42,88 @@ struct stack;
 struct netif;
 struct tcpcb;
 
-#define TCP_STATS(X)                                                                   \
-	X(tcps_rcvtotal, "segments received")                                          \
-	X(tcps_rcvpack, "in-sequence data segments received")                          \
-	X(tcps_rcvbyte, "in-sequence data bytes received")                             \
-	X(tcps_rcvshort, "dropped: shorter than a TCP header")                         \
-	X(tcps_rcvbadoff, "dropped: bad data offset")                                  \
-	X(tcps_rcvbadsum, "dropped: bad checksum")                                     \
-	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")  \
-	X(tcps_rcvduppack, "duplicate-only segments received")                         \
-	X(tcps_rcvdupbyte, "duplicate bytes received")                                 \
-	X(tcps_rcvpartduppack, "segments with some duplicate data")                    \
-	X(tcps_rcvoopack, "out-of-order segments queued")                              \
-	X(tcps_rcvoobyte, "out-of-order bytes queued")                                 \
-	X(tcps_rcvpackafterwin, "segments with data beyond the window")                \
-	X(tcps_rcvbyteafterwin, "bytes beyond the window")                             \
-	X(tcps_rcvafterclose, "segments with data after the owner closed (RST sent)")  \
-	X(tcps_rcvwinprobe, "window probes received")                                  \
-	X(tcps_rcvwinupd, "window updates received")                                   \
-	X(tcps_rcvdupack, "duplicate ACKs received")                                   \
-	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                    \
-	X(tcps_rcvackpack, "ACKs for new data received")                               \
-	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                      \
-	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")  \
-	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                              \
-	X(tcps_noport, "dropped: no connection or listener (RST sent)")                \
-	X(tcps_badsyn, "dropped: bad SYN (unacceptable ACK in SYN_SENT etc.)")         \
-	X(tcps_badrst, "dropped: RST not acceptable")                                  \
-	X(tcps_listendrop, "dropped: listen queue full")                               \
-	X(tcps_reassfull, "dropped: reassembly queue full")                            \
-	X(tcps_badopt, "segments with malformed options")                              \
-	X(tcps_rcvreset, "RSTs accepted")                                              \
-	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                              \
-	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                 \
-	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")      \
-	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")     \
-	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                 \
-	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                \
-	X(tcps_sndtotal, "segments sent")                                              \
-	X(tcps_sndpack, "data segments sent")                                          \
-	X(tcps_sndbyte, "data bytes sent")                                             \
-	X(tcps_sndrexmitpack, "data segments retransmitted")                           \
-	X(tcps_sndrexmitbyte, "data bytes retransmitted")                              \
-	X(tcps_sndacks, "ACK-only segments sent")                                      \
-	X(tcps_delack, "delayed ACKs sent")                                            \
-	X(tcps_sndwinup, "window update segments sent")                                \
-	X(tcps_sndprobe, "window probes sent")                                         \
-	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                       \
-	X(tcps_sndrst, "RSTs sent")                                                    \
-	X(tcps_snderr, "segments not sent: no mbuf or no route")                       \
-	X(tcps_connattempt, "connections initiated")                                   \
-	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")          \
-	X(tcps_connects, "connections established")                                    \
-	X(tcps_closed, "connections closed")                                           \
-	X(tcps_drops, "connections dropped (RST received or sent)")                    \
-	X(tcps_conndrops, "embryonic connections dropped")                             \
-	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")             \
-	X(tcps_rexmttimeo, "retransmission timeouts")                                  \
-	X(tcps_persisttimeo, "persist timeouts")                                       \
-	X(tcps_keeptimeo, "keepalive timeouts")                                        \
-	X(tcps_keepprobe, "keepalive probes sent")                                     \
-	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")       \
-	X(tcps_finwait2_drops, "FIN_WAIT_2 connections dropped (finwait2_timeout)")    \
-	X(tcps_rttupdated, "RTT samples taken")                                        \
-	X(tcps_segstimed, "segments timed for RTT")                                    \
-	X(tcps_sack_recovery_episode, "SACK recovery episodes")                        \
-	X(tcps_sack_rexmits, "segments retransmitted in SACK recovery")                \
-	X(tcps_sack_rcv_blocks, "SACK blocks received")                                \
-	X(tcps_sack_send_blocks, "SACK blocks sent")                                   \
-	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                     \
-	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")       \
-	X(tcps_sc_added, "SYN queue: entries added")                                   \
-	X(tcps_sc_completed, "SYN queue: handshakes completed")                        \
-	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                  \
-	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")         \
-	X(tcps_sc_sendcookie, "SYN cookies sent")                                      \
-	X(tcps_sc_recvcookie, "SYN cookies accepted")                                  \
-	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")     \
-	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)") \
+#define TCP_STATS(X)                                                                     \
+	X(tcps_rcvtotal, "segments received")                                            \
+	X(tcps_rcvpack, "in-sequence data segments received")                            \
+	X(tcps_rcvbyte, "in-sequence data bytes received")                               \
+	X(tcps_rcvshort, "dropped: shorter than a TCP header")                           \
+	X(tcps_rcvbadoff, "dropped: bad data offset")                                    \
+	X(tcps_rcvbadsum, "dropped: bad checksum")                                       \
+	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")    \
+	X(tcps_rcvduppack, "duplicate-only segments received")                           \
+	X(tcps_rcvdupbyte, "duplicate bytes received")                                   \
+	X(tcps_rcvpartduppack, "segments with some duplicate data")                      \
+	X(tcps_rcvoopack, "out-of-order segments queued")                                \
+	X(tcps_rcvoobyte, "out-of-order bytes queued")                                   \
+	X(tcps_rcvpackafterwin, "segments with data beyond the window")                  \
+	X(tcps_rcvbyteafterwin, "bytes beyond the window")                               \
+	X(tcps_rcvafterclose, "segments with data after the owner closed (RST sent)")    \
+	X(tcps_rcvwinprobe, "window probes received")                                    \
+	X(tcps_rcvwinupd, "window updates received")                                     \
+	X(tcps_rcvdupack, "duplicate ACKs received")                                     \
+	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                      \
+	X(tcps_rcvackpack, "ACKs for new data received")                                 \
+	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                        \
+	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")    \
+	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                                \
+	X(tcps_noport, "dropped: no connection or listener (RST sent)")                  \
+	X(tcps_icmp_mtu, "ICMP fragmentation needed: MSS lowered (PMTUD)")               \
+	X(tcps_icmp_ignored, "ICMP errors ignored (no connection, bad sequence, other)") \
+	X(tcps_rstlimited, "RSTs to closed ports not sent: net.inet.icmp.icmplim")       \
+	X(tcps_badsyn, "dropped: bad SYN (unacceptable ACK in SYN_SENT etc.)")           \
+	X(tcps_badrst, "dropped: RST not acceptable")                                    \
+	X(tcps_listendrop, "dropped: listen queue full")                                 \
+	X(tcps_reassfull, "dropped: reassembly queue full")                              \
+	X(tcps_badopt, "segments with malformed options")                                \
+	X(tcps_rcvreset, "RSTs accepted")                                                \
+	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                                \
+	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                   \
+	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")        \
+	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")       \
+	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                   \
+	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                  \
+	X(tcps_sndtotal, "segments sent")                                                \
+	X(tcps_sndpack, "data segments sent")                                            \
+	X(tcps_sndbyte, "data bytes sent")                                               \
+	X(tcps_sndrexmitpack, "data segments retransmitted")                             \
+	X(tcps_sndrexmitbyte, "data bytes retransmitted")                                \
+	X(tcps_sndacks, "ACK-only segments sent")                                        \
+	X(tcps_delack, "delayed ACKs sent")                                              \
+	X(tcps_sndwinup, "window update segments sent")                                  \
+	X(tcps_sndprobe, "window probes sent")                                           \
+	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                         \
+	X(tcps_sndrst, "RSTs sent")                                                      \
+	X(tcps_snderr, "segments not sent: no mbuf or no route")                         \
+	X(tcps_connattempt, "connections initiated")                                     \
+	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")            \
+	X(tcps_connects, "connections established")                                      \
+	X(tcps_closed, "connections closed")                                             \
+	X(tcps_drops, "connections dropped (RST received or sent)")                      \
+	X(tcps_conndrops, "embryonic connections dropped")                               \
+	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")               \
+	X(tcps_rexmttimeo, "retransmission timeouts")                                    \
+	X(tcps_persisttimeo, "persist timeouts")                                         \
+	X(tcps_keeptimeo, "keepalive timeouts")                                          \
+	X(tcps_keepprobe, "keepalive probes sent")                                       \
+	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")         \
+	X(tcps_finwait2_drops, "FIN_WAIT_2 connections dropped (finwait2_timeout)")      \
+	X(tcps_rttupdated, "RTT samples taken")                                          \
+	X(tcps_segstimed, "segments timed for RTT")                                      \
+	X(tcps_sack_recovery_episode, "SACK recovery episodes")                          \
+	X(tcps_sack_lostrexmt, "SACK recovery: retransmissions found lost, sent again")  \
+	X(tcps_sack_rexmits, "segments retransmitted in SACK recovery")                  \
+	X(tcps_sack_rcv_blocks, "SACK blocks received")                                  \
+	X(tcps_sack_send_blocks, "SACK blocks sent")                                     \
+	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                       \
+	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")         \
+	X(tcps_sc_added, "SYN queue: entries added")                                     \
+	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
+	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \
+	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")           \
+	X(tcps_sc_sendcookie, "SYN cookies sent")                                        \
+	X(tcps_sc_recvcookie, "SYN cookies accepted")                                    \
+	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")       \
+	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)")   \
 	X(tcps_nomem, "connections not created: no memory or connection table full")
 
 COUNTER_STRUCT(tcp_stats, TCP_STATS);
@@ -157,6 +161,16 @@ void tcp_fini(struct stack *s);
 /* Consumes m (pointing at the TCP header; IP header in the headroom,
  * m->l3_len set). */
 void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
+/* An ICMP error about a segment we sent (FreeBSD's tcp_ctlinput), for the
+ * ICMP layer to call: type/code as received, next_mtu from a "fragmentation
+ * needed" message (0 if none), inner = the quoted IPv4 header followed by
+ * at least 8 bytes of our TCP header, len bytes in all.  Acts on
+ * destination unreachables: PMTUD (RFC 1191; RFC 5927 checks: the quoted
+ * sequence number must be in SND.UNA..SND.MAX), hard errors during
+ * connection set-up, soft errors kept for a later timeout (RFC 1122
+ * 4.2.3.9). */
+void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu, const void *inner,
+                  size_t len);
 /* Sets the stack's readiness callback (the socket layer, or a test). */
 void tcp_set_notify(struct stack *s, tcp_notify_fn fn);
 

@@ -258,6 +258,8 @@ static void reset_for(struct stack *s, const struct tcp_key *k, const struct tcp
 		return;
 	if (KNOB(s, TCP_BLACKHOLE) == 2 || (KNOB(s, TCP_BLACKHOLE) == 1 && (seg->flags & TH_SYN)))
 		return;
+	if (!tcp_rst_allowed(s))
+		return;
 	if (seg->flags & TH_ACK)
 		tcp_respond(s, k, seg->ack, 0, TH_RST, 0);
 	else
@@ -381,6 +383,7 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 	}
 	tp->listener = l;
 	l->q_incomp++;
+	list_add_tail(&l->incq, &tp->link);
 	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
 	STAT_INC(s, tcp, tcps_sc_added);
 	tcp_keep_arm(s, tp);
@@ -484,6 +487,7 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 	}
 	tp->listener = l;
 	l->q_incomp++;
+	list_add_tail(&l->incq, &tp->link);
 	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
 	/* The ACK completes the handshake through the normal path. */
 	do_segment(s, tp, seg, m);
@@ -639,7 +643,7 @@ static void dup_ack(struct stack *s, struct tcpcb *tp)
 		if (sack) {
 			STAT_INC(s, tcp, tcps_sack_recovery_episode);
 			if (tp->sack)
-				tp->sack->rxmit_hi = tp->snd_una + len;
+				tcp_sack_rexmitted(tp, tp->snd_una + len);
 			tp->snd_cwnd = tp->snd_ssthresh;
 		} else {
 			STAT_INC(s, tcp, tcps_newreno_recovery);
@@ -1097,6 +1101,71 @@ dropafterack:
 	return;
 drop:
 	rte_pktmbuf_free(m);
+}
+
+/* ---- ICMP errors ---- */
+
+void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu, const void *inner,
+                  size_t len)
+{
+	const uint8_t *p = inner;
+	struct tcp_key k;
+	struct tcpcb *tp;
+	unsigned hlen;
+	uint32_t seq;
+
+	if (!p || len < 20 || (p[0] >> 4) != 4)
+		goto ignore;
+	hlen = (p[0] & 15u) * 4u;
+	if (hlen < 20 || len < hlen + 8 || p[9] != IPPROTO_TCP)
+		goto ignore;
+	memset(&k, 0, sizeof(k));
+	k.family = AF_INET;
+	memcpy(k.laddr, p + 12, 4); /* we sent it: source = us */
+	memcpy(k.faddr, p + 16, 4);
+	memcpy(&k.lport, p + hlen, 2);
+	memcpy(&k.fport, p + hlen + 2, 2);
+	tp = tcp_hash_lookup(s, &k);
+	if (!tp)
+		goto ignore;
+	seq = (uint32_t)p[hlen + 4] << 24 | (uint32_t)p[hlen + 5] << 16 |
+	      (uint32_t)p[hlen + 6] << 8 | p[hlen + 7];
+	/* RFC 5927 section 4.1: only for data in flight. */
+	if (SEQ_LT(seq, tp->snd_una) || SEQ_GEQ(seq, tp->snd_max))
+		goto ignore;
+	if (type != 3 /* ICMP_UNREACH */)
+		goto ignore; /* source quench is deprecated (RFC 6633) */
+	if (code == 4 /* ICMP_UNREACH_NEEDFRAG */) {
+		unsigned mtu = next_mtu, mss;
+
+		if (mtu == 0 || mtu < 68)
+			goto ignore; /* FIXME(pmtud): plateau table for old routers */
+		mss = mtu - 40u - ((tp->t_flags & TF_RCVD_TSTMP) ? 12u : 0u);
+		if (mss < (unsigned)KNOB(s, TCP_MINMSS))
+			mss = (unsigned)KNOB(s, TCP_MINMSS);
+		if (mss >= tp->t_maxseg)
+			goto ignore;
+		STAT_INC(s, tcp, tcps_icmp_mtu);
+		tp->t_maxseg = (uint16_t)mss;
+		/* Send again what was too big, now in smaller segments. */
+		tp->snd_nxt = tp->snd_una;
+		tp->t_rtttime = 0;
+		tcp_output(s, tp);
+		return;
+	}
+	/* Port or protocol unreachable while connecting: a hard error, as
+	 * FreeBSD; anything else is soft, reported if the connection times
+	 * out. */
+	if (tp->t_state == TCPS_SYN_SENT && (code == 2 || code == 3)) {
+		tcp_drop(s, tp, ECONNREFUSED);
+		return;
+	}
+	tp->t_softerror =
+	    (int16_t)(code == 1 || code == 5 || code == 7 || code == 10 ? EHOSTUNREACH
+	                                                                : ENETUNREACH);
+	return;
+ignore:
+	STAT_INC(s, tcp, tcps_icmp_ignored);
 }
 
 /* ---- entry ---- */

@@ -489,7 +489,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 				if (rc < 0)
 					return rc;
 				STAT_INC(s, tcp, tcps_sack_rexmits);
-				tp->sack->rxmit_hi = hseq + (uint32_t)rc;
+				tcp_sack_rexmitted(tp, hseq + (uint32_t)rc);
 				tp->t_rtttime = 0;
 				if (!tp->t_rexmt_at || (tp->t_flags & TF_PERSIST))
 					tcp_rexmt_arm(s, tp);

@@ -118,7 +118,9 @@ struct tcp_cc_state {
 
 /* SACK scoreboard (sender side), allocated on first use. */
 struct tcp_sack {
-	uint32_t rxmit_hi;           /* bytes below this in holes were retransmitted */
+	uint32_t rxmit_hi; /* bytes below this in holes were retransmitted */
+	uint32_t fence;    /* SND.MAX when the last hole was retransmitted */
+	bool fence_set;
 	uint32_t sacked;             /* bytes SACKed above snd_una */
 	uint16_t n, max;             /* blocks in use, capacity */
 	struct tcp_sack_block blk[]; /* sorted, disjoint, above snd_una */
@@ -141,6 +143,7 @@ struct tcpcb {
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
 	int16_t so_error;                      /* positive errno */
+	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
 	uint16_t t_peermss;                    /* MSS the peer announced */
 	uint16_t t_advmss;                     /* MSS we announced */
@@ -174,7 +177,9 @@ struct tcpcb {
 
 	struct tcp_cc_state cc;
 
-	/* Listener: accept queue of established children, and counts. */
+	/* Listener: half-open children (SYN queue), accept queue of
+	 * established ones, and counts. */
+	struct list_node incq;
 	struct list_node acceptq;
 	uint16_t q_limit, q_len, q_incomp;
 
@@ -254,6 +259,8 @@ struct tcp_layer *tcp_st(struct stack *s);
 bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp);
 void tcp_syn_limit_release(struct stack *s, struct tcpcb *tp);
 uint8_t tcp_cookie_mss_idx(uint16_t mss);
+/* Closed-port RSTs left in this second (counts tcps_rstlimited). */
+bool tcp_rst_allowed(struct stack *s);
 
 /* --- tcp_output.c --- */
 int tcp_output(struct stack *s, struct tcpcb *tp);
@@ -275,6 +282,9 @@ void tcp_sndbuf_free(struct sndbuf *sb);
 /* ---- tcp_sack.c ---- */
 void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o);
 void tcp_sack_clear(struct tcpcb *tp);
+/* A hole was retransmitted (at SND.MAX now): for lost-retransmission
+ * detection. */
+void tcp_sack_rexmitted(struct tcpcb *tp, uint32_t end);
 /* Next hole to retransmit in recovery: 0 and *seq, *len set, or -1. */
 int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);

@@ -15,6 +15,15 @@
  *
  * and NextSeg() is the first hole byte at or above rxmit_hi.
  *
+ * Lost retransmissions (an extension in the spirit of RFC 8985 section
+ * 6.2, ordered by transmission rather than by time): fence is SND.MAX when
+ * the latest hole was retransmitted.  Once the peer SACKs data above the
+ * fence, everything retransmitted before it should have arrived; holes
+ * still open below rxmit_hi were lost again, so rxmit_hi goes back to
+ * SND.UNA and they are sent once more, without waiting for the RTO.  (With
+ * reordering this may retransmit spuriously; the window is not reduced
+ * again within the episode.)
+ *
  * Receiver: the blocks to report come from the out-of-order queue; the
  * first one holds the most recently received segment (RFC 2018 section 4).
  */
@@ -30,6 +39,7 @@ void tcp_sack_clear(struct tcpcb *tp)
 		tp->sack->n = 0;
 		tp->sack->sacked = 0;
 		tp->sack->rxmit_hi = tp->snd_una;
+		tp->sack->fence_set = false;
 	}
 }
 
@@ -115,6 +125,22 @@ void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o
 		}
 	}
 	recount(sk);
+	if (sk->fence_set && sk->n && (tp->t_flags & TF_FASTRECOVERY) &&
+	    SEQ_GT(sk->blk[sk->n - 1].end, sk->fence) && SEQ_GT(sk->rxmit_hi, tp->snd_una) &&
+	    SEQ_LT(tp->snd_una, sk->blk[0].start)) {
+		STAT_INC(s, tcp, tcps_sack_lostrexmt);
+		sk->rxmit_hi = tp->snd_una;
+		sk->fence_set = false;
+	}
+}
+
+void tcp_sack_rexmitted(struct tcpcb *tp, uint32_t end)
+{
+	if (!tp->sack)
+		return;
+	tp->sack->rxmit_hi = end;
+	tp->sack->fence = tp->snd_max;
+	tp->sack->fence_set = true;
 }
 
 uint32_t tcp_sack_pipe(const struct tcpcb *tp)

@@ -55,9 +55,32 @@ struct tcp_layer {
 	struct list_node bound;     /* tcpcb.link, bound, not connected */
 	tcp_notify_fn notify;
 	uint64_t isn_key[2], cookie_key[2], ts_key[2];
-	uint32_t nconns; /* in the hash */
-	uint32_t nsyn;   /* half-open (TF_LIMITED) */
+	uint32_t nconns;           /* in the hash */
+	uint32_t nsyn;             /* half-open (TF_LIMITED) */
+	uint32_t rst_sec, rst_cnt; /* closed-port RST rate limit */
 };
+
+bool tcp_rst_allowed(struct stack *s)
+{
+	/* As FreeBSD's badport_bandlim: RSTs for closed ports share the ICMP
+	 * error limit (net.inet.icmp.icmplim per second; 0 = no limit). */
+	struct tcp_layer *t = s->tcp;
+	uint32_t sec = (uint32_t)(s->now / 1000000000ull);
+	int64_t lim = KNOB(s, ICMP_LIM);
+
+	if (lim <= 0)
+		return true;
+	if (sec != t->rst_sec) {
+		t->rst_sec = sec;
+		t->rst_cnt = 0;
+	}
+	if (t->rst_cnt >= lim) {
+		STAT_INC(s, tcp, tcps_rstlimited);
+		return false;
+	}
+	t->rst_cnt++;
+	return true;
+}
 
 struct tcp_layer *tcp_st(struct stack *s)
 {
@@ -260,16 +283,26 @@ void tcp_fini(struct stack *s)
 	if (!t)
 		return;
 	/* Abort everything: connections (RST where synchronized), listeners
-	 * (which abort their children), bound endpoints. */
-	while (rte_hash_iterate(t->conns, &key, &data, &iter) >= 0) {
-		struct tcpcb *tp = data;
+	 * (which abort their children), bound endpoints.  The table is read
+	 * once into an array: deleting while iterating would restart. */
+	if (t->nconns) {
+		struct tcpcb **all = calloc(t->nconns, sizeof(*all));
+		uint32_t n = 0;
 
-		tcp_orphan(t, tp);
-		tcp_hash_remove(s, tp);
-		iter = 0; /* the table changed: start over */
-		if (tp->t_state >= TCPS_SYN_RECEIVED && tp->t_state != TCPS_TIME_WAIT)
-			tcp_send_rst(s, tp);
-		tcp_pcb_free(s, tp);
+		while (all && n < t->nconns && rte_hash_iterate(t->conns, &key, &data, &iter) >= 0)
+			all[n++] = data;
+		for (uint32_t i = 0; i < n; i++) {
+			struct tcpcb *tp = all[i];
+
+			if (!(tp->t_flags & TF_HASHED))
+				continue;
+			tcp_orphan(t, tp);
+			tcp_hash_remove(s, tp);
+			if (tp->t_state >= TCPS_SYN_RECEIVED && tp->t_state != TCPS_TIME_WAIT)
+				tcp_send_rst(s, tp);
+			tcp_pcb_free(s, tp);
+		}
+		free(all);
 	}
 	while (!list_empty(&t->listeners)) {
 		struct tcpcb *tp = list_first_entry(&t->listeners, struct tcpcb, link);
@@ -326,6 +359,7 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 	}
 	timer_init(&tp->timer, tcp_timer_fire);
 	list_init(&tp->link);
+	list_init(&tp->incq);
 	list_init(&tp->acceptq);
 	pktq_init(&tp->rcvq);
 	tp->owner = owner;
@@ -351,7 +385,7 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 	}
 	if (tp->t_state == TCPS_LISTEN) {
 		/* Abort the children: established ones waiting for accept,
-		 * and half-open ones (found through their listener field). */
+		 * and half-open ones (incq). */
 		while (!list_empty(&tp->acceptq)) {
 			struct tcpcb *c = list_first_entry(&tp->acceptq, struct tcpcb, link);
 
@@ -361,21 +395,11 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 			tcp_send_rst(s, c);
 			tcp_pcb_free(s, c);
 		}
-		if (tp->q_incomp) {
-			const void *key;
-			void *data;
-			uint32_t iter = 0;
+		while (!list_empty(&tp->incq)) {
+			struct tcpcb *c = list_first_entry(&tp->incq, struct tcpcb, link);
 
-			while (tp->q_incomp &&
-			       rte_hash_iterate(t->conns, &key, &data, &iter) >= 0) {
-				struct tcpcb *c = data;
-
-				if (c->listener != tp)
-					continue;
-				tcp_send_rst(s, c);
-				tcp_pcb_free(s, c);
-				iter = 0;
-			}
+			tcp_send_rst(s, c);
+			tcp_pcb_free(s, c); /* unlinks c and counts it out */
 		}
 	}
 	if (tp->listener) {
@@ -781,7 +805,7 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 			STAT_INC(s, tcp, tcps_sc_aborted);
 		else
 			STAT_INC(s, tcp, tcps_timeoutdrop);
-		return tcp_drop(s, tp, tp->so_error ? tp->so_error : ETIMEDOUT);
+		return tcp_drop(s, tp, tp->t_softerror ? tp->t_softerror : ETIMEDOUT);
 	}
 	STAT_INC(s, tcp, tcps_rexmttimeo);
 	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
@@ -835,7 +859,7 @@ static struct tcpcb *timer_keep(struct stack *s, struct tcpcb *tp)
 	case TCPS_SYN_SENT:
 	case TCPS_SYN_RECEIVED:
 		STAT_INC(s, tcp, tcps_keepdrops);
-		return tcp_drop(s, tp, ETIMEDOUT);
+		return tcp_drop(s, tp, tp->t_softerror ? tp->t_softerror : ETIMEDOUT);
 	case TCPS_FIN_WAIT_2:
 		if (tp->t_flags & TF_DETACHED) {
 			STAT_INC(s, tcp, tcps_finwait2_drops);

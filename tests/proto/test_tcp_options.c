@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -417,6 +418,163 @@ TEST(cubic_growth_follows_its_formula)
 	}
 	CHECK(tp->snd_cwnd / mss > wmax_seg); /* convex region reached */
 	tcp_close(t.h.s, tp);
+	t_teardown(&t);
+}
+
+TEST(syn_cookie_keeps_wscale_sack_and_timestamps)
+{
+	struct t t;
+	struct ip_addr any = ip_addr_v4(0);
+	struct tcp_seg c;
+	int err;
+
+	setup_rfc1323(&t);
+	t.l = tcp_pcb_new(t.h.s, &owner_l);
+	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
+	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
+	SEND(&t, ((struct tseg){
+	             .sport = 6000, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	cap_port_clear(t.h.cap);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
+	                         .opt = { .present = TOF_MSS | TOF_SCALE | TOF_SACKPERM | TOF_TS,
+	                                  .mss = 1460,
+	                                  .wscale = 9,
+	                                  .tsval = 777 } }));
+	c = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK,
+	                    .check_opts = true,
+	                    .opt = { .present = TOF_MSS | TOF_SCALE | TOF_SACKPERM | TOF_TS,
+	                             .mss = 1460,
+	                             .wscale = 6,
+	                             .tsecr = 777 } }));
+	CHECK_EQ(STATS(&t)->tcps_sc_sendcookie, 1);
+	SEND(&t, ((struct tseg){ .sport = PEER_PORT,
+	                         .dport = US_PORT,
+	                         .win = 10,
+	                         .seq = PEER_ISS + 1,
+	                         .ack = c.seq + 1,
+	                         .flags = TH_ACK,
+	                         .opt = TSOPTS(778, c.opt.tsval) }));
+	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+	CHECK(t.c != NULL);
+	if (t.c) {
+		CHECK_EQ(t.c->snd_scale, 9);
+		CHECK_EQ(t.c->rcv_scale, 6);
+		CHECK_EQ(t.c->snd_wnd, 10u << 9);
+		CHECK(t.c->t_flags & TF_SACK_PERMIT);
+		CHECK(t.c->t_flags & TF_RCVD_TSTMP);
+		CHECK_EQ(t.c->ts_recent, 778);
+		/* Our segments carry timestamps continuing the cookie's clock. */
+		CHECK_EQ(t_write(&t, "z", 1), 1);
+		EXPECT_SENT(
+		    &t, NOW,
+		    ((struct tseg){ US, .seq = c.seq + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+		                    PAYLOAD("z"), .check_opts = true, .opt = TSOPTS(0, 778) }));
+	}
+	t_teardown(&t);
+}
+
+/* ICMP errors (tcp_ctlinput): PMTUD lowers the MSS and resends smaller;
+ * a quoted sequence number outside the flight is ignored (RFC 5927);
+ * port unreachable refuses a connection attempt. */
+static size_t quote(uint8_t *q, uint16_t sport, uint32_t seq)
+{
+	uint32_t a = h_ip4("198.18.0.1"), b = h_ip4("198.18.0.2");
+
+	memset(q, 0, 28);
+	q[0] = 0x45;
+	q[9] = IPPROTO_TCP;
+	memcpy(q + 12, &a, 4);
+	memcpy(q + 16, &b, 4);
+	q[20] = (uint8_t)(sport >> 8);
+	q[21] = (uint8_t)sport;
+	q[22] = PEER_PORT >> 8;
+	q[23] = PEER_PORT & 0xff;
+	q[24] = (uint8_t)(seq >> 24);
+	q[25] = (uint8_t)(seq >> 16);
+	q[26] = (uint8_t)(seq >> 8);
+	q[27] = (uint8_t)seq;
+	return 28;
+}
+
+TEST(icmp_fragmentation_needed_lowers_the_mss)
+{
+	struct t t;
+	static char d[1460];
+	uint8_t q[28];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	memset(d, 'm', sizeof(d));
+	CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 1460 }));
+	/* A quoted sequence number outside the flight: ignored. */
+	tcp_ctlinput(t.h.s, 3, 4, 1000, q, quote(q, US_PORT, t.iss + 5000));
+	CHECK_EQ(t.c->t_maxseg, 1460);
+	CHECK_EQ(STATS(&t)->tcps_icmp_ignored, 1);
+	tcp_ctlinput(t.h.s, 3, 4, 1000, q, quote(q, US_PORT, t.iss + 1));
+	CHECK_EQ(t.c->t_maxseg, 960);
+	CHECK_EQ(STATS(&t)->tcps_icmp_mtu, 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 960 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 961, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 500 }));
+	t_teardown(&t);
+}
+
+TEST(icmp_port_unreachable_refuses_a_connect)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+	uint8_t q[28];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(&t, NOW,
+	                  ((struct tseg){ .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	/* Host unreachable is soft: kept for the timeout. */
+	tcp_ctlinput(t.h.s, 3, 1, 0, q, quote(q, syn.sport, syn.seq));
+	CHECK_EQ(tcp_state(t.c), TCPS_SYN_SENT);
+	CHECK_EQ(tcp_error(t.c, false), 0);
+	CHECK_EQ(t.c->t_softerror, EHOSTUNREACH);
+	tcp_ctlinput(t.h.s, 3, 3, 0, q, quote(q, syn.sport, syn.seq));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), ECONNREFUSED);
+	/* Garbage is counted, never read past its length. */
+	tcp_ctlinput(t.h.s, 3, 3, 0, q, 10);
+	tcp_ctlinput(t.h.s, 3, 3, 0, NULL, 0);
+	CHECK_EQ(STATS(&t)->tcps_icmp_ignored, 2);
+	t_teardown(&t);
+}
+
+TEST(icmp_soft_error_is_reported_on_timeout)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+	uint8_t q[28];
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_KEEPINIT] = 3000;
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(&t, NOW,
+	                  ((struct tseg){ .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	tcp_ctlinput(t.h.s, 3, 0, 0, q, quote(q, syn.sport, syn.seq));
+	h_one_run_ms(&t.h, 3100);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), ENETUNREACH);
+	cap_port_clear(t.h.cap);
 	t_teardown(&t);
 }
 

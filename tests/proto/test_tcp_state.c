@@ -1095,6 +1095,204 @@ TEST(random_segments_are_survived)
 	t_teardown(&t);
 }
 
+TEST(listener_close_resets_its_children)
+{
+	struct t t;
+	struct tcp_seg a, b;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t_listen(&t);
+	SEND(&t, ((struct tseg){
+	             .sport = 6001, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	a = EXPECT_SENT(&t, NOW,
+	                ((struct tseg){ .sport = US_PORT,
+	                                .dport = 6001,
+	                                .any_seq = true,
+	                                .ack = 2,
+	                                .flags = TH_SYN | TH_ACK }));
+	SEND(&t, ((struct tseg){ .sport = 6001,
+	                         .dport = US_PORT,
+	                         .win = 65535,
+	                         .seq = 2,
+	                         .ack = a.seq + 1,
+	                         .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){
+	             .sport = 6002, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	b = EXPECT_SENT(&t, NOW,
+	                ((struct tseg){ .sport = US_PORT,
+	                                .dport = 6002,
+	                                .any_seq = true,
+	                                .ack = 2,
+	                                .flags = TH_SYN | TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 2);
+	tcp_close(t.h.s, t.l);
+	t.l = NULL;
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ .sport = US_PORT,
+	                            .dport = 6001,
+	                            .seq = a.seq + 1,
+	                            .ack = 2,
+	                            .flags = TH_RST | TH_ACK }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ .sport = US_PORT,
+	                            .dport = 6002,
+	                            .seq = b.seq + 1,
+	                            .ack = 2,
+	                            .flags = TH_RST | TH_ACK }));
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	/* The port is free again. */
+	t_listen(&t);
+	t_teardown(&t);
+}
+
+TEST(closed_port_rsts_are_rate_limited)
+{
+	struct t t;
+	unsigned sent = 0;
+	struct rte_mbuf *m;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_ICMP_LIM] = 10;
+	t_setup(&t);
+	for (uint32_t i = 0; i < 25; i++)
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + i, .flags = TH_SYN }));
+	while ((m = cap_port_pop(t.h.cap)) != NULL) {
+		sent++;
+		rte_pktmbuf_free(m);
+	}
+	CHECK_EQ(sent, 10);
+	CHECK_EQ(STATS(&t)->tcps_rstlimited, 15);
+	h_one_run_ms(&t.h, 1000);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = 0, .ack = PEER_ISS + 1, .flags = TH_RST | TH_ACK }));
+	t_teardown(&t);
+}
+
+/* Sequence numbers wrap around 2^32 (RFC 9293 section 3.4): the peer's
+ * ISS sits just below it; segments cross it in and out of order. */
+TEST(sequence_space_wraps)
+{
+	struct t t;
+	const uint32_t iss = 0xffffff00u;
+	static char d[3][200];
+	char buf[600];
+	struct tcp_seg sa;
+	int err;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
+	t_setup(&t);
+	t_listen(&t);
+	SEND(&t, ((struct tseg){ PEER, .seq = iss, .flags = TH_SYN }));
+	sa = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = iss + 1, .flags = TH_SYN | TH_ACK }));
+	t.iss = sa.seq;
+	SEND(&t, ((struct tseg){ PEER, .seq = iss + 1, .ack = t.iss + 1, .flags = TH_ACK }));
+	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+	CHECK(t.c != NULL);
+	if (!t.c)
+		goto out;
+	for (int i = 0; i < 3; i++)
+		memset(d[i], 'a' + i, sizeof(d[i]));
+	/* [iss+201, iss+401) crosses 2^32; it comes before [iss+1, iss+201). */
+	SEND(&t, ((struct tseg){ PEER, .seq = iss + 201, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = d[1], .len = 200 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = iss + 1, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = iss + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = d[0], .len = 200 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = iss + 401, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = iss + 401, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = d[2], .len = 200 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = iss + 601, .flags = TH_ACK }));
+	CHECK_EQ(t_read(&t, buf, sizeof(buf)), 600);
+	CHECK(memcmp(buf, d[0], 200) == 0 && memcmp(buf + 200, d[1], 200) == 0 &&
+	      memcmp(buf + 400, d[2], 200) == 0);
+	/* An old duplicate from before the wrap is recognised as such. */
+	SEND(&t, ((struct tseg){ PEER, .seq = iss + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = d[0], .len = 200 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = iss + 601, .flags = TH_ACK }));
+	CHECK_EQ(tcp_readable(t.c), 0);
+out:
+	t_teardown(&t);
+}
+
+TEST(fin_wait_1_straight_to_time_wait)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(tcp_shutdown(t.h.s, t.c, SHUT_WR), 0);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	/* The peer's FIN acknowledges ours in the same segment. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2,
+	                         .flags = TH_FIN | TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+	t_teardown(&t);
+}
+
+TEST(shutdown_while_connecting_sends_fin_after_the_handshake)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(&t, NOW,
+	                  ((struct tseg){ .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	t.iss = syn.seq;
+	t.us_port = syn.sport;
+	CHECK_EQ(t_write(&t, "early", 5), -EAGAIN);
+	CHECK_EQ(tcp_shutdown(t.h.s, t.c, SHUT_WR), 0);
+	EXPECT_NOTHING(&t, 10);
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS, .ack = t.iss + 1, .flags = TH_SYN | TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_FIN_WAIT_1);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_FIN | TH_ACK }));
+	t_teardown(&t);
+}
+
+TEST(close_in_syn_sent_frees_quietly)
+{
+	struct t t;
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(&t, NOW,
+	                  ((struct tseg){ .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	t.us_port = syn.sport;
+	tcp_close(t.h.s, t.c);
+	t.c = NULL;
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	EXPECT_NOTHING(&t, 3000);
+	/* A late SYN-ACK finds no connection: RST. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .ack = syn.seq + 1,
+	                         .flags = TH_SYN | TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = syn.seq + 1, .flags = TH_RST }));
+	t_teardown(&t);
+}
+
 int main(int argc, char **argv)
 {
 	harness_eal_init();

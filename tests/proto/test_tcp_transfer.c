@@ -240,6 +240,11 @@ TEST(transfer_loss10_reorder_dup)
 	transfer(0.10, 0.02, 0.01, 0, 4);
 }
 
+TEST(transfer_loss2_reorder)
+{
+	transfer(0.02, 0.01, 0, 0, 9);
+}
+
 TEST(transfer_loss1_cubic)
 {
 	transfer(0.01, 0.01, 0.01, 1, 5);
