@@ -50,17 +50,17 @@
 
 struct http_stats {
 	uint64_t conns_opened, conns_closed, conns_max;
-	uint64_t requests;     /* complete request heads parsed */
-	uint64_t status[6];    /* responses by class: [2] = 2xx, ... */
-	uint64_t bytes_in;     /* read from sockets */
-	uint64_t bytes_out;    /* written to sockets */
-	uint64_t body_bytes;   /* request body bytes (hashed or discarded) */
-	uint64_t closed_by_peer;       /* EOF between requests */
-	uint64_t eof_mid_request;      /* EOF inside a request */
-	uint64_t read_errors;          /* ff_read failed (reset, ...) */
-	uint64_t write_errors;         /* ff_write failed (EPIPE, reset, ...) */
-	uint64_t idle_timeouts;        /* closed by the idle or drain timer */
-	uint64_t no_memory;            /* connection refused: malloc failed */
+	uint64_t requests;        /* complete request heads parsed */
+	uint64_t status[6];       /* responses by class: [2] = 2xx, ... */
+	uint64_t bytes_in;        /* read from sockets */
+	uint64_t bytes_out;       /* written to sockets */
+	uint64_t body_bytes;      /* request body bytes (hashed or discarded) */
+	uint64_t closed_by_peer;  /* EOF between requests */
+	uint64_t eof_mid_request; /* EOF inside a request */
+	uint64_t read_errors;     /* ff_read failed (reset, ...) */
+	uint64_t write_errors;    /* ff_write failed (EPIPE, reset, ...) */
+	uint64_t idle_timeouts;   /* closed by the idle or drain timer */
+	uint64_t no_memory;       /* connection refused: malloc failed */
 };
 
 struct http_conn;
@@ -86,6 +86,14 @@ int http_conn_fd(const struct http_conn *c);
 void http_server_sweep(struct http_server *srv, void (*gone)(int fd, void *arg), void *arg);
 /* Closes every connection (at exit). */
 void http_server_close_all(struct http_server *srv);
+/* The port in environment variable var (def if unset); -1 if malformed. */
+int http_env_port(const char *var, int def);
+/* A non-negative number in environment variable var (def if unset); -1 if
+ * malformed. */
+long long http_env_num(const char *var, long long def);
+/* Milliseconds of CLOCK_MONOTONIC (the application's clock, not the
+ * stack's). */
+uint64_t http_clock_ms(void);
 /* Prints the counters on one or two lines, prefixed by name. */
 void http_stats_print(const struct http_server *srv, const char *name);
 

@@ -4,6 +4,20 @@
  * each function finds the calling thread's stack, checks its arguments,
  * calls the socket or event layer (which return 0/-errno) and converts.
  * errno values are Linux's.
+ *
+ * Choices where fastack differs from a kernel (documented in docs/ too):
+ *   - nothing blocks: a "blocking" socket with nothing to read, or an
+ *     ff_epoll_wait/ff_kevent/ff_poll/ff_select with a timeout (> 0 or
+ *     -1/NULL), returns at once with what is there (EAGAIN / 0 events),
+ *     as in F-Stack, whose application runs inside the stack's loop;
+ *   - a thread without a stack (ff_init not called) gets EBADF;
+ *   - ff_sysctl (FreeBSD MIB numbers) is ENOSYS: knobs are read and set by
+ *     name with ff_sysctl_knob (fastack extension);
+ *   - ff_dup/ff_dup2 are ENOSYS (descriptors are not reference-counted);
+ *   - FIONREAD on UDP gives the size of the next datagram (Linux), while
+ *     kqueue's EVFILT_READ data gives all bytes queued (FreeBSD);
+ *   - SO_RCVBUF/SO_SNDBUF keep the value set (FreeBSD; Linux doubles it),
+ *     up to kern.ipc.maxsockbuf (ENOBUFS beyond).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +203,19 @@ int ff_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optle
 
 /* ---- data ---- */
 
+/* 0, or -EINVAL (count) / -EFAULT (a missing buffer). */
+static int iov_check(const struct iovec *iov, int iovcnt)
+{
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return -EINVAL;
+	if (iovcnt && !iov)
+		return -EFAULT;
+	for (int i = 0; i < iovcnt; i++)
+		if (iov[i].iov_len && !iov[i].iov_base)
+			return -EFAULT;
+	return 0;
+}
+
 static ssize_t send_common(int fd, const struct iovec *iov, int iovcnt, int flags,
                            const struct sockaddr *to, socklen_t tolen)
 {
@@ -197,13 +224,8 @@ static ssize_t send_common(int fd, const struct iovec *iov, int iovcnt, int flag
 
 	STACK_OR_FAIL(s);
 	SOCK_OR_FAIL(s, so, fd);
-	if (iovcnt < 0 || iovcnt > IOV_MAX)
-		return ret(-EINVAL);
-	if (iovcnt && !iov)
-		return ret(-EFAULT);
-	for (int i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len && !iov[i].iov_base)
-			return ret(-EFAULT);
+	if ((rc = iov_check(iov, iovcnt)) < 0)
+		return ret(rc);
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM))
 		return ret(-EOPNOTSUPP);
 	if (to) {
@@ -219,19 +241,18 @@ static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flag
 {
 	struct sock_addr a;
 	ssize_t n;
+	int rc;
 
 	STACK_OR_FAIL(s);
 	SOCK_OR_FAIL(s, so, fd);
-	if (iovcnt < 0 || iovcnt > IOV_MAX)
-		return ret(-EINVAL);
-	if (iovcnt && !iov)
-		return ret(-EFAULT);
-	for (int i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len && !iov[i].iov_base)
-			return ret(-EFAULT);
-	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC))
+	if ((rc = iov_check(iov, iovcnt)) < 0)
+		return ret(rc);
+	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC |
+	              MSG_NOSIGNAL))
 		return ret(-EOPNOTSUPP);
-	if (from && (!fromlen || (int)*fromlen < 0))
+	if (from && !fromlen)
+		return ret(-EFAULT);
+	if (from && (int)*fromlen < 0)
 		return ret(-EINVAL);
 	memset(&a, 0, sizeof(a));
 	n = so->ops->recv(s, so, iov, iovcnt, flags, from ? &a : NULL, msg_flags);
@@ -274,8 +295,10 @@ ssize_t ff_sendmsg(int fd, const struct msghdr *msg, int flags)
 		errno = EFAULT;
 		return -1;
 	}
+	/* A name of length 0 is no name (Linux's copy_msghdr_from_user). */
 	return send_common(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
-	                   (const struct sockaddr *)msg->msg_name, msg->msg_namelen);
+	                   msg->msg_namelen ? (const struct sockaddr *)msg->msg_name : NULL,
+	                   msg->msg_namelen);
 }
 
 ssize_t ff_read(int fd, void *buf, size_t nbytes)
@@ -328,15 +351,15 @@ ssize_t ff_recvmsg(int fd, struct msghdr *msg, int flags)
 int ff_fcntl(int fd, int cmd, ...)
 {
 	va_list ap;
-	long arg = 0;
+	int arg = 0;
 
 	STACK_OR_FAIL(s);
 	SOCK_OR_FAIL(s, so, fd);
 	/* Only the commands that take an argument read it (a two-argument
-	 * call passes none). */
+	 * call passes none); F_SETFL and F_SETFD take an int. */
 	if (cmd == F_SETFL || cmd == F_SETFD) {
 		va_start(ap, cmd);
-		arg = va_arg(ap, long);
+		arg = va_arg(ap, int);
 		va_end(ap);
 	}
 	switch (cmd) {
@@ -515,6 +538,10 @@ int ff_route_ctl(enum FF_ROUTE_CTL req, enum FF_ROUTE_FLAG flag, struct linux_so
 	int rc;
 
 	STACK_OR_FAIL(s);
+	if (req != FF_ROUTE_ADD && req != FF_ROUTE_DEL && req != FF_ROUTE_CHANGE)
+		return (int)ret(-EINVAL);
+	if (flag != FF_RTF_HOST && flag != FF_RTF_GATEWAY)
+		return (int)ret(-EINVAL);
 	if ((rc = sa_ip4(dst, &d)) < 0)
 		return (int)ret(rc);
 	if (flag != FF_RTF_HOST && netmask && (rc = sa_ip4(netmask, &m)) < 0)
@@ -531,6 +558,8 @@ int ff_route_ctl(enum FF_ROUTE_CTL req, enum FF_ROUTE_FLAG flag, struct linux_so
 	rc = route4_lookup(s, g ? g : d, &ifp, &nh);
 	if (rc < 0)
 		return (int)ret(rc);
+	if (g && nh != g)
+		return (int)ret(-ENETUNREACH); /* the gateway must be on a link */
 	if (req == FF_ROUTE_CHANGE)
 		route4_del(s, d & m, (uint8_t)__builtin_popcount(m));
 	return (int)ret(route4_add(s, d & m, (uint8_t)__builtin_popcount(m), g, ifp->index));

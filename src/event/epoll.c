@@ -154,6 +154,8 @@ int epoll_ctl_fd(struct stack *s, int epfd, int op, int fd, const struct epoll_e
 			return -EFAULT;
 		if (!it)
 			return -ENOENT;
+		if ((ev->events | it->events) & EPOLLEXCLUSIVE)
+			return -EINVAL; /* as Linux */
 		it->events = ev->events;
 		it->data = ev->data;
 		it->disabled = false;

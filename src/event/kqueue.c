@@ -5,7 +5,12 @@
  * socket.  A wakeup marks it pending and links it onto the kqueue's ready
  * list.  ff_kevent first applies the changelist (errors become EV_ERROR
  * entries in the eventlist while there is room, as FreeBSD does; else the
- * call fails with that errno), then walks the ready list:
+ * call fails with that errno), then walks the ready list.  As in FreeBSD,
+ * a call that wrote any EV_ERROR entry (errors, or EV_RECEIPT
+ * acknowledgements) returns their count without collecting events, so
+ * EV_RECEIPT makes bulk changes without draining anything; an entry that
+ * finds no room ends the change processing there (with the error, or with
+ * the count so far for a receipt):
  *
  *   filter   active when                               data
  *   READ     bytes queued, EOF, error; listener: a      bytes readable
@@ -13,8 +18,10 @@
  *   WRITE    send space, or the connection is broken    send space
  *
  * EV_EOF is set when the peer has shut down (READ) or we can send no more
- * (WRITE); fflags then holds the socket error.  EV_CLEAR reports once per
- * wakeup; EV_ONESHOT deletes after reporting; EV_DISPATCH disables.
+ * (WRITE); fflags then holds the socket error.  READ honours a low-water
+ * mark (NOTE_LOWAT's data, else SO_RCVLOWAT) unless at EOF or in error.
+ * EV_CLEAR reports once per wakeup; EV_ONESHOT deletes after reporting;
+ * EV_DISPATCH disables.  Only sockets can be watched (EBADF otherwise).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -117,8 +124,12 @@ static bool kn_active(struct knote *kn, struct kevent *kev)
 			return false;
 		data = so->ops->readable ? so->ops->readable(so) : 0;
 		eof = (lvl & (EPOLLRDHUP | EPOLLHUP)) != 0 || (so->state & SS_CANTRCVMORE);
-		if ((kn->fflags & NOTE_LOWAT) && !eof && !(lvl & EPOLLERR) && data < kn->sdata)
-			return false;
+		if (!eof && !(lvl & EPOLLERR)) {
+			int64_t lowat = (kn->fflags & NOTE_LOWAT) ? kn->sdata : so->rcvlowat;
+
+			if (lowat > 1 && data < lowat)
+				return false;
+		}
 	} else {
 		if (!(lvl & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
 			return false;
@@ -247,11 +258,8 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 
 		if (rc == 0 && !(changes[i].flags & EV_RECEIPT))
 			continue;
-		if (n >= nevents) {
-			if (rc < 0)
-				return rc; /* no room to say it */
-			continue;
-		}
+		if (n >= nevents)
+			return rc < 0 ? rc : n; /* no room to say it: stop here */
 		e = changes[i];
 		e.flags = EV_ERROR;
 		e.data = rc < 0 ? -rc : 0;
@@ -261,6 +269,8 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 			eventlist[n] = e;
 		n++;
 	}
+	if (n > 0)
+		return n; /* EV_ERROR entries written: no events this time */
 	for (budget = kq->nready; budget > 0 && n < nevents && kq->nready > 0; budget--) {
 		struct knote *kn = list_first_entry(&kq->ready, struct knote, rdlink);
 		struct kevent e;

@@ -9,6 +9,9 @@
  *     tcp_accept, tcp_send, tcp_recv, tcp_shutdown, tcp_close, tcp_abort,
  *     option get/set and readiness (tcp_poll).
  *
+ * tcp_socket.c turns these into the socket layer's proto_ops (registered
+ * for SOCK_STREAM by tcp_init) and is the default notify callback.
+ *
  * Readiness flows back through one per-stack callback (tcp_set_notify):
  * TCP calls it with the connection's owner (the socket, as given to
  * tcp_pcb_new/tcp_accept) and TCP_EV_* bits whenever something the owner

@@ -39,6 +39,10 @@
 #include "tcp/tcp_priv.h"
 #include "wire/cksum.h"
 
+/* Payloads up to this size are copied into the receive queue's last
+ * buffer when it has room (see rcvq_append). */
+#define TCP_RCV_COMPACT_MAX 512
+
 /* ---- mbuf helpers ---- */
 
 /* Removes n bytes from the front of the chain; returns the new head, or
@@ -194,10 +198,34 @@ static void rcvq_append(struct stack *s, struct tcpcb *tp, struct rte_mbuf *m)
 	STAT_ADD(s, tcp, tcps_rcvbyte, m->pkt_len);
 	tp->bytes_received += m->pkt_len;
 	tp->rcv_nxt += m->pkt_len;
-	if (tp->t_flags & TF_SHUT_RD)
+	if (tp->t_flags & TF_SHUT_RD) {
 		rte_pktmbuf_free(m); /* nobody will read it */
-	else
-		pktq_push(&tp->rcvq, m);
+		return;
+	}
+	/* Zero copy where it pays: a small payload is copied into the room
+	 * left in the last buffer of the queue (FreeBSD's sbcompress), so a
+	 * stream of small segments does not pin one 2 KiB mbuf each. */
+	{
+		struct rte_mbuf *t = tp->rcvq.tail;
+
+		if (t && m->pkt_len <= TCP_RCV_COMPACT_MAX && t->nb_segs == 1 &&
+		    RTE_MBUF_DIRECT(t) && rte_mbuf_refcnt_read(t) == 1 &&
+		    rte_pktmbuf_tailroom(t) >= m->pkt_len) {
+			uint32_t n = m->pkt_len, off = t->data_len;
+
+			for (struct rte_mbuf *g = m; g; g = g->next) {
+				memcpy(rte_pktmbuf_mtod_offset(t, uint8_t *, off),
+				       rte_pktmbuf_mtod(g, uint8_t *), g->data_len);
+				off += g->data_len;
+			}
+			t->data_len = (uint16_t)(t->data_len + n);
+			t->pkt_len += n;
+			tp->rcvq.bytes += n;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	pktq_push(&tp->rcvq, m);
 }
 
 /* Moves what became in-order from the reassembly queue to the receive
@@ -317,6 +345,7 @@ static void established(struct stack *s, struct tcpcb *tp)
 	tcp_syn_limit_release(s, tp);
 	tcp_cc(tp)->conn_init(s, tp);
 	tp->snd_recover = tp->snd_una;
+	tp->t_rexmt_hi = tp->snd_una;
 	tcp_keep_arm(s, tp);
 }
 
@@ -356,9 +385,8 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 		STAT_INC(s, tcp, tcps_listendrop);
 		return;
 	}
-	if (l->q_incomp >= l->q_limit || tcp_st(s) == NULL /* never */) {
-		goto cookie;
-	}
+	if (l->q_incomp >= l->q_limit)
+		goto cookie; /* the SYN queue is full */
 	tp = child_new(s, l, k);
 	if (!tp)
 		goto cookie;
@@ -690,11 +718,17 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	/* RTT sample (RFC 7323 section 4 with timestamps; else the timed
 	 * segment, never a retransmitted one: Karn). */
 	if ((tp->t_flags & TF_RCVD_TSTMP) && (seg->opt.present & TOF_TS) && seg->opt.tsecr) {
-		uint32_t rtt_ms = tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset);
+		/* Karn's rule for timestamps too: an ACK covering
+		 * retransmitted data may echo the timestamp of an older
+		 * segment (RFC 7323 section 4.3 keeps TS.Recent from the
+		 * left edge), which would count the RTO in the sample. */
+		uint32_t rtt_ms = SEQ_GEQ(tp->snd_una, tp->t_rexmt_hi)
+		                      ? tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset)
+		                      : UINT32_MAX;
 
 		if (rtt_ms < 60u * 1000u)
 			tcp_rtt_update(s, tp, rtt_ms * 1000u + 1);
-	} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq)) {
+	} else if (tp->t_rtttime && SEQ_GT(ack, tp->t_rtseq) && !(tp->t_flags & TF_RCVD_TSTMP)) {
 		tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
 		tp->t_rtttime = 0;
 	}
@@ -733,6 +767,8 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
+	if (SEQ_LT(tp->t_rexmt_hi, tp->snd_una))
+		tp->t_rexmt_hi = tp->snd_una; /* keep it trailing (wrap-safe) */
 	tp->bytes_acked += data_acked;
 	STAT_ADD(s, tcp, tcps_rcvackbyte, acked);
 	if (tp->sack)
@@ -1018,10 +1054,8 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	} else {
 		struct tcpcb *gone = NULL;
 
-		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK)) {
-			/* Blocks are above the new SND.UNA: record them after the
-			 * cumulative ACK moves (new_ack trims and merges). */
-		}
+		/* SACK blocks are recorded after the cumulative ACK moved
+		 * (new_ack trims the scoreboard first). */
 		if (!new_ack(s, tp, seg, &gone)) {
 			rte_pktmbuf_free(m);
 			return;

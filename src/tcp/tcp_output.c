@@ -343,6 +343,8 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		if (rc < 0)
 			goto nobufs;
 		if (SEQ_LT(seq, tp->snd_max)) {
+			if (SEQ_GT(seq + len, tp->t_rexmt_hi))
+				tp->t_rexmt_hi = seq + len;
 			STAT_INC(s, tcp, tcps_sndrexmitpack);
 			STAT_ADD(s, tcp, tcps_sndrexmitbyte, len);
 			tp->total_retrans++;

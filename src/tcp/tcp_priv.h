@@ -11,7 +11,8 @@
  *   tcp_output.c  deciding what to send and building segments;
  *   tcp_sack.c    SACK scoreboard (sender) and blocks to report (receiver);
  *   tcp_cc.c      congestion control modules: NewReno and CUBIC;
- *   tcp_usrreq.c  user requests.
+ *   tcp_usrreq.c  user requests;
+ *   tcp_socket.c  the socket layer's SOCK_STREAM proto_ops on top of them.
  *
  * Buffers (DESIGN.md, zero copy where it pays):
  *   - send buffer: a chain of direct mbufs (struct sndbuf) holding every byte
@@ -160,8 +161,9 @@ struct tcpcb {
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
 	/* RTT (RFC 6298), in microseconds. */
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
-	uint32_t t_rtseq;   /* sequence number being timed */
-	uint64_t t_rtttime; /* ns when it was sent; 0 = not timing */
+	uint32_t t_rtseq;    /* sequence number being timed */
+	uint32_t t_rexmt_hi; /* end of the highest retransmitted data (Karn for TS) */
+	uint64_t t_rtttime;  /* ns when it was sent; 0 = not timing */
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_recent_age_ms, ts_offset;
 	uint32_t last_ack_sent;

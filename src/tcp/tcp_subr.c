@@ -661,7 +661,9 @@ uint32_t tcp_rto_ms(struct stack *s, const struct tcpcb *tp)
 {
 	uint64_t rto;
 
-	if (tp->t_srtt == 0) {
+	if (tp->t_srtt == 0 && tp->t_rttvar == 0) {
+		/* No sample yet (RFC 6298 2.1).  After repeated backoffs the
+		 * estimate is distrusted (srtt 0) but rttvar keeps its value. */
 		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
 	} else {
 		/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms, plus FreeBSD's slop. */
@@ -705,7 +707,7 @@ static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
 {
 	uint64_t rto = tcp_rto_ms(s, tp);
 
-	if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0)
+	if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0 && tp->t_rttvar == 0)
 		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
 	rto <<= tp->t_rxtshift;
 	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
@@ -796,7 +798,7 @@ void tcp_delack_arm(struct stack *s, struct tcpcb *tp)
 /* Retransmission timeout (RFC 6298 section 5.4-5.7, RFC 5681 (4)). */
 static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 {
-	uint32_t flight, mss = tp->t_maxseg;
+	uint32_t mss = tp->t_maxseg;
 
 	if (++tp->t_rxtshift > TCP_MAXRXTSHIFT ||
 	    (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE) &&
@@ -816,10 +818,9 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 		tp->t_srtt = 0;
 	}
 	if (tp->t_state >= TCPS_ESTABLISHED) {
-		flight = tp->snd_max - tp->snd_una;
+		/* ssthresh from the flight on the first timeout only. */
 		if (tp->t_rxtshift == 1)
 			tcp_cc(tp)->cong_signal(s, tp, CC_RTO);
-		(void)flight;
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
 	}
 	tp->t_flags &= ~TF_FASTRECOVERY;

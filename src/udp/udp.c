@@ -1,25 +1,54 @@
 /* udp.c: UDP (RFC 768) over IPv4: input, demultiplexing, sockets.
  *
  * Input: udp_input() (from ip4_input, m at the UDP header, the IP header in
- * the headroom) checks the header (wire_udp_parse), trims IP payload beyond
- * the UDP length, verifies the checksum (the port's verdict when it offers
- * RX L4 checksums, else software; 0 means none), then finds the socket:
- * among the pcbs bound to the destination port, a connected one matching
- * the source wins over one bound to the destination address, which wins
- * over a wildcard one.  Broadcasts go to every matching socket.  The
- * datagram is queued as it came, header stripped (zero copy); the queue is
- * bounded by SO_RCVBUF payload bytes and 8 x SO_RCVBUF of buffer memory
- * (FreeBSD's sbspace(), so empty datagrams cannot grow it without bound).  No socket: ICMP port unreachable, rate limited, unless
- * net.inet.udp.blackhole or a broadcast.
+ * the headroom) checks the header (wire_udp_parse: udps_hdrops,
+ * udps_badlen), trims IP payload beyond the UDP length, verifies the
+ * checksum (udps_badsum; the port's verdict when it offers RX L4 checksums
+ * and has one, else software; 0 means none over IPv4), then finds the
+ * socket among the pcbs bound to the destination port:
+ *
+ *     connected, peer = source          best
+ *     bound to the destination address  next
+ *     bound to the wildcard             last
+ *
+ * Ties (sockets sharing a port with SO_REUSEADDR/SO_REUSEPORT) go to the
+ * most recently bound one, as in FreeBSD and in Linux without a reuseport
+ * group (no load balancing within a stack: with one stack per core, RSS
+ * already spreads flows over the stacks).  Broadcasts go to every matching
+ * socket (clones share the buffer, so each still sees the IP header);
+ * multicast is not joined and never delivered (udps_noportbcast).
+ *
+ * The datagram is queued as it came, header stripped with rte_pktmbuf_adj
+ * and m->l4_len set (zero copy: recvfrom finds the source address and port
+ * in the headroom at data - l4_len - l3_len).  The queue is bounded as
+ * FreeBSD's sbspace(): payload bytes against SO_RCVBUF, buffer memory
+ * (buf_len of every segment) against 8 x SO_RCVBUF, so empty datagrams
+ * cannot grow it without bound (udps_fullsock).  No socket: ICMP port
+ * unreachable (icmp_error applies the RFC 1122 rules and the rate limit),
+ * unless net.inet.udp.blackhole (udps_noport either way); broadcasts get no
+ * ICMP (udps_noportbcast).
  *
  * Output: the payload is copied once from the user's iovecs into an mbuf
- * chain, the header and checksum (software) are added, ip4_output() routes
- * and sends.  No fragmentation yet: more than the MTU is EMSGSIZE.
+ * chain (several segments when it exceeds one mbuf's room), the header is
+ * added, and the checksum is computed in software, or left to the port when
+ * the route's port offers PORT_OFF_TX_UDP_CKSUM (udp_send asks the routing
+ * table for the outgoing netif itself: one extra rte_lpm lookup, so that
+ * ip4_output's interface stays as it is); ip4_output() routes and sends.
+ * No fragmentation yet: more than the MTU is EMSGSIZE (from ip4_output).
+ * Limits as FreeBSD: a datagram larger than SO_SNDBUF (default
+ * net.inet.udp.maxdgram) or than 65507 bytes is EMSGSIZE.
  *
  * Bind rules (as Linux for UDP): a port may be shared when every socket on
  * it set SO_REUSEADDR, or every one set SO_REUSEPORT; otherwise two
  * bindings conflict when their local addresses overlap (equal, or either a
- * wildcard).
+ * wildcard).  Ephemeral ports come from net.inet.ip.portrange.first..last,
+ * from a per-stack cursor that starts at a random place, and never share a
+ * port with any other socket.  FIXME(rss): with several stacks, a reply to
+ * an ephemeral port may hash to another stack's queue.
+ *
+ * Errors: udp_ctlinput() (for ICMP unreachables) sets so_error on the
+ * connected socket the error is about; the next send or receive reports it
+ * once (as Linux and FreeBSD).  Unconnected sockets never see them.
  */
 #include "udp/udp.h"
 
@@ -35,6 +64,7 @@
 #include "base/pkt.h"
 #include "eth/eth.h"
 #include "ip/ip4.h"
+#include "ip/route.h"
 #include "port/port.h"
 #include "socket/socket.h"
 #include "stack/stack.h"
@@ -51,6 +81,9 @@ struct udp_pcb {
 	struct sock_addr local;   /* addr any = wildcard; port 0 = unbound */
 	struct sock_addr foreign; /* valid when connected */
 	bool connected;
+	bool addr_bound; /* local.addr set by bind() (not by connect) */
+	uint8_t ttl;     /* IP_TTL; 0 = net.inet.ip.ttl */
+	uint8_t tos;     /* IP_TOS */
 	struct list_node hlink; /* in the local port's bucket (when bound) */
 	struct pktq rcvq;
 	uint32_t rcv_charge; /* buffer memory queued (sum of mbuf buf_len) */
@@ -66,6 +99,7 @@ static struct list_node *bucket(struct stack *s, uint16_t port)
 	return &s->udp->hash[port & (UDP_HASH_SIZE - 1)];
 }
 
+/* Buffer memory a queued chain holds. */
 static uint32_t truesize(const struct rte_mbuf *m)
 {
 	uint32_t n = 0;
@@ -77,16 +111,17 @@ static uint32_t truesize(const struct rte_mbuf *m)
 
 /* ---- input ---- */
 
-/* How well pcb matches a datagram from (src, sport) to (dst, dport); 0: no. */
+/* How well p matches a datagram from (src, sport) to (dst, dport): 0 no,
+ * else higher is more specific. */
 static int pcb_match(const struct udp_pcb *p, uint32_t src, uint16_t sport, uint32_t dst,
-                     uint16_t dport, bool bcast)
+                     uint16_t dport)
 {
 	int score = 1;
 
 	if (p->local.port != dport || p->local.addr.family != AF_INET)
 		return 0;
 	if (p->local.addr.v4 != 0) {
-		if (p->local.addr.v4 != dst && !bcast)
+		if (p->local.addr.v4 != dst)
 			return 0;
 		score += 2;
 	}
@@ -106,26 +141,25 @@ static bool rx_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m,
 	if (ifp->port->offloads & PORT_OFF_RX_L4_CKSUM) {
 		switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
 		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+		case RTE_MBUF_F_RX_L4_CKSUM_NONE: /* data verified, field not */
 			return true;
 		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
 			return false;
-		default:
+		default: /* UNKNOWN: the port did not look */
 			break;
 		}
 	}
 	return wire_ip4_l4_cksum_ok(m, 0, ui->len, src, dst, IPPROTO_UDP);
 }
 
-/* Queues m on pcb's socket; consumes m. */
+/* Queues m on p's socket; consumes m. */
 static void udp_deliver(struct stack *s, struct udp_pcb *p, struct rte_mbuf *m)
 {
 	struct socket *so = p->so;
 	uint32_t charge = truesize(m);
+	uint32_t payload = m->pkt_len - (uint32_t)sizeof(struct rte_udp_hdr);
 
-	/* As FreeBSD's sbspace(): payload bytes against SO_RCVBUF, and buffer
-	 * memory against UDP_RCV_MEMFACTOR times that (empty datagrams cost
-	 * memory, not bytes). */
-	if ((so->state & SS_CANTRCVMORE) || p->rcvq.bytes + m->pkt_len - 8 > so->rcvbuf ||
+	if ((so->state & SS_CANTRCVMORE) || p->rcvq.bytes + payload > so->rcvbuf ||
 	    p->rcv_charge + charge > so->rcvbuf * UDP_RCV_MEMFACTOR) {
 		STAT_INC(s, udp, udps_fullsock);
 		rte_pktmbuf_free(m);
@@ -133,11 +167,44 @@ static void udp_deliver(struct stack *s, struct udp_pcb *p, struct rte_mbuf *m)
 	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
 	m->l4_len = sizeof(struct rte_udp_hdr);
-	pkt_meta(m)->time = charge;
 	p->rcv_charge += charge;
 	pktq_push(&p->rcvq, m);
 	STAT_INC(s, udp, udps_delivered);
-	sock_wakeup(so, EPOLLIN);
+	sock_wakeup(so, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Broadcast: every matching socket gets the datagram (clones of m, the
+ * last one m itself).  Consumes m. */
+static void udp_input_bcast(struct stack *s, struct rte_mbuf *m, uint32_t src, uint32_t dst,
+                            const struct udp_info *ui)
+{
+	struct udp_pcb *last = NULL;
+	struct list_node *pos;
+
+	list_for_each (pos, bucket(s, ui->dport)) {
+		struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
+		bool addr_ok = p->local.addr.v4 == 0 || p->local.addr.v4 == dst;
+
+		if (p->local.port != ui->dport || p->local.addr.family != AF_INET || !addr_ok)
+			continue;
+		if (p->connected && (p->foreign.addr.v4 != src || p->foreign.port != ui->sport))
+			continue;
+		if (last) {
+			struct rte_mbuf *c = rte_pktmbuf_clone(m, s->pool);
+
+			if (c)
+				udp_deliver(s, last, c);
+			else
+				STAT_INC(s, udp, udps_fullsock);
+		}
+		last = p;
+	}
+	if (!last) {
+		STAT_INC(s, udp, udps_noportbcast);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	udp_deliver(s, last, m);
 }
 
 void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
@@ -149,7 +216,6 @@ void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	struct list_node *pos;
 	struct udp_info ui;
 	int best_score = 0, rc;
-	bool bcast;
 
 	STAT_INC(s, udp, udps_ipackets);
 	rc = wire_udp_parse(m, m->pkt_len, &ui);
@@ -161,39 +227,23 @@ void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 		STAT_INC(s, udp, udps_badlen);
 		goto drop;
 	}
-	pkt_trim_to(m, ui.len);
+	pkt_trim_to(m, ui.len); /* IP payload beyond the UDP length */
 	if (!rx_cksum_ok(ifp, m, &ui, src, dst)) {
 		STAT_INC(s, udp, udps_badsum);
 		goto drop;
 	}
-	bcast = ip4_is_broadcast(s, ifp, dst);
-	if (bcast) {
-		/* Every matching socket gets a copy; the last one takes m. */
-		struct udp_pcb *last = NULL;
-
-		list_for_each (pos, bucket(s, ui.dport)) {
-			struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
-			if (!pcb_match(p, src, ui.sport, dst, ui.dport, true) || !p->so->broadcast)
-				continue;
-			if (last) {
-				struct rte_mbuf *c = rte_pktmbuf_copy(m, s->pool, 0, UINT32_MAX);
-				if (c)
-					udp_deliver(s, last, c);
-				else
-					STAT_INC(s, udp, udps_fullsock);
-			}
-			last = p;
-		}
-		if (!last) {
-			STAT_INC(s, udp, udps_noportbcast);
-			goto drop;
-		}
-		udp_deliver(s, last, m);
+	if (wire_ip4_is_multicast(dst)) {
+		STAT_INC(s, udp, udps_noportbcast); /* no group is ever joined */
+		goto drop;
+	}
+	if (ip4_is_broadcast(s, ifp, dst)) {
+		udp_input_bcast(s, m, src, dst, &ui);
 		return;
 	}
 	list_for_each (pos, bucket(s, ui.dport)) {
 		struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
-		int sc = pcb_match(p, src, ui.sport, dst, ui.dport, false);
+		int sc = pcb_match(p, src, ui.sport, dst, ui.dport);
+
 		if (sc > best_score) {
 			best_score = sc;
 			best = p;
@@ -211,6 +261,26 @@ drop:
 	rte_pktmbuf_free(m);
 }
 
+void udp_ctlinput(struct stack *s, int err, uint32_t src, uint16_t sport, uint32_t dst,
+                  uint16_t dport)
+{
+	struct list_node *pos;
+
+	if (!s->udp || err <= 0)
+		return;
+	list_for_each (pos, bucket(s, sport)) {
+		struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
+
+		if (!p->connected || p->local.port != sport || p->foreign.port != dport ||
+		    p->foreign.addr.v4 != dst)
+			continue;
+		if (p->local.addr.v4 != 0 && p->local.addr.v4 != src)
+			continue;
+		p->so->so_error = err;
+		sock_wakeup(p->so, EPOLLERR);
+	}
+}
+
 /* ---- binding ---- */
 
 static bool addr_overlap(const struct ip_addr *a, const struct ip_addr *b)
@@ -218,7 +288,7 @@ static bool addr_overlap(const struct ip_addr *a, const struct ip_addr *b)
 	return ip_addr_is_any(a) || ip_addr_is_any(b) || ip_addr_eq(a, b);
 }
 
-/* -EADDRINUSE when binding so to (addr, port) conflicts. */
+/* -EADDRINUSE when binding me to (addr, port) conflicts. */
 static int bind_conflict(struct stack *s, struct udp_pcb *me, const struct ip_addr *addr,
                          uint16_t port)
 {
@@ -226,6 +296,7 @@ static int bind_conflict(struct stack *s, struct udp_pcb *me, const struct ip_ad
 
 	list_for_each (pos, bucket(s, port)) {
 		struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
+
 		if (p == me || p->local.port != port || !addr_overlap(&p->local.addr, addr))
 			continue;
 		if (p->so->reuseaddr && me->so->reuseaddr)
@@ -257,6 +328,7 @@ static int do_bind(struct stack *s, struct udp_pcb *p, const struct ip_addr *add
 
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t cand = (uint16_t)(first + (s->udp->next_port + i) % n);
+
 			if (!port_in_use(s, cand)) {
 				port = cand;
 				s->udp->next_port = (uint16_t)((s->udp->next_port + i + 1) % n);
@@ -264,15 +336,17 @@ static int do_bind(struct stack *s, struct udp_pcb *p, const struct ip_addr *add
 			}
 		}
 		if (port == 0)
-			return -EADDRNOTAVAIL;
+			return -EADDRNOTAVAIL; /* range exhausted (Linux: EAGAIN) */
 	} else {
 		int rc = bind_conflict(s, p, addr, port);
+
 		if (rc < 0)
 			return rc;
 	}
 	p->local.addr = *addr;
 	p->local.port = port;
-	list_add_tail(bucket(s, port), &p->hlink);
+	/* At the head: the most recent binding wins ties (see above). */
+	list_add_head(bucket(s, port), &p->hlink);
 	p->so->state |= SS_ISBOUND;
 	return 0;
 }
@@ -310,14 +384,18 @@ static void udp_detach(struct stack *s, struct socket *so)
 static int udp_bind(struct stack *s, struct socket *so, const struct sock_addr *a)
 {
 	struct udp_pcb *p = so->pcb;
+	int rc;
 
-	if (p->local.port != 0)
-		return -EINVAL;
 	if (a->addr.family != AF_INET)
 		return -EAFNOSUPPORT; /* FIXME(ipv6): IPv6 UDP lands with IPv6 */
+	if (p->local.port != 0)
+		return -EINVAL;
 	if (!ip_addr_is_any(&a->addr) && !ip4_is_local(s, a->addr.v4))
 		return -EADDRNOTAVAIL;
-	return do_bind(s, p, &a->addr, a->port);
+	rc = do_bind(s, p, &a->addr, a->port);
+	if (rc == 0)
+		p->addr_bound = !ip_addr_is_any(&a->addr);
+	return rc;
 }
 
 static int autobind(struct stack *s, struct udp_pcb *p)
@@ -335,35 +413,42 @@ static int udp_connect(struct stack *s, struct socket *so, const struct sock_add
 	uint32_t src;
 	int rc;
 
-	if (!a) { /* AF_UNSPEC: dissolve the association */
+	if (!a) {
+		/* AF_UNSPEC: dissolve the association; a source address the
+		 * route chose goes back to the wildcard (the port stays, as in
+		 * FreeBSD). */
 		p->connected = false;
+		if (!p->addr_bound && so->family == AF_INET)
+			p->local.addr = ip_addr_v4(0);
 		so->state &= ~SS_ISCONNECTED;
 		return 0;
 	}
 	if (a->addr.family != AF_INET)
-		return -EAFNOSUPPORT;
+		return -EAFNOSUPPORT; /* FIXME(ipv6) */
 	if (a->port == 0)
-		return -EADDRNOTAVAIL;
-	src = ip4_select_src(s, a->addr.v4);
+		return -EADDRNOTAVAIL; /* as FreeBSD's in_pcbconnect_setup */
+	if (ip4_is_broadcast(s, NULL, a->addr.v4) && !so->broadcast)
+		return -EACCES; /* as Linux */
+	src = p->addr_bound ? p->local.addr.v4 : ip4_select_src(s, a->addr.v4);
 	if (src == 0)
 		return -ENETUNREACH;
 	rc = autobind(s, p);
 	if (rc < 0)
 		return rc;
-	/* The local address becomes the one the route gives (as FreeBSD's
-	 * in_pcbconnect), unless bound to one already. */
-	if (ip_addr_is_any(&p->local.addr))
-		p->local.addr = ip_addr_v4(src);
+	/* The local address becomes the one the route gives (FreeBSD's
+	 * in_pcbconnect), unless bound to one. */
+	p->local.addr = ip_addr_v4(src);
 	p->foreign = *a;
 	p->connected = true;
 	so->state |= SS_ISCONNECTED;
 	return 0;
 }
 
-/* Copies len bytes from iov into a new chain (headroom kept for the
- * headers); NULL when the pool is empty. */
-static struct rte_mbuf *chain_from_iov(struct rte_mempool *mp, const struct iovec *iov, int iovcnt,
-                                       size_t len, size_t hdr)
+/* Copies len bytes from iov into a new chain with hdr bytes of header room
+ * appended in front of the payload (the headroom stays for the lower
+ * headers); NULL when the pool runs dry. */
+static struct rte_mbuf *chain_from_iov(struct rte_mempool *mp, const struct iovec *iov, size_t len,
+                                       size_t hdr)
 {
 	struct rte_mbuf *head = rte_pktmbuf_alloc(mp), *seg = head;
 	int vi = 0;
@@ -379,6 +464,7 @@ static struct rte_mbuf *chain_from_iov(struct rte_mempool *mp, const struct iove
 
 		if (room == 0) {
 			struct rte_mbuf *n = rte_pktmbuf_alloc(mp);
+
 			if (!n)
 				goto fail;
 			seg->next = n;
@@ -394,34 +480,44 @@ static struct rte_mbuf *chain_from_iov(struct rte_mempool *mp, const struct iove
 		dst = rte_pktmbuf_mtod_offset(seg, char *, seg->data_len);
 		memcpy(dst, (const char *)iov[vi].iov_base + voff, chunk);
 		seg->data_len = (uint16_t)(seg->data_len + chunk);
-		if (seg != head)
-			head->pkt_len += (uint32_t)chunk;
-		else
-			head->pkt_len = head->data_len;
+		head->pkt_len += (uint32_t)chunk;
 		voff += chunk;
 		left -= chunk;
 	}
-	(void)iovcnt;
 	return head;
 fail:
 	rte_pktmbuf_free(head);
 	return NULL;
 }
 
+/* Whether the port that dst is routed through computes UDP checksums. */
+static bool tx_cksum_offload(struct stack *s, uint32_t dst)
+{
+	struct netif *ifp;
+	uint32_t nh;
+
+	if (wire_ip4_is_lbcast(dst) || route4_lookup(s, dst, &ifp, &nh) < 0)
+		return false;
+	return (ifp->port->offloads & PORT_OFF_TX_UDP_CKSUM) != 0;
+}
+
 static ssize_t udp_send(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
                         int flags, const struct sock_addr *to)
 {
 	struct udp_pcb *p = so->pcb;
-	struct ip4_out out = { .proto = IPPROTO_UDP };
+	struct ip4_out out = { .proto = IPPROTO_UDP, .ttl = p->ttl, .tos = p->tos };
 	size_t len = iov_total(iov, iovcnt);
+	struct rte_udp_hdr *uh;
 	struct sock_addr dst;
 	struct rte_mbuf *m;
-	uint16_t ck;
+	uint16_t ulen;
 	int rc;
 
-	(void)flags;
+	(void)flags; /* MSG_DONTWAIT: nothing blocks anyway */
 	if (so->state & SS_CANTSENDMORE)
 		return -EPIPE;
+	if (so->so_error)
+		return sock_error_take(so);
 	if (to) {
 		dst = *to;
 	} else if (p->connected) {
@@ -430,9 +526,9 @@ static ssize_t udp_send(struct stack *s, struct socket *so, const struct iovec *
 		return -EDESTADDRREQ;
 	}
 	if (dst.addr.family != AF_INET)
-		return -EAFNOSUPPORT;
+		return -EAFNOSUPPORT; /* FIXME(ipv6) */
 	if (dst.port == 0)
-		return -EINVAL;
+		return -EINVAL; /* as Linux */
 	if (len > UDP_MAX_PAYLOAD || len > so->sndbuf)
 		return -EMSGSIZE;
 	if (ip4_is_broadcast(s, NULL, dst.addr.v4) && !so->broadcast)
@@ -442,16 +538,24 @@ static ssize_t udp_send(struct stack *s, struct socket *so, const struct iovec *
 		return rc;
 	out.dst = dst.addr.v4;
 	out.src = p->local.addr.v4 ? p->local.addr.v4 : ip4_select_src(s, dst.addr.v4);
-	if (out.src == 0 && !wire_ip4_is_lbcast(dst.addr.v4))
+	if (out.src == 0)
 		return -ENETUNREACH;
-	m = chain_from_iov(s->pool, iov, iovcnt, len, sizeof(struct rte_udp_hdr));
+	m = chain_from_iov(s->pool, iov, len, sizeof(struct rte_udp_hdr));
 	if (!m)
 		return -ENOBUFS;
-	wire_udp_emit(rte_pktmbuf_mtod(m, void *), p->local.port, dst.port,
-	              (uint16_t)(len + sizeof(struct rte_udp_hdr)));
-	if (out.src != 0) {
-		wire_ip4_l4_cksum(m, 0, m->pkt_len, out.src, out.dst, IPPROTO_UDP, &ck);
-		rte_pktmbuf_mtod(m, struct rte_udp_hdr *)->dgram_cksum = ck == 0 ? 0xffff : ck;
+	ulen = (uint16_t)(len + sizeof(struct rte_udp_hdr));
+	uh = rte_pktmbuf_mtod(m, struct rte_udp_hdr *);
+	wire_udp_emit(uh, p->local.port, dst.port, ulen);
+	if (tx_cksum_offload(s, out.dst)) {
+		/* DPDK's contract: the pseudo-header sum in the field. */
+		uh->dgram_cksum = wire_ip4_phdr_sum(out.src, out.dst, IPPROTO_UDP, ulen);
+		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+		m->l4_len = sizeof(struct rte_udp_hdr);
+	} else {
+		uint16_t ck;
+
+		wire_ip4_l4_cksum(m, 0, ulen, out.src, out.dst, IPPROTO_UDP, &ck);
+		uh->dgram_cksum = ck == 0 ? 0xffff : ck; /* RFC 768 */
 	}
 	rc = ip4_output(s, m, &out);
 	if (rc < 0)
@@ -469,14 +573,11 @@ static ssize_t udp_recv(struct stack *s, struct socket *so, const struct iovec *
 	uint32_t off = 0;
 
 	(void)s;
-	if (!m) {
-		if (so->so_error) {
-			int e = so->so_error;
-			so->so_error = 0;
-			return -e;
-		}
+	/* A pending error comes first (Linux's __skb_recv_udp). */
+	if (so->so_error)
+		return sock_error_take(so);
+	if (!m)
 		return (so->state & SS_CANTRCVMORE) ? 0 : -EAGAIN;
-	}
 	for (int i = 0; i < iovcnt && off < m->pkt_len; i++) {
 		uint32_t n = (uint32_t)MIN((size_t)(m->pkt_len - off), iov[i].iov_len);
 		const void *src;
@@ -494,19 +595,18 @@ static ssize_t udp_recv(struct stack *s, struct socket *so, const struct iovec *
 		    rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, -(int)m->l4_len);
 		const struct rte_ipv4_hdr *ih = rte_pktmbuf_mtod_offset(
 		    m, const struct rte_ipv4_hdr *, -(int)(m->l4_len + m->l3_len));
+
 		from->addr = ip_addr_v4(ih->src_addr);
 		from->port = rte_be_to_cpu_16(uh->src_port);
 	}
 	if (m->pkt_len > want && msg_flags)
 		*msg_flags |= MSG_TRUNC;
+	if (flags & MSG_TRUNC)
+		copied = m->pkt_len; /* the real length (Linux) */
 	if (!(flags & MSG_PEEK)) {
 		pktq_pop(&p->rcvq);
-		p->rcv_charge -= (uint32_t)pkt_meta(m)->time;
-		if (flags & MSG_TRUNC)
-			copied = m->pkt_len;
+		p->rcv_charge -= truesize(m);
 		rte_pktmbuf_free(m);
-	} else if (flags & MSG_TRUNC) {
-		copied = m->pkt_len;
 	}
 	return (ssize_t)copied;
 }
@@ -522,7 +622,58 @@ static int udp_shutdown(struct stack *s, struct socket *so, int how)
 		so->state |= SS_CANTRCVMORE;
 	if (how == SHUT_WR || how == SHUT_RDWR)
 		so->state |= SS_CANTSENDMORE;
-	sock_wakeup(so, EPOLLIN | EPOLLRDHUP | EPOLLHUP);
+	sock_wakeup(so, EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLOUT);
+	return 0;
+}
+
+static int udp_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
+                      socklen_t len)
+{
+	struct udp_pcb *p = so->pcb;
+	int v;
+
+	(void)s;
+	if (level == SOL_SOCKET)
+		return 0; /* stored by the socket layer; read when used */
+	if (level != IPPROTO_IP || so->family != AF_INET)
+		return -ENOPROTOOPT;
+	if (name != IP_TTL && name != IP_TOS)
+		return -ENOPROTOOPT;
+	if (!val || len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(v));
+	if (name == IP_TTL) {
+		if (v == -1)
+			v = 0; /* back to the default */
+		if (v < 0 || v > 255)
+			return -EINVAL;
+		p->ttl = (uint8_t)v;
+	} else {
+		p->tos = (uint8_t)v;
+	}
+	return 0;
+}
+
+static int udp_getopt(struct stack *s, struct socket *so, int level, int name, void *val,
+                      socklen_t *len)
+{
+	struct udp_pcb *p = so->pcb;
+	int v;
+
+	if (level == SOL_SOCKET)
+		return 0; /* SO_ERROR: nothing beyond so_error */
+	if (level != IPPROTO_IP || so->family != AF_INET)
+		return -ENOPROTOOPT;
+	if (name == IP_TTL)
+		v = p->ttl ? p->ttl : (int)KNOB(s, IP_DEFTTL);
+	else if (name == IP_TOS)
+		v = p->tos;
+	else
+		return -ENOPROTOOPT;
+	if (!val || *len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(val, &v, sizeof(v));
+	*len = sizeof(v);
 	return 0;
 }
 
@@ -544,7 +695,7 @@ static uint32_t udp_poll(struct socket *so)
 	return ev;
 }
 
-/* Bytes queued (FreeBSD's sb_cc: kqueue data). */
+/* Payload bytes queued (FreeBSD's sb_cc: kqueue data). */
 static uint32_t udp_readable(struct socket *so)
 {
 	return ((struct udp_pcb *)so->pcb)->rcvq.bytes;
@@ -558,6 +709,7 @@ static uint32_t udp_fionread(struct socket *so)
 	return m ? m->pkt_len : 0;
 }
 
+/* Nothing is queued for sending: the space is the largest datagram. */
 static uint32_t udp_writable(struct socket *so)
 {
 	return so->state & SS_CANTSENDMORE ? 0 : so->sndbuf;
@@ -591,12 +743,12 @@ static const struct proto_ops udp_ops = {
 	.send = udp_send,
 	.recv = udp_recv,
 	.shutdown = udp_shutdown,
-	.setopt = NULL,
-	.getopt = NULL,
+	.setopt = udp_setopt,
+	.getopt = udp_getopt,
 	.poll = udp_poll,
 	.readable = udp_readable,
-	.fionread = udp_fionread,
 	.writable = udp_writable,
+	.fionread = udp_fionread,
 	.sockname = udp_sockname,
 	.peername = udp_peername,
 };

@@ -4,9 +4,13 @@
  * matching socket (connected 4-tuple, then bound address, then wildcard) and
  * queues the mbuf on its receive queue untouched (zero copy); a closed port
  * gets ICMP port unreachable (rate limited) unless net.inet.udp.blackhole.
+ * The sockets themselves are the SOCK_DGRAM proto_ops (socket.h); udp.c
+ * has the details and the rules.
  */
 #ifndef FASTACK_UDP_UDP_H
 #define FASTACK_UDP_UDP_H
+
+#include <stdint.h>
 
 #include <rte_mbuf.h>
 
@@ -32,5 +36,13 @@ void udp_fini(struct stack *s);
 /* Consumes m (pointing at the UDP header; IP header in the headroom,
  * m->l3_len set). */
 void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
+/* An ICMP error (err: a positive errno, e.g. ECONNREFUSED for port
+ * unreachable, EHOSTUNREACH, EMSGSIZE) about a datagram we sent from
+ * (src, sport) to (dst, dport), as quoted in the ICMP message (addresses in
+ * network order, ports in host order).  Connected sockets for that 4-tuple
+ * get so_error = err and an EPOLLERR wakeup; others ignore it (FreeBSD's
+ * udp_ctlinput, Linux without IP_RECVERR).  For icmp_input to call. */
+void udp_ctlinput(struct stack *s, int err, uint32_t src, uint16_t sport, uint32_t dst,
+                  uint16_t dport);
 
 #endif

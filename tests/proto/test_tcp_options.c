@@ -578,6 +578,85 @@ TEST(icmp_soft_error_is_reported_on_timeout)
 	t_teardown(&t);
 }
 
+/* A retransmission that is lost again is sent again once the peer SACKs
+ * data sent after it, without waiting for the RTO. */
+TEST(sack_lost_retransmission_is_sent_again)
+{
+	struct t t;
+	uint32_t b;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_SACK] = 1;
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
+	send_segments(&t, 6);
+	b = t.iss + 1;
+	{
+		const uint32_t s1[][2] = { { b + 1460, b + 2920 } };
+		const uint32_t s2[][2] = { { b + 1460, b + 4380 } };
+		const uint32_t s3[][2] = { { b + 1460, b + 5840 } };
+
+		sack_dupack(&t, b, 1, s1);
+		sack_dupack(&t, b, 1, s2);
+		sack_dupack(&t, b, 1, s3);
+	}
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[0], .len = 1460 }));
+	EXPECT_NOTHING(&t, 0);
+	for (int i = 6; i < 8; i++) {
+		memset(seg_data[i], 'A' + i, 1460);
+		CHECK_EQ(t_write(&t, seg_data[i], 1460), 1460);
+	}
+	EXPECT_NOTHING(&t, 0); /* pipe = cwnd */
+	{
+		const uint32_t s4[][2] = { { b + 1460, b + 7300 } };
+
+		sack_dupack(&t, b, 1, s4);
+	}
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b + 6 * 1460, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[6], .len = 1460 }));
+	/* Segment 6, sent after the retransmission of 0, arrives; 0 does not. */
+	{
+		const uint32_t s5[][2] = { { b + 1460, b + 7300 }, { b + 8760, b + 10220 } };
+
+		sack_dupack(&t, b, 2, s5);
+	}
+	CHECK_EQ(STATS(&t)->tcps_sack_lostrexmt, 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[0], .len = 1460 }));
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 0);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* Small in-order segments are gathered into one receive buffer (FreeBSD's
+ * sbcompress): 100 one-byte segments pin one mbuf, not 100. */
+TEST(small_segments_share_a_receive_buffer)
+{
+	struct t t;
+	char b[128];
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	for (uint32_t i = 0; i < 100; i++) {
+		char c = (char)('0' + i % 10);
+
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + i, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .data = &c, .len = 1 }));
+	}
+	CHECK_EQ(tcp_readable(t.c), 100);
+	CHECK_EQ(t.c->rcvq.n, 1);
+	CHECK_EQ(t_read(&t, b, sizeof(b)), 100);
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(b[i], '0' + i % 10);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
 /* DESIGN.md budget: an idle established connection under 1 KiB.  Counted:
  * the control block (its timer included) with malloc's 16-byte header, and
  * one connection-table slot (rte_hash: a 48-byte key-store entry for the
