@@ -14,7 +14,7 @@ write_conf "$WORK/fastack.ini" "net_af_packet0,iface=$IF_A" \
 start_fastack udp_echo "$ECHO" "$WORK/fastack.ini" || finish
 
 # Each datagram crosses the faulty port twice: about 80% come back.
-if udp_check --count 3000 --window 16 --min 1 --max 1472 --timeout 0.5 \
+if udp_check --count 3000 --window 16 --min 1 --max 1472 --timeout 0.2 \
 	--max-lost 3000 --min-ok 1500; then
 	ok "every reply that came back was byte-identical"
 else

@@ -10,7 +10,10 @@ topo_single || { fail "namespace"; finish; }
 write_conf "$WORK/fastack.ini" "net_tap0,iface=fsitap0"
 start_fastack udp_echo "$ECHO" "$WORK/fastack.ini" || finish
 ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.fsitap0.disable_ipv6=1
-if ! ip -n "$NS_A" addr add "$PEER_IP/24" dev fsitap0 || ! ip -n "$NS_A" link set fsitap0 up; then
+# net_tap gives the kernel end the port's own MAC; a peer with our MAC is
+# refused (arp.arp_badsender), so the kernel end gets an address of its own.
+if ! ip -n "$NS_A" link set fsitap0 address 02:00:c6:12:00:02 ||
+	! ip -n "$NS_A" addr add "$PEER_IP/24" dev fsitap0 || ! ip -n "$NS_A" link set fsitap0 up; then
 	fail "cannot configure fsitap0"
 fi
 NS_B=$NS_A # the Linux side lives in the same namespace here
