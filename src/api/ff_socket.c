@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
@@ -203,16 +204,23 @@ int ff_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optle
 
 /* ---- data ---- */
 
-/* 0, or -EINVAL (count) / -EFAULT (a missing buffer). */
+/* 0, or -EINVAL (count, or a total beyond SSIZE_MAX as Linux) / -EFAULT
+ * (a missing buffer). */
 static int iov_check(const struct iovec *iov, int iovcnt)
 {
+	size_t total = 0;
+
 	if (iovcnt < 0 || iovcnt > IOV_MAX)
 		return -EINVAL;
 	if (iovcnt && !iov)
 		return -EFAULT;
-	for (int i = 0; i < iovcnt; i++)
+	for (int i = 0; i < iovcnt; i++) {
 		if (iov[i].iov_len && !iov[i].iov_base)
 			return -EFAULT;
+		if (iov[i].iov_len > (size_t)SSIZE_MAX - total)
+			return -EINVAL;
+		total += iov[i].iov_len;
+	}
 	return 0;
 }
 
@@ -247,8 +255,8 @@ static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flag
 	SOCK_OR_FAIL(s, so, fd);
 	if ((rc = iov_check(iov, iovcnt)) < 0)
 		return ret(rc);
-	if (flags & ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC |
-	              MSG_NOSIGNAL))
+	if (flags &
+	    ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC | MSG_NOSIGNAL))
 		return ret(-EOPNOTSUPP);
 	if (from && !fromlen)
 		return ret(-EFAULT);

@@ -237,6 +237,14 @@ static int kq_change(struct stack *s, struct kqueue *kq, const struct kevent *ke
 	return 0;
 }
 
+/* Whether kq is still open as kqfd after a callback ran. */
+static bool kq_alive(struct stack *s, int kqfd, const struct kqueue *kq)
+{
+	int err;
+
+	return fd_get(s, kqfd, FD_KQUEUE, &err) == kq;
+}
+
 int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int nchanges,
                   struct kevent *eventlist, int nevents,
                   void (*emit)(void *arg, const struct kevent *kev), void *arg)
@@ -263,11 +271,14 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 		e = changes[i];
 		e.flags = EV_ERROR;
 		e.data = rc < 0 ? -rc : 0;
-		if (emit)
-			emit(arg, &e);
-		else
-			eventlist[n] = e;
 		n++;
+		if (!emit) {
+			eventlist[n - 1] = e;
+		} else {
+			emit(arg, &e);
+			if (!kq_alive(s, kqfd, kq))
+				return n;
+		}
 	}
 	if (n > 0)
 		return n; /* EV_ERROR entries written: no events this time */
@@ -282,12 +293,10 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 			continue;
 		if (!kn_active(kn, &e))
 			continue;
+		/* The knote's bookkeeping is done before the event is handed
+		 * out: ff_kevent_do_each's callback may close the socket (which
+		 * frees its knotes) or even the kqueue. */
 		kn->pending = false;
-		if (emit)
-			emit(arg, &e);
-		else
-			eventlist[n] = e;
-		n++;
 		if (kn->flags & EV_ONESHOT) {
 			sock_watch_del(&kn->w);
 			kn_free(kn);
@@ -295,6 +304,14 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 			kn->enabled = false;
 		} else if (!(kn->flags & EV_CLEAR)) {
 			kn_ready_add(kn); /* level: stays while active */
+		}
+		n++;
+		if (!emit) {
+			eventlist[n - 1] = e;
+		} else {
+			emit(arg, &e);
+			if (!kq_alive(s, kqfd, kq))
+				break;
 		}
 	}
 	return n;

@@ -28,16 +28,20 @@
  *   9. m->l3_len = header length, the header is stripped (it stays in the
  *      headroom for the upper layer: rte_pktmbuf_mtod_offset(m,
  *      struct rte_ipv4_hdr *, -(int)m->l3_len)) and the protocol takes m:
- *      ICMP -> icmp_input, UDP -> udp_input; TCP -> ips_noproto for now;
- *      anything else -> ips_noproto and an ICMP protocol unreachable
- *      (icmp_error applies the RFC 1122 rules and the rate limit).
+ *      ICMP -> icmp_input, UDP -> udp_input, TCP -> tcp_input; anything
+ *      else -> ips_noproto and an ICMP protocol unreachable (icmp_error
+ *      applies the RFC 1122 rules and the rate limit).
+ * The transports judge their checksums with ip4_rx_l4_cksum_ok().
  *
  * Output (ip4_output): route (255.255.255.255 goes out of the netif owning
  * the source address, or the first addressed one), source selection, MTU
  * check (no fragmentation yet: ips_toolong, -EMSGSIZE), header fill with a
  * per-stack incrementing IP ID (FreeBSD increments one too), header
  * checksum by the port (PORT_OFF_TX_IPV4_CKSUM) or in software, then
- * arp_output (which sends broadcasts and multicasts straight out).
+ * arp_output (which sends broadcasts and multicasts straight out).  An L4
+ * checksum the transport left to a port that turns out not to offer it
+ * (the route changed since the transport looked) is completed here in
+ * software (ips_swcsum).
  * A datagram to one of our own addresses is refused (ips_localdst) until
  * a loopback path exists.
  */
@@ -56,6 +60,7 @@
 #include "stack/stack.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
+#include "wire/cksum.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
@@ -99,6 +104,23 @@ bool ip4_is_broadcast(struct stack *s, const struct netif *ifp, uint32_t a)
 		if (netif_is_broadcast(&s->ifs[i], a))
 			return true;
 	return false;
+}
+
+bool ip4_rx_l4_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m, uint32_t len,
+                        uint32_t src, uint32_t dst, uint8_t proto)
+{
+	if (ifp && (ifp->port->offloads & PORT_OFF_RX_L4_CKSUM)) {
+		switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
+		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
+		case RTE_MBUF_F_RX_L4_CKSUM_NONE: /* data verified, field not */
+			return true;
+		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
+			return false;
+		default: /* UNKNOWN: the port did not look */
+			break;
+		}
+	}
+	return wire_ip4_l4_cksum_ok(m, 0, len, src, dst, proto);
 }
 
 static bool ip4_rx_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m, unsigned hlen)
@@ -235,6 +257,45 @@ uint32_t ip4_select_src(struct stack *s, uint32_t dst)
 	return netif_ip4(ifp);
 }
 
+struct netif *ip4_output_netif(struct stack *s, uint32_t dst)
+{
+	struct netif *ifp;
+	uint32_t nh;
+
+	if (wire_ip4_is_lbcast(dst))
+		return ip4_bcast_netif(s, 0);
+	return route4_lookup(s, dst, &ifp, &nh) < 0 ? NULL : ifp;
+}
+
+/* A TCP/UDP checksum requested from a port that does not offer it: done
+ * here, over the pseudo-header with the addresses going out. */
+static void l4_cksum_fallback(struct stack *s, const struct netif *ifp, struct rte_mbuf *m,
+                              uint32_t src, uint32_t dst, uint8_t proto)
+{
+	uint64_t l4 = m->ol_flags & RTE_MBUF_F_TX_L4_MASK;
+	uint32_t need = 0, off = 0;
+	uint16_t ck, *field;
+
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM) {
+		need = PORT_OFF_TX_TCP_CKSUM;
+		off = 16; /* th_sum */
+	} else if (l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+		need = PORT_OFF_TX_UDP_CKSUM;
+		off = 6; /* uh_sum */
+	}
+	if (!need || (ifp->port->offloads & need) || m->data_len < off + 2)
+		return;
+	field = rte_pktmbuf_mtod_offset(m, uint16_t *, off);
+	*field = 0;
+	if (wire_ip4_l4_cksum(m, 0, m->pkt_len, src, dst, proto, &ck) < 0)
+		return;
+	if (ck == 0 && proto == IPPROTO_UDP)
+		ck = 0xffff; /* RFC 768: 0 means none */
+	*field = ck;
+	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
+	STAT_INC(s, ip4, ips_swcsum);
+}
+
 int ip4_output(struct stack *s, struct rte_mbuf *m, const struct ip4_out *o)
 {
 	struct ip4_fields f;
@@ -271,6 +332,8 @@ int ip4_output(struct stack *s, struct rte_mbuf *m, const struct ip4_out *o)
 		rc = -EMSGSIZE;
 		goto drop;
 	}
+	if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK)
+		l4_cksum_fallback(s, ifp, m, src, o->dst, o->proto);
 	h = rte_pktmbuf_prepend(m, sizeof(struct rte_ipv4_hdr));
 	if (!h) {
 		STAT_INC(s, ip4, ips_odropped);

@@ -18,9 +18,20 @@
  * leaves it to the port's offload: then it sets RTE_MBUF_F_TX_IPV4 |
  * RTE_MBUF_F_TX_IP_CKSUM and m->l3_len; eth_output sets m->l2_len), resolves
  * the next hop (ARP) and sends.  A transport layer asking for an L4
- * checksum offload sets its RTE_MBUF_F_TX_{UDP,TCP}_CKSUM flag and the
- * pseudo-header sum (wire_ip4_phdr_sum, with the source from
- * ip4_select_src) before calling; ip4_output adds RTE_MBUF_F_TX_IPV4.
+ * checksum offload (when ip4_output_netif(dst)->port offers it) sets its
+ * RTE_MBUF_F_TX_{UDP,TCP}_CKSUM flag and the pseudo-header sum
+ * (wire_ip4_phdr_sum, with the source from ip4_select_src) before calling;
+ * ip4_output adds RTE_MBUF_F_TX_IPV4.  Should the route have moved to a
+ * port without that offload (a cached decision, a route change), ip4_output
+ * completes the checksum in software (ips_swcsum), so a request is never
+ * wrong on the wire.
+ *
+ * Received L4 checksums: ip4_rx_l4_cksum_ok() is the one verdict TCP and
+ * UDP use (the port's when it looked, else software).
+ *
+ * ICMP errors received (RFC 1122 section 3.2.2.1, 4.2.3.9) are validated
+ * by icmp.c and handed to the transport that sent the quoted datagram:
+ * tcp_ctlinput() and udp_ctlinput() (icmp.c has the rules).
  */
 #ifndef FASTACK_IP_IP4_H
 #define FASTACK_IP_IP4_H
@@ -55,25 +66,32 @@ struct netif;
 	X(ips_noroute, "dropped on output: no route to destination")                     \
 	X(ips_localdst, "dropped on output: to our own address (no loopback yet)")       \
 	X(ips_toolong, "dropped on output: larger than the MTU, DF or no fragmentation") \
-	X(ips_odropped, "dropped on output: no buffer")
+	X(ips_odropped, "dropped on output: no buffer")                                  \
+	X(ips_swcsum, "L4 checksums completed in software: the port lacks the offload")
 COUNTER_STRUCT(ip4_stats, IP4_STATS);
 
-#define ICMP_STATS(X)                                                            \
-	X(icps_inhist_echo, "echo requests received")                            \
-	X(icps_outhist_echoreply, "echo replies sent")                           \
-	X(icps_inhist_other, "other ICMP messages received")                     \
-	X(icps_tooshort, "dropped: ICMP message too short")                      \
-	X(icps_checksum, "dropped: ICMP checksum bad")                           \
-	X(icps_badtype, "dropped: unknown or unhandled type")                    \
-	X(icps_bmcastecho, "dropped: echo to broadcast/multicast")               \
-	X(icps_noecho, "dropped: echo while net.inet.icmp.echo_enable is 0")     \
-	X(icps_error, "ICMP errors sent (unreachables)")                         \
-	X(icps_oldicmp, "no error sent: offending packet was an ICMP error")     \
-	X(icps_errbmcast, "no error sent: offending packet was broadcast/mcast") \
-	X(icps_errfrag, "no error sent: offending packet was a later fragment")  \
-	X(icps_errbadsrc, "no error sent: offending source not a host address")  \
-	X(icps_ratelimited, "no error sent: rate limit (net.inet.icmp.icmplim)") \
-	X(icps_nomem, "no reply/error sent: no mbuf")
+#define ICMP_STATS(X)                                                              \
+	X(icps_inhist_echo, "echo requests received")                              \
+	X(icps_outhist_echoreply, "echo replies sent")                             \
+	X(icps_inhist_other, "other ICMP messages received")                       \
+	X(icps_tooshort, "dropped: ICMP message too short")                        \
+	X(icps_checksum, "dropped: ICMP checksum bad")                             \
+	X(icps_badtype, "dropped: unknown or unhandled type")                      \
+	X(icps_bmcastecho, "dropped: echo to broadcast/multicast")                 \
+	X(icps_noecho, "dropped: echo while net.inet.icmp.echo_enable is 0")       \
+	X(icps_error, "ICMP errors sent (unreachables)")                           \
+	X(icps_oldicmp, "no error sent: offending packet was an ICMP error")       \
+	X(icps_errbmcast, "no error sent: offending packet was broadcast/mcast")   \
+	X(icps_errfrag, "no error sent: offending packet was a later fragment")    \
+	X(icps_errbadsrc, "no error sent: offending source not a host address")    \
+	X(icps_ratelimited, "no error sent: rate limit (net.inet.icmp.icmplim)")   \
+	X(icps_nomem, "no reply/error sent: no mbuf")                              \
+	X(icps_ctlinput, "errors passed to TCP/UDP (ctlinput)")                    \
+	X(icps_ctl_ignored, "errors not passed on: type or protocol not acted on") \
+	X(icps_badcode, "dropped: error code unknown for its type")                \
+	X(icps_badlen, "dropped: error quoting less than an IP header + 8 bytes")  \
+	X(icps_badquote, "dropped: quoted datagram not one we sent")               \
+	X(icps_errbcast, "dropped: error sent to a broadcast address")
 COUNTER_STRUCT(icmp_stats, ICMP_STATS);
 
 /* Output parameters for one packet. */
@@ -103,6 +121,16 @@ bool ip4_is_local(struct stack *s, uint32_t a);
  * with a zero host part (0.0.0.0, the network address of a /30 or wider),
  * which RFC 1122 section 3.3.6 says hosts SHOULD accept. */
 bool ip4_is_broadcast(struct stack *s, const struct netif *ifp, uint32_t a);
+/* The netif a datagram to dst leaves by (ip4_output's choice), or NULL when
+ * there is no route: transports ask it for the port's TX offloads. */
+struct netif *ip4_output_netif(struct stack *s, uint32_t dst);
+/* The verdict on the TCP or UDP checksum of the len-byte message at the
+ * start of m, with the pseudo-header (src, dst, proto): the port's when it
+ * offers PORT_OFF_RX_L4_CKSUM and looked at this packet, else computed.
+ * ifp NULL means software.  (UDP's checksum 0, "none", is UDP's to check
+ * first.) */
+bool ip4_rx_l4_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m, uint32_t len,
+                        uint32_t src, uint32_t dst, uint8_t proto);
 
 /* ICMP (icmp.c) */
 void icmp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
@@ -111,5 +139,13 @@ void icmp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
  * set).  Applies RFC 1122 suppression rules and the rate limit.  Does not
  * consume m. */
 void icmp_error(struct stack *s, struct rte_mbuf *m, uint8_t type, uint8_t code);
+/* The errno an ICMP error (type, code) stands for, as Linux reports it
+ * (ECONNREFUSED for port unreachable, EHOSTUNREACH, ENETUNREACH, EMSGSIZE
+ * for fragmentation needed, EPROTO for a parameter problem, ...), and in
+ * *hard whether it is a hard error (the destination refuses for good) as
+ * opposed to a soft one that may pass (net/host unreachable, time
+ * exceeded, fragmentation needed).  0 when the message is not an error the
+ * transports act on (source quench, redirect, unknown code). */
+int icmp_errno(uint8_t type, uint8_t code, bool *hard);
 
 #endif

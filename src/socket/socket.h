@@ -70,11 +70,11 @@
 struct stack;
 struct socket;
 
-#define SOCK_STATS(X)                                                        \
-	X(so_created, "sockets created")                                     \
-	X(so_closed, "sockets closed")                                       \
-	X(so_nofd, "socket() failed: descriptor table full (kern.maxfiles)") \
-	X(so_nomem, "socket() failed: no memory")
+#define SOCK_STATS(X)                                           \
+	X(so_created, "sockets created")                        \
+	X(so_closed, "sockets closed")                          \
+	X(so_nofd, "no descriptor: table full (kern.maxfiles)") \
+	X(so_nomem, "socket or descriptor table: no memory")
 COUNTER_STRUCT(sock_stats, SOCK_STATS);
 
 #define SOCK_FD_BASE 3 /* 0..2 stay free, as in a process */
@@ -179,10 +179,10 @@ struct socket {
 	/* SOL_SOCKET options */
 	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
 	bool reuseaddr, reuseport, keepalive, broadcast;
-	int linger;                 /* SO_LINGER: -1 off; else seconds */
-	struct timeval rcvtimeo;    /* SO_RCVTIMEO: kept, never waited on */
-	struct timeval sndtimeo;    /* SO_SNDTIMEO: kept, never waited on */
-	int rcvlowat;               /* SO_RCVLOWAT: kept (>= 1) */
+	int linger;              /* SO_LINGER: -1 off; else seconds */
+	struct timeval rcvtimeo; /* SO_RCVTIMEO: kept, never waited on */
+	struct timeval sndtimeo; /* SO_SNDTIMEO: kept, never waited on */
+	int rcvlowat;            /* SO_RCVLOWAT: kept (>= 1) */
 	const struct proto_ops *ops;
 	void *pcb;                 /* the protocol's control block */
 	struct list_node watchers; /* struct sock_watch */
@@ -193,8 +193,9 @@ void sock_fini(struct stack *s);
 
 /* Descriptor table. */
 int fd_alloc(struct stack *s, enum fd_kind kind, void *obj);
-/* The object of fd if it is of kind; NULL with *err = -EBADF (no such
- * descriptor) or -ENOTSOCK (another kind) otherwise. */
+/* The object of fd if it is of kind; NULL otherwise, with *err = -EBADF
+ * (no such descriptor), or for another kind -ENOTSOCK when a socket was
+ * asked for and -EINVAL when an epoll/kqueue was (Linux's epoll_ctl). */
 void *fd_get(struct stack *s, int fd, enum fd_kind kind, int *err);
 enum fd_kind fd_kind(struct stack *s, int fd);
 void fd_release(struct stack *s, int fd);

@@ -16,77 +16,80 @@
 
 /* TCP knobs (src/tcp).  net.inet.tcp.cc.algorithm is numeric: 0 = newreno,
  * 1 = cubic (tcp_cc_name() maps ids to names). */
-#define TCP_KNOBS(X)                                                                           \
-	X(TCP_SENDSPACE, "net.inet.tcp.sendspace", 32768, 4096, 67108864, "bytes",             \
-	  "default TCP send buffer (SO_SNDBUF)")                                               \
-	X(TCP_RECVSPACE, "net.inet.tcp.recvspace", 65536, 4096, 67108864, "bytes",             \
-	  "default TCP receive buffer (SO_RCVBUF)")                                            \
-	X(TCP_MAXSOCKBUF, "kern.ipc.maxsockbuf", 2097152, 65536, 268435456, "bytes",           \
-	  "largest socket buffer; also sizes the window scale we request (RFC 7323)")         \
-	X(TCP_SOMAXCONN, "kern.ipc.somaxconn", 4096, 1, 65535, "connections",                  \
-	  "largest listen backlog (accept queue); the SYN queue holds as many")              \
-	X(TCP_MAXCONN, "fastack.tcp.maxconn", 65536, 16, 16777216, "connections",              \
-	  "size of the per-stack connection table")                                            \
-	X(TCP_DELAYED_ACK, "net.inet.tcp.delayed_ack", 1, 0, 1, "bool",                        \
-	  "delay ACKs (RFC 1122 4.2.3.2); every second full segment is still ACKed at once")  \
-	X(TCP_DELACKTIME, "net.inet.tcp.delacktime", 40, 1, 500, "ms",                         \
-	  "delayed ACK timeout")                                                               \
-	X(TCP_MSSDFLT, "net.inet.tcp.mssdflt", 536, 88, 65495, "bytes",                        \
-	  "MSS assumed when the peer sends no MSS option")                                    \
-	X(TCP_MINMSS, "net.inet.tcp.minmss", 216, 88, 1460, "bytes",                           \
-	  "smallest MSS accepted from a peer (smaller values are raised to it)")              \
-	X(TCP_RFC1323, "net.inet.tcp.rfc1323", 1, 0, 3, "mode",                                \
+#define TCP_KNOBS(X)                                                                             \
+	X(TCP_SENDSPACE, "net.inet.tcp.sendspace", 32768, 4096, 67108864, "bytes",               \
+	  "default TCP send buffer (SO_SNDBUF)")                                                 \
+	X(TCP_RECVSPACE, "net.inet.tcp.recvspace", 65536, 4096, 67108864, "bytes",               \
+	  "default TCP receive buffer (SO_RCVBUF)")                                              \
+	X(TCP_MAXSOCKBUF, "kern.ipc.maxsockbuf", 2097152, 65536, 268435456, "bytes",             \
+	  "largest socket buffer; also sizes the window scale we request (RFC 7323)")            \
+	X(TCP_SOMAXCONN, "kern.ipc.somaxconn", 4096, 1, 65535, "connections",                    \
+	  "largest listen backlog (accept queue); the SYN queue holds as many")                  \
+	X(TCP_MAXCONN, "fastack.tcp.maxconn", 65536, 16, 16777216, "connections",                \
+	  "size of the per-stack connection table")                                              \
+	X(TCP_DELAYED_ACK, "net.inet.tcp.delayed_ack", 1, 0, 1, "bool",                          \
+	  "delay ACKs (RFC 1122 4.2.3.2); every second full segment is still ACKed at once")     \
+	X(TCP_DELACKTIME, "net.inet.tcp.delacktime", 40, 1, 500, "ms", "delayed ACK timeout")    \
+	X(TCP_MSSDFLT, "net.inet.tcp.mssdflt", 536, 88, 65495, "bytes",                          \
+	  "MSS assumed when the peer sends no MSS option")                                       \
+	X(TCP_MINMSS, "net.inet.tcp.minmss", 216, 88, 1460, "bytes",                             \
+	  "smallest MSS accepted from a peer (smaller values are raised to it)")                 \
+	X(TCP_RFC1323, "net.inet.tcp.rfc1323", 1, 0, 3, "mode",                                  \
 	  "RFC 7323: 0 off, 1 window scaling and timestamps, 2 scaling only, 3 timestamps only") \
-	X(TCP_SACK, "net.inet.tcp.sack.enable", 1, 0, 1, "bool", "SACK (RFC 2018, RFC 6675)")  \
-	X(TCP_RFC3042, "net.inet.tcp.rfc3042", 1, 0, 1, "bool",                                \
-	  "limited transmit (RFC 3042)")                                                       \
-	X(TCP_CC, "net.inet.tcp.cc.algorithm", 0, 0, 1, "id",                                  \
-	  "default congestion control: 0 newreno (RFC 5681/6582), 1 cubic (RFC 9438)")        \
-	X(TCP_INITCWND, "net.inet.tcp.initcwnd_segments", 10, 1, 1000, "segments",             \
-	  "initial congestion window (RFC 6928)")                                              \
-	X(TCP_ABC_L_VAR, "net.inet.tcp.abc_l_var", 2, 1, 65536, "segments",                   \
-	  "largest cwnd growth per ACK in slow start (RFC 3465 L)")                            \
-	X(TCP_KEEPINIT, "net.inet.tcp.keepinit", 75000, 1000, 3600000, "ms",                   \
-	  "connection establishment timeout")                                                  \
-	X(TCP_KEEPIDLE, "net.inet.tcp.keepidle", 7200000, 1000, 2147483647, "ms",              \
-	  "idle time before the first keepalive probe")                                        \
-	X(TCP_KEEPINTVL, "net.inet.tcp.keepintvl", 75000, 100, 2147483647, "ms",               \
-	  "interval between keepalive probes")                                                 \
-	X(TCP_KEEPCNT, "net.inet.tcp.keepcnt", 8, 1, 1000, "probes",                           \
-	  "unanswered keepalive probes before the connection is dropped")                     \
-	X(TCP_ALWAYS_KEEPALIVE, "net.inet.tcp.always_keepalive", 1, 0, 1, "bool",              \
-	  "probe idle connections even without SO_KEEPALIVE (FreeBSD's default)")            \
-	X(TCP_MSL, "net.inet.tcp.msl", 30000, 10, 600000, "ms",                                \
-	  "maximum segment lifetime; TIME_WAIT lasts twice this")                              \
-	X(TCP_FINWAIT2_TIMEOUT, "net.inet.tcp.finwait2_timeout", 60000, 1000, 3600000, "ms",   \
-	  "FIN_WAIT_2 lifetime once the owner has closed")                                     \
-	X(TCP_REXMIT_MIN, "net.inet.tcp.rexmit_min", 30, 1, 60000, "ms",                       \
-	  "lower bound of the retransmission timeout")                                         \
-	X(TCP_REXMIT_SLOP, "net.inet.tcp.rexmit_slop", 200, 0, 60000, "ms",                    \
-	  "added to the computed retransmission timeout")                                      \
-	X(TCP_REXMIT_INITIAL, "net.inet.tcp.rexmit_initial", 1000, 1, 60000, "ms",             \
-	  "retransmission timeout before any RTT sample (RFC 6298)")                           \
-	X(TCP_SYNCOOKIES, "net.inet.tcp.syncookies", 1, 0, 1, "bool",                          \
-	  "answer SYNs with SYN cookies when the SYN queue is full (RFC 4987)")               \
-	X(TCP_SYNCACHE_LIMIT, "net.inet.tcp.syncache.cachelimit", 15360, 1, 16777216,          \
-	  "entries", "half-open connections per stack")                                        \
-	X(TCP_SYNCACHE_REXMTLIMIT, "net.inet.tcp.syncache.rexmtlimit", 3, 0, 100, "segments",  \
-	  "SYN-ACK retransmissions before a half-open connection is given up")                \
-	X(TCP_REASS_MAXQUEUELEN, "net.inet.tcp.reass.maxqueuelen", 100, 1, 100000,             \
-	  "segments", "out-of-order segments held per connection")                            \
-	X(TCP_SACK_MAXBLOCKS, "net.inet.tcp.sack.maxholes", 32, 4, 1024, "blocks",             \
-	  "SACK scoreboard blocks kept per connection")                                        \
-	X(TCP_ACK_WAR_TIMEWINDOW, "net.inet.tcp.ack_war_timewindow", 1000, 1, 60000, "ms",     \
-	  "window of the challenge ACK rate limit (RFC 5961 section 7)")                       \
-	X(TCP_ACK_WAR_CNT, "net.inet.tcp.ack_war_cnt", 5, 0, 1000000, "ACKs",                  \
-	  "challenge ACKs per connection per window; 0 = unlimited")                          \
-	X(TCP_BLACKHOLE, "net.inet.tcp.blackhole", 0, 0, 2, "mode",                            \
-	  "segments to closed ports: 0 RST, 1 no RST for SYNs, 2 never RST")                  \
-	X(TCP_ECN, "net.inet.tcp.ecn.enable", 0, 0, 0, "mode",                                 \
-	  "ECN (RFC 3168): not implemented, must be 0")                                        \
-	X(TCP_PORTRANGE_FIRST, "net.inet.ip.portrange.first", 10000, 1024, 65535, "port",      \
-	  "first ephemeral port")                                                              \
-	X(TCP_PORTRANGE_LAST, "net.inet.ip.portrange.last", 65535, 1024, 65535, "port",        \
+	X(TCP_SACK, "net.inet.tcp.sack.enable", 1, 0, 1, "bool", "SACK (RFC 2018, RFC 6675)")    \
+	X(TCP_RFC3042, "net.inet.tcp.rfc3042", 1, 0, 1, "bool", "limited transmit (RFC 3042)")   \
+	X(TCP_CC, "net.inet.tcp.cc.algorithm", 0, 0, 1, "id",                                    \
+	  "default congestion control: 0 newreno (RFC 5681/6582), 1 cubic (RFC 9438)")           \
+	X(TCP_INITCWND, "net.inet.tcp.initcwnd_segments", 10, 1, 1000, "segments",               \
+	  "initial congestion window (RFC 6928)")                                                \
+	X(TCP_ABC_L_VAR, "net.inet.tcp.abc_l_var", 2, 1, 65536, "segments",                      \
+	  "largest cwnd growth per ACK in slow start (RFC 3465 L)")                              \
+	X(TCP_KEEPINIT, "net.inet.tcp.keepinit", 75000, 1000, 3600000, "ms",                     \
+	  "connection establishment timeout")                                                    \
+	X(TCP_KEEPIDLE, "net.inet.tcp.keepidle", 7200000, 1000, 2147483647, "ms",                \
+	  "idle time before the first keepalive probe")                                          \
+	X(TCP_KEEPINTVL, "net.inet.tcp.keepintvl", 75000, 100, 2147483647, "ms",                 \
+	  "interval between keepalive probes")                                                   \
+	X(TCP_KEEPCNT, "net.inet.tcp.keepcnt", 8, 1, 1000, "probes",                             \
+	  "unanswered keepalive probes before the connection is dropped")                        \
+	X(TCP_ALWAYS_KEEPALIVE, "net.inet.tcp.always_keepalive", 1, 0, 1, "bool",                \
+	  "probe idle connections even without SO_KEEPALIVE (FreeBSD's default)")                \
+	X(TCP_MSL, "net.inet.tcp.msl", 30000, 10, 600000, "ms",                                  \
+	  "maximum segment lifetime; TIME_WAIT lasts twice this")                                \
+	X(TCP_FINWAIT2_TIMEOUT, "net.inet.tcp.finwait2_timeout", 60000, 1000, 3600000, "ms",     \
+	  "FIN_WAIT_2 lifetime once the owner has closed, with fast_finwait2_recycle")           \
+	X(TCP_FAST_FINWAIT2_RECYCLE, "net.inet.tcp.fast_finwait2_recycle", 0, 0, 1, "bool",      \
+	  "closed FIN_WAIT_2 connections end after finwait2_timeout, else after "                \
+	  "keepcnt * keepintvl idle")                                                            \
+	X(TCP_REXMIT_MIN, "net.inet.tcp.rexmit_min", 30, 1, 60000, "ms",                         \
+	  "lower bound of the retransmission timeout")                                           \
+	X(TCP_REXMIT_SLOP, "net.inet.tcp.rexmit_slop", 200, 0, 60000, "ms",                      \
+	  "added to the computed retransmission timeout")                                        \
+	X(TCP_REXMIT_INITIAL, "net.inet.tcp.rexmit_initial", 1000, 1, 60000, "ms",               \
+	  "retransmission timeout before any RTT sample (RFC 6298)")                             \
+	X(TCP_SYNCOOKIES, "net.inet.tcp.syncookies", 1, 0, 1, "bool",                            \
+	  "answer SYNs with SYN cookies when the SYN queue is full (RFC 4987)")                  \
+	X(TCP_SYNCACHE_LIMIT, "net.inet.tcp.syncache.cachelimit", 15360, 1, 16777216, "entries", \
+	  "half-open connections per stack")                                                     \
+	X(TCP_SYNCACHE_REXMTLIMIT, "net.inet.tcp.syncache.rexmtlimit", 3, 0, 100, "segments",    \
+	  "SYN-ACK retransmissions before a half-open connection is given up")                   \
+	X(TCP_REASS_MAXQUEUELEN, "net.inet.tcp.reass.maxqueuelen", 100, 1, 100000, "segments",   \
+	  "out-of-order segments held per connection")                                           \
+	X(TCP_TLP, "fastack.tcp.tlp", 0, 0, 1, "bool",                                           \
+	  "tail loss probes (RFC 8985 section 7) with SACK; off as in FreeBSD's default stack")  \
+	X(TCP_SACK_MAXBLOCKS, "net.inet.tcp.sack.maxholes", 32, 4, 1024, "blocks",               \
+	  "SACK scoreboard blocks kept per connection")                                          \
+	X(TCP_ACK_WAR_TIMEWINDOW, "net.inet.tcp.ack_war_timewindow", 1000, 1, 60000, "ms",       \
+	  "window of the challenge ACK rate limit (RFC 5961 section 7)")                         \
+	X(TCP_ACK_WAR_CNT, "net.inet.tcp.ack_war_cnt", 5, 0, 1000000, "ACKs",                    \
+	  "challenge ACKs per connection per window; 0 = unlimited")                             \
+	X(TCP_BLACKHOLE, "net.inet.tcp.blackhole", 0, 0, 2, "mode",                              \
+	  "segments to closed ports: 0 RST, 1 no RST for SYNs, 2 never RST")                     \
+	X(TCP_ECN, "net.inet.tcp.ecn.enable", 0, 0, 0, "mode",                                   \
+	  "ECN (RFC 3168): not implemented, must be 0")                                          \
+	X(TCP_PORTRANGE_FIRST, "net.inet.ip.portrange.first", 10000, 1024, 65535, "port",        \
+	  "first ephemeral port")                                                                \
+	X(TCP_PORTRANGE_LAST, "net.inet.ip.portrange.last", 65535, 1024, 65535, "port",          \
 	  "last ephemeral port")
 
 #define KNOBS(X)                                                                                \
@@ -115,7 +118,7 @@
 	X(SOCK_MAX_FDS, "kern.maxfiles", 65536, 16, 16777216, "descriptors",                    \
 	  "size of the per-stack descriptor table")                                             \
 	X(EPOLL_MAX_EVENTS, "fastack.epoll.max_events", 65536, 1, 16777216, "events",           \
-	  "largest maxevents accepted by ff_epoll_wait / nevents by ff_kevent") \
+	  "largest maxevents accepted by ff_epoll_wait / nevents by ff_kevent")                 \
 	TCP_KNOBS(X)
 
 enum knob_id {

@@ -69,6 +69,7 @@ struct tcpcb;
 	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                        \
 	X(tcps_rcvghostack, "dropped: ACK below the window (RFC 5961 challenge ACK)")    \
 	X(tcps_pawsdrop, "dropped: PAWS (old timestamp)")                                \
+	X(tcps_tsmissing, "dropped: no timestamp on a connection using them (RFC 7323)") \
 	X(tcps_noport, "dropped: no connection or listener (RST sent)")                  \
 	X(tcps_icmp_mtu, "ICMP fragmentation needed: MSS lowered (PMTUD)")               \
 	X(tcps_icmp_ignored, "ICMP errors ignored (no connection, bad sequence, other)") \
@@ -97,6 +98,7 @@ struct tcpcb;
 	X(tcps_sndctrl, "control segments sent (SYN, FIN, RST)")                         \
 	X(tcps_sndrst, "RSTs sent")                                                      \
 	X(tcps_snderr, "segments not sent: no mbuf or no route")                         \
+	X(tcps_snd_csum_offload, "segments sent with the checksum left to the port")     \
 	X(tcps_connattempt, "connections initiated")                                     \
 	X(tcps_accepts, "connections accepted (SYN_RECEIVED -> ESTABLISHED)")            \
 	X(tcps_connects, "connections established")                                      \
@@ -119,6 +121,8 @@ struct tcpcb;
 	X(tcps_sack_send_blocks, "SACK blocks sent")                                     \
 	X(tcps_newreno_recovery, "NewReno fast recovery episodes")                       \
 	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")         \
+	X(tcps_tlp_probes, "tail loss probes sent (RFC 8985, fastack.tcp.tlp)")          \
+	X(tcps_tlp_recovered, "tail loss probes that repaired a loss (cwnd reduced)")    \
 	X(tcps_sc_added, "SYN queue: entries added")                                     \
 	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
 	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \

@@ -34,10 +34,10 @@
 #include <rte_ip.h>
 
 #include "eth/eth.h"
-#include "port/port.h"
+#include "ip/ip4.h"
 #include "stack/stack.h"
 #include "tcp/tcp_priv.h"
-#include "wire/cksum.h"
+#include "wire/icmp.h"
 
 /* Payloads up to this size are copied into the receive queue's last
  * buffer when it has room (see rcvq_append). */
@@ -76,31 +76,15 @@ static struct rte_mbuf *m_adj_front(struct rte_mbuf *m, uint32_t n)
 	return m;
 }
 
-/* Cuts the chain to len bytes (len < pkt_len); NULL when len is 0. */
+/* Cuts the chain to len bytes (pkt_trim_to); NULL (chain freed) when len
+ * is 0. */
 static struct rte_mbuf *m_trim_to(struct rte_mbuf *m, uint32_t len)
 {
-	struct rte_mbuf *seg = m, *rest;
-	uint32_t left = len;
-	uint16_t nfree = 0;
-
 	if (len == 0) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	if (m->pkt_len <= len)
-		return m;
-	while (left > seg->data_len) {
-		left -= seg->data_len;
-		seg = seg->next;
-	}
-	seg->data_len = (uint16_t)left;
-	rest = seg->next;
-	seg->next = NULL;
-	for (struct rte_mbuf *r = rest; r; r = r->next)
-		nfree++;
-	m->nb_segs = (uint16_t)(m->nb_segs - nfree);
-	m->pkt_len = len;
-	rte_pktmbuf_free(rest);
+	pkt_trim_to(m, len);
 	return m;
 }
 
@@ -369,9 +353,7 @@ static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tc
 	tp->keepcnt = l->keepcnt;
 	tp->t_linger = l->t_linger;
 	tp->t_user_mss = l->t_user_mss;
-	tp->t_advmss = (uint16_t)tcp_mss_for(s, k);
-	if (tp->t_user_mss && tp->t_user_mss < tp->t_advmss)
-		tp->t_advmss = tp->t_user_mss;
+	tcp_route_init(s, tp, k);
 	tp->ts_offset = tcp_ts_offset(s, k);
 	return tp;
 }
@@ -433,9 +415,8 @@ cookie:
 		pktq_init(&tmp.rcvq);
 		tmp.key = *k;
 		tmp.rcv_hiwat = l->rcv_hiwat;
-		tmp.t_advmss = (uint16_t)tcp_mss_for(s, k);
-		if (l->t_user_mss && l->t_user_mss < tmp.t_advmss)
-			tmp.t_advmss = l->t_user_mss;
+		tmp.t_user_mss = l->t_user_mss;
+		tcp_route_init(s, &tmp, k);
 		tmp.ts_offset = tcp_ts_offset(s, k);
 		syn_options(s, &tmp, &seg->opt, false);
 		tmp.irs = seg->seq;
@@ -610,11 +591,34 @@ static bool in_rcv_window(const struct tcpcb *tp, uint32_t seq)
 	return SEQ_GEQ(seq, tp->rcv_nxt) && SEQ_LT(seq, tp->rcv_nxt + wnd);
 }
 
-/* Data after the owner closed (RFC 9293 3.10.7.4 / FreeBSD): RST. */
-static void rcv_after_close(struct stack *s, struct tcpcb *tp)
+/* New data after the owner closed (RFC 1122 4.2.2.13, FreeBSD's
+ * tcps_rcvafterclose): the connection is closed and the segment answered
+ * with a RST as a closed port would answer it (FreeBSD's dropwithreset:
+ * <SEQ=SEG.ACK><CTL=RST>, or <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>
+ * without an ACK). */
+static void rcv_after_close(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg)
 {
+	const struct tcp_key k = tp->key;
+
 	STAT_INC(s, tcp, tcps_rcvafterclose);
-	tcp_drop(s, tp, 0);
+	STAT_INC(s, tcp, tcps_drops);
+	tcp_close_conn(s, tp); /* detached: freed */
+	if (seg->flags & TH_ACK)
+		tcp_respond(s, &k, seg->ack, 0, TH_RST, 0);
+	else
+		tcp_respond(s, &k, 0, seg->seq + seg->len + ((seg->flags & TH_FIN) ? 1 : 0),
+		            TH_RST | TH_ACK, 0);
+}
+
+static void fast_retransmit(struct stack *s, struct tcpcb *tp);
+
+/* A loss probe is outstanding and the peer SACKs data while SND.UNA stays
+ * below it: what was sent before the probe (at least a PTO earlier) and is
+ * neither ACKed nor SACKed is lost (RFC 8985 section 7.4, RACK's view). */
+static bool tlp_found_hole(const struct tcpcb *tp)
+{
+	return (tp->t_tlp & TLP_OUT) && tp->sack && tp->sack->sacked &&
+	       SEQ_LT(tp->snd_una, tp->t_tlp_high) && !(tp->t_flags & TF_FASTRECOVERY);
 }
 
 /* Duplicate ACK handling (RFC 5681 section 3.2, RFC 6582, RFC 6675 5). */
@@ -640,6 +644,8 @@ static void dup_ack(struct stack *s, struct tcpcb *tp)
 	 * SACKed above SND.UNA also means the first one is lost. */
 	if (sack && tp->t_dupacks < 3 && tp->sack && tp->sack->sacked > 2u * mss)
 		tp->t_dupacks = 3;
+	if (tlp_found_hole(tp))
+		tp->t_dupacks = 3;
 	if (tp->t_dupacks < 3) {
 		if (KNOB(s, TCP_RFC3042)) {
 			uint32_t before = tp->snd_max;
@@ -658,6 +664,18 @@ static void dup_ack(struct stack *s, struct tcpcb *tp)
 		tp->t_dupacks = 0;
 		return;
 	}
+	fast_retransmit(s, tp);
+}
+
+/* Loss detected at SND.UNA: fast retransmit and recovery (RFC 5681 3.2
+ * steps 2-3, RFC 6582, RFC 6675 section 5). */
+static void fast_retransmit(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t mss = tp->t_maxseg;
+	bool sack = (tp->t_flags & TF_SACK_PERMIT) != 0;
+
+	tp->t_tlp = 0;
+	tp->t_dupacks = 3;
 	tcp_cc(tp)->cong_signal(s, tp, CC_DUPACK_RECOVERY);
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
@@ -712,7 +730,7 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 {
 	uint32_t ack = seg->ack;
 	uint32_t acked = ack - tp->snd_una, data_acked;
-	bool fin_acked = false;
+	bool fin_acked = false, tlp_cut = false;
 
 	STAT_INC(s, tcp, tcps_rcvackpack);
 	/* RTT sample (RFC 7323 section 4 with timestamps; else the timed
@@ -738,6 +756,23 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	if (data_acked > tp->snd.cc)
 		data_acked = tp->snd.cc;
 
+	/* The loss probe is acknowledged (RFC 8985 section 7.4): a
+	 * retransmitted one that the peer does not report as a duplicate
+	 * (D-SACK, RFC 2883: a first block below the ACK) repaired a loss,
+	 * which calls for the congestion response of a fast recovery. */
+	if ((tp->t_tlp & TLP_OUT) && SEQ_GEQ(ack, tp->t_tlp_high)) {
+		const struct tcp_opts *o = &seg->opt;
+		bool dsack = (o->present & TOF_SACK) && o->nsack && SEQ_LEQ(o->sack[0].end, ack);
+
+		if ((tp->t_tlp & TLP_REXMIT) && !dsack && !(tp->t_flags & TF_FASTRECOVERY)) {
+			STAT_INC(s, tcp, tcps_tlp_recovered);
+			tcp_cc(tp)->cong_signal(s, tp, CC_DUPACK_RECOVERY);
+			tp->snd_cwnd = tp->snd_ssthresh;
+			tlp_cut = true;
+		}
+		tp->t_tlp &= (uint8_t) ~(TLP_OUT | TLP_REXMIT);
+	}
+
 	if (tp->t_flags & TF_FASTRECOVERY) {
 		if (SEQ_GEQ(ack, tp->snd_recover)) {
 			/* Full ACK: recovery ends. */
@@ -761,7 +796,8 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 		}
 	} else {
 		tp->t_dupacks = 0;
-		tcp_cc(tp)->ack_received(s, tp, data_acked);
+		if (!tlp_cut)
+			tcp_cc(tp)->ack_received(s, tp, data_acked);
 	}
 	tcp_sndbuf_drop(&tp->snd, data_acked);
 	tp->snd_una = ack;
@@ -779,7 +815,7 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 			tcp_rexmt_stop(s, tp);
 		tp->t_rxtshift = 0;
 	} else if (!(tp->t_flags & TF_PERSIST)) {
-		tcp_rexmt_arm(s, tp);
+		tcp_pto_or_rexmt_arm(s, tp);
 	}
 	if (acked && tp->owner && tcp_sendspace(tp) > 0 && !(tp->t_flags & TF_SHUT_WR))
 		tcp_notify(s, tp, TCP_EV_OUT);
@@ -835,7 +871,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	uint32_t seq = seg->seq, tlen = seg->len;
 	uint32_t tiwin = seg->win;
 	uint32_t rcv_wnd, todrop;
-	const uint32_t seq0 = seq;
+	uint32_t seq0 = seq; /* SEG.SEQ (past an old SYN trimmed off) */
 	const bool had_fin = (fl & TH_FIN) != 0;
 	const struct tcp_opts *o = &seg->opt;
 
@@ -845,6 +881,14 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	}
 	if (!(fl & TH_SYN))
 		tiwin <<= tp->snd_scale;
+
+	/* RFC 7323 section 3.2: once timestamps are in use, a segment
+	 * without one (RSTs aside) SHOULD be dropped; FreeBSD does, silently
+	 * (net.inet.tcp.tolerate_missing_ts 0). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && !(o->present & TOF_TS) && !(fl & TH_RST)) {
+		STAT_INC(s, tcp, tcps_tsmissing);
+		goto drop;
+	}
 
 	/* Keepalive: any segment shows the peer is alive. */
 	if (tp->t_state >= TCPS_ESTABLISHED && tp->t_state <= TCPS_FIN_WAIT_2 &&
@@ -905,14 +949,25 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	/* SYN in a synchronized state (RFC 5961 section 4). */
 	if (fl & TH_SYN) {
 		if (tp->t_state == TCPS_SYN_RECEIVED && seq == tp->irs) {
-			/* Our SYN-ACK was lost: send it again. */
-			tp->snd_nxt = tp->iss;
-			tcp_output(s, tp);
+			if (!(fl & TH_ACK)) {
+				/* Our SYN-ACK was lost: send it again. */
+				tp->snd_nxt = tp->iss;
+				tcp_output(s, tp);
+				goto drop;
+			}
+			/* Simultaneous open (RFC 9293 figure 8): the peer's
+			 * SYN-ACK.  Its SYN is the one we have, old now:
+			 * trimmed off (3.10.7.4 first step); the ACK
+			 * completes the handshake, and is answered. */
+			fl &= (uint8_t)~TH_SYN;
+			seq++;
+			seq0++;
+			tp->t_flags |= TF_ACKNOW;
+		} else {
+			STAT_INC(s, tcp, tcps_synchallenge);
+			challenge_ack(s, tp);
 			goto drop;
 		}
-		STAT_INC(s, tcp, tcps_synchallenge);
-		challenge_ack(s, tp);
-		goto drop;
 	}
 
 	/* Sequence check: trim to the window (3.10.7.4 first step). */
@@ -937,7 +992,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	}
 	if ((tp->t_flags & TF_DETACHED) && tp->t_state > TCPS_CLOSE_WAIT && tlen) {
 		rte_pktmbuf_free(m);
-		rcv_after_close(s, tp);
+		rcv_after_close(s, tp, seg);
 		return;
 	}
 	todrop = (seq + tlen) - (tp->rcv_nxt + rcv_wnd);
@@ -1005,9 +1060,17 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		} else {
 			STAT_INC(s, tcp, tcps_connects);
 		}
-		/* The SYN is acknowledged; the ACK may cover data too. */
-		if (tp->t_rtttime && tp->t_rxtshift == 0 && !(tp->t_flags & TF_RCVD_TSTMP))
+		/* The SYN is acknowledged; the ACK may cover data too.  RTT
+		 * sample: the echoed timestamp (RFC 7323 section 4), else
+		 * the timed SYN-ACK unless it was retransmitted (Karn). */
+		if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) && o->tsecr) {
+			uint32_t rtt_ms = tcp_ms(s) - (o->tsecr - tp->ts_offset);
+
+			if (rtt_ms < 60u * 1000u)
+				tcp_rtt_update(s, tp, rtt_ms * 1000u + 1);
+		} else if (tp->t_rtttime && tp->t_rxtshift == 0 && !(tp->t_flags & TF_RCVD_TSTMP)) {
 			tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
+		}
 		tp->t_rtttime = 0;
 		tp->snd_una++;
 		tp->snd_wnd = tiwin;
@@ -1062,6 +1125,8 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		}
 		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK))
 			tcp_sack_update(s, tp, o);
+		if (tlp_found_hole(tp))
+			fast_retransmit(s, tp);
 		if (tp->t_state == TCPS_TIME_WAIT && had_fin)
 			tcp_2msl_arm(s, tp);
 	}
@@ -1139,6 +1204,13 @@ drop:
 
 /* ---- ICMP errors ---- */
 
+/* RFC 1122 section 4.2.3.9, RFC 5927, as FreeBSD: PMTUD (RFC 1191) on
+ * "fragmentation needed"; a hard error (icmp_errno: port or protocol
+ * unreachable, administratively prohibited, ...) refuses a connection
+ * attempt in SYN_SENT; everything else, and any error once synchronized
+ * (RFC 5927 section 4.2: never abort a connection on an ICMP message), is
+ * a soft error: kept in t_softerror and reported only if the connection
+ * times out.  Errnos are Linux's (icmp_errno). */
 void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu, const void *inner,
                   size_t len)
 {
@@ -1147,12 +1219,17 @@ void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu
 	struct tcpcb *tp;
 	unsigned hlen;
 	uint32_t seq;
+	bool hard;
+	int err;
 
 	if (!p || len < 20 || (p[0] >> 4) != 4)
 		goto ignore;
 	hlen = (p[0] & 15u) * 4u;
 	if (hlen < 20 || len < hlen + 8 || p[9] != IPPROTO_TCP)
 		goto ignore;
+	err = icmp_errno(type, code, &hard);
+	if (err == 0)
+		goto ignore; /* source quench (RFC 6633), redirects, unknown codes */
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET;
 	memcpy(k.laddr, p + 12, 4); /* we sent it: source = us */
@@ -1167,9 +1244,7 @@ void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu
 	/* RFC 5927 section 4.1: only for data in flight. */
 	if (SEQ_LT(seq, tp->snd_una) || SEQ_GEQ(seq, tp->snd_max))
 		goto ignore;
-	if (type != 3 /* ICMP_UNREACH */)
-		goto ignore; /* source quench is deprecated (RFC 6633) */
-	if (code == 4 /* ICMP_UNREACH_NEEDFRAG */) {
+	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG) {
 		unsigned mtu = next_mtu, mss;
 
 		if (mtu == 0 || mtu < 68)
@@ -1187,38 +1262,17 @@ void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu
 		tcp_output(s, tp);
 		return;
 	}
-	/* Port or protocol unreachable while connecting: a hard error, as
-	 * FreeBSD; anything else is soft, reported if the connection times
-	 * out. */
-	if (tp->t_state == TCPS_SYN_SENT && (code == 2 || code == 3)) {
-		tcp_drop(s, tp, ECONNREFUSED);
+	if (tp->t_state == TCPS_SYN_SENT && hard) {
+		tcp_drop(s, tp, err);
 		return;
 	}
-	tp->t_softerror =
-	    (int16_t)(code == 1 || code == 5 || code == 7 || code == 10 ? EHOSTUNREACH
-	                                                                : ENETUNREACH);
+	tp->t_softerror = (int16_t)err;
 	return;
 ignore:
 	STAT_INC(s, tcp, tcps_icmp_ignored);
 }
 
 /* ---- entry ---- */
-
-static bool rx_cksum_ok(struct netif *ifp, const struct rte_mbuf *m, uint32_t len, uint32_t src,
-                        uint32_t dst)
-{
-	if (ifp && (ifp->port->offloads & PORT_OFF_RX_L4_CKSUM)) {
-		switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
-		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-			return true;
-		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-			return false;
-		default:
-			break;
-		}
-	}
-	return wire_ip4_l4_cksum_ok(m, 0, len, src, dst, IPPROTO_TCP);
-}
 
 void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 {
@@ -1240,7 +1294,7 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 		STAT_INC(s, tcp, tcps_rcvshort);
 		goto drop;
 	}
-	if (!rx_cksum_ok(ifp, m, len, ih->src_addr, ih->dst_addr)) {
+	if (!ip4_rx_l4_cksum_ok(ifp, m, len, ih->src_addr, ih->dst_addr, IPPROTO_TCP)) {
 		STAT_INC(s, tcp, tcps_rcvbadsum);
 		goto drop;
 	}

@@ -18,12 +18,16 @@
  *      retransmission; a window update worth two segments or half the
  *      buffer (receiver SWS avoidance, RFC 1122 section 4.2.3.3); a pending
  *      ACK; a control flag;
- *   5. otherwise, with data queued into a closed window, the persist timer.
+ *   5. otherwise, with data queued and nothing in flight (a closed window,
+ *      or one sender SWS avoidance will not fill), the persist timer.
  *
  * Segments: a header mbuf (TCP header and options), followed by indirect
  * mbufs attached to the send buffer's mbufs (small payloads are copied
- * instead).  The checksum is computed in software.
- * FIXME(offload): use PORT_OFF_TX_TCP_CKSUM once ip4 tells which port.
+ * instead).  The checksum is left to the port (RTE_MBUF_F_TX_TCP_CKSUM with
+ * the pseudo-header sum in the field, DPDK's contract; counted in
+ * tcps_snd_csum_offload) when the connection's route leads to a port with
+ * PORT_OFF_TX_TCP_CKSUM (TF_TXCSUM, from tcp_route_init; segments without
+ * a connection ask ip4_output_netif), else computed here.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -31,7 +35,9 @@
 
 #include <rte_mbuf.h>
 
+#include "eth/eth.h"
 #include "ip/ip4.h"
+#include "port/port.h"
 #include "stack/stack.h"
 #include "tcp/tcp_priv.h"
 #include "wire/cksum.h"
@@ -207,7 +213,9 @@ static uint16_t rcv_window(struct tcpcb *tp, bool syn)
 	/* Never shrink the window we offered (RFC 9293 section 3.8.6). */
 	if (SEQ_GT(tp->rcv_adv, tp->rcv_nxt) && space < tp->rcv_adv - tp->rcv_nxt)
 		space = tp->rcv_adv - tp->rcv_nxt;
-	win = space >> sc;
+	/* Rounded up to a whole unit of the scale, so that the right edge
+	 * never moves back by a fraction of one (FreeBSD's roundup2). */
+	win = (space + (1u << sc) - 1) >> sc;
 	if (win > TCP_MAXWIN)
 		win = TCP_MAXWIN;
 	if (SEQ_GT(tp->rcv_nxt + (win << sc), tp->rcv_adv))
@@ -221,10 +229,23 @@ static void fill_addrs(const struct tcp_key *k, uint32_t *src, uint32_t *dst)
 	memcpy(dst, k->faddr, 4);
 }
 
+/* Whether every segment of m but the last has an even length.  Some ports
+ * sum the segments of a chain one by one as if each started on an even
+ * offset (net_tap's TX checksum in DPDK 22.11), which is wrong after an odd
+ * one; such chains get their checksum in software. */
+static bool segs_even(const struct rte_mbuf *m)
+{
+	for (; m->next; m = m->next)
+		if (m->data_len & 1)
+			return false;
+	return true;
+}
+
 /* Finishes and sends a segment whose header mbuf m starts with room for
- * the TCP header (hlen bytes, options already written at +20). */
+ * the TCP header (hlen bytes, options already written at +20); hw: the
+ * port computes the checksum. */
 static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, unsigned hlen,
-                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win)
+                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, bool hw)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	uint32_t src, dst;
@@ -247,12 +268,18 @@ static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, un
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	fill_addrs(k, &src, &dst);
-	if (wire_ip4_l4_cksum(m, 0, m->pkt_len, src, dst, IPPROTO_TCP, &ck) < 0) {
+	if (hw && segs_even(m)) {
+		th->cksum = wire_ip4_phdr_sum(src, dst, IPPROTO_TCP, m->pkt_len);
+		m->ol_flags |= RTE_MBUF_F_TX_TCP_CKSUM;
+		m->l4_len = hlen;
+		STAT_INC(s, tcp, tcps_snd_csum_offload);
+	} else if (wire_ip4_l4_cksum(m, 0, m->pkt_len, src, dst, IPPROTO_TCP, &ck) < 0) {
 		rte_pktmbuf_free(m);
 		STAT_INC(s, tcp, tcps_snderr);
 		return -EINVAL;
+	} else {
+		th->cksum = ck;
 	}
-	th->cksum = ck;
 	STAT_INC(s, tcp, tcps_sndtotal);
 	rc = ip4_output(s, m,
 	                &(struct ip4_out){ .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = 1 });
@@ -265,10 +292,16 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
                  uint8_t flags, uint16_t win)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(s->pool);
+	struct netif *ifp = NULL;
+	uint32_t dst;
 
 	if (!m) {
 		STAT_INC(s, tcp, tcps_snderr);
 		return;
+	}
+	if (k->family == AF_INET) {
+		memcpy(&dst, k->faddr, 4);
+		ifp = ip4_output_netif(s, dst);
 	}
 	if (!rte_pktmbuf_append(m, WIRE_TCP_MIN_HLEN)) {
 		rte_pktmbuf_free(m);
@@ -279,7 +312,8 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 		STAT_INC(s, tcp, tcps_sndrst);
 	else
 		STAT_INC(s, tcp, tcps_sndacks);
-	emit(s, k, m, WIRE_TCP_MIN_HLEN, seq, ack, flags, win);
+	emit(s, k, m, WIRE_TCP_MIN_HLEN, seq, ack, flags, win,
+	     ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM));
 }
 
 int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags,
@@ -331,6 +365,11 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		}
 	}
 
+	/* PSH when the segment empties the send buffer (FreeBSD, Linux:
+	 * RFC 9293 section 3.9.1 leaves it to the sender). */
+	if (len && seq + len == tp->snd_una + tp->snd.cc)
+		flags |= TH_PUSH;
+
 	m = rte_pktmbuf_alloc(s->pool);
 	if (!m)
 		goto nobufs;
@@ -372,7 +411,8 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 			tcp_timer_update(s, tp);
 		}
 	}
-	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win);
+	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win,
+	          (tp->t_flags & TF_TXCSUM) != 0);
 	if (rc < 0)
 		return rc;
 	if (flags_out)
@@ -423,6 +463,7 @@ static const uint8_t tcp_outflags[] = {
 static void sent_seg(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	uint32_t end = seq + len + ((flags & TH_SYN) ? 1 : 0) + ((flags & TH_FIN) ? 1 : 0);
+	bool fresh = SEQ_GT(end, tp->snd_max);
 
 	if (flags & TH_FIN)
 		tp->t_flags |= TF_SENTFIN;
@@ -438,14 +479,67 @@ static void sent_seg(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t l
 		tp->snd_max = end;
 	}
 	if (end != seq && (!tp->t_rexmt_at || (tp->t_flags & TF_PERSIST)) &&
-	    !(tp->t_flags & TF_FORCEDATA)) {
-		/* RFC 6298 (5.1): start the timer if it is not running. */
-		tcp_rexmt_arm(s, tp);
+	    (!(tp->t_flags & TF_FORCEDATA) || tp->snd_wnd > 0)) {
+		/* RFC 6298 (5.1): start the timer if it is not running (or
+		 * the loss probe timer, RFC 8985 7.2). */
+		tcp_pto_or_rexmt_arm(s, tp);
+	} else if (fresh && (tp->t_tlp & TLP_PTO)) {
+		tcp_pto_or_rexmt_arm(s, tp); /* restarted by new data */
 	}
+}
+
+/* The tail loss probe (RFC 8985 section 7.3): one segment of new data if
+ * the peer's window takes it (cwnd aside), else the last segment sent
+ * again; it is remembered (t_tlp_high) so that its ACK can tell whether it
+ * repaired a loss (tcp_input.c), and the RTO is armed behind it. */
+void tcp_tlp_send(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t mss = tp->t_maxseg, flight = tp->snd_max - tp->snd_una;
+	uint32_t data_end = tp->snd_una + tp->snd.cc;
+	uint8_t fl = TH_ACK;
+	bool rexmit = false;
+	uint32_t seq, len;
+	int rc;
+
+	if (flight == 0 || tp->t_state < TCPS_ESTABLISHED)
+		return; /* nothing to probe for (cannot happen: the timer stops) */
+	if (!(tp->t_flags & TF_SENTFIN) && SEQ_GT(data_end, tp->snd_max) && tp->snd_wnd > flight) {
+		seq = tp->snd_max;
+		len = data_end - seq;
+		if (len > mss)
+			len = mss;
+		if (len > tp->snd_wnd - flight)
+			len = tp->snd_wnd - flight;
+		if ((tcp_outflags[tp->t_state] & TH_FIN) && seq + len == data_end)
+			fl |= TH_FIN;
+	} else {
+		uint32_t end = (tp->t_flags & TF_SENTFIN) ? data_end : tp->snd_max;
+
+		len = end - tp->snd_una < mss ? end - tp->snd_una : mss;
+		seq = end - len;
+		if (tp->t_flags & TF_SENTFIN)
+			fl |= TH_FIN;
+		rexmit = true;
+	}
+	rc = tcp_send_seg_f(s, tp, seq, len, fl, &fl);
+	if (rc >= 0) {
+		STAT_INC(s, tcp, tcps_tlp_probes);
+		if (rexmit)
+			tp->t_rtttime = 0; /* Karn */
+		else
+			sent_seg(s, tp, seq, (uint32_t)rc, fl);
+		tp->t_tlp |= TLP_OUT | (rexmit ? TLP_REXMIT : 0);
+		tp->t_tlp_high = tp->snd_max;
+	}
+	tcp_rexmt_arm(s, tp);
 }
 
 int tcp_output(struct stack *s, struct tcpcb *tp)
 {
+	/* Idle when called, for the whole burst (FreeBSD): a write into an
+	 * idle connection sends all of it, the last partial segment too,
+	 * before Nagle holds anything back. */
+	const bool idle = tp->snd_max == tp->snd_una;
 	unsigned guard = 0;
 
 	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN)
@@ -456,7 +550,6 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 		uint32_t cc = tp->snd.cc;
 		uint32_t mss = tp->t_maxseg;
 		uint32_t win, len = 0, fin_seq;
-		bool idle = tp->snd_max == tp->snd_una;
 		bool send = false;
 		int rc;
 
@@ -565,8 +658,12 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 		if (flags & TH_FIN)
 			send = true;
 		if (!send) {
-			/* Data into a closed window: probe it (RFC 9293 3.8.6.1). */
-			if (cc > off && tp->snd_wnd == 0 && !tp->t_rexmt_at) {
+			/* Data held back with nothing in flight: a closed
+			 * window (RFC 9293 3.8.6.1), or one too small to
+			 * fill (sender SWS avoidance, RFC 1122 4.2.3.4, whose
+			 * override timer this is): the persist timer probes,
+			 * or sends what the window takes (FreeBSD). */
+			if (cc > off && !tp->t_rexmt_at) {
 				tp->t_rxtshift = 0;
 				tcp_persist_arm(s, tp);
 			}

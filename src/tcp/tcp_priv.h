@@ -94,6 +94,12 @@ struct tcp_key {
 #define TF_CONNECTED_ONCE 0x08000000 /* was connected (errno choices) */
 #define TF_COOKIE 0x10000000         /* created from a SYN cookie */
 #define TF_LIMITED 0x20000000        /* counts against the stack's SYN limit */
+#define TF_TXCSUM 0x40000000         /* the route's port computes TCP checksums */
+
+/* Tail loss probe state (t_tlp; RFC 8985 section 7, fastack.tcp.tlp). */
+#define TLP_PTO 0x01    /* t_rexmt_at is the probe timeout, not the RTO */
+#define TLP_OUT 0x02    /* a probe is outstanding (up to t_tlp_high) */
+#define TLP_REXMIT 0x04 /* ... and it was a retransmission */
 
 /* The send buffer: data from SND.UNA on, in direct mbufs. */
 struct sndbuf {
@@ -143,6 +149,7 @@ struct tcpcb {
 	uint8_t t_dupacks;
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
+	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
 	int16_t so_error;                      /* positive errno */
 	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
@@ -163,6 +170,7 @@ struct tcpcb {
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
 	uint32_t t_rtseq;    /* sequence number being timed */
 	uint32_t t_rexmt_hi; /* end of the highest retransmitted data (Karn for TS) */
+	uint32_t t_tlp_high; /* SND.MAX after the outstanding loss probe */
 	uint64_t t_rtttime;  /* ns when it was sent; 0 = not timing */
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_recent_age_ms, ts_offset;
@@ -223,8 +231,13 @@ struct tcpcb *tcp_listener_lookup(struct stack *s, uint8_t family, const uint8_t
 void tcp_listener_add(struct stack *s, struct tcpcb *tp);
 void tcp_bound_add(struct stack *s, struct tcpcb *tp);
 void tcp_bound_remove(struct stack *s, struct tcpcb *tp);
+/* A listener or bound endpoint other than self conflicts with binding
+ * (laddr, lport) (reuse: self has SO_REUSEADDR). */
 bool tcp_port_in_use(struct stack *s, const struct tcpcb *self, uint8_t family,
                      const uint8_t *laddr, uint16_t lport, bool reuse);
+/* A connection in the table (any state, TIME_WAIT included) holds lport on
+ * an address overlapping laddr (the wildcard overlaps all). */
+bool tcp_port_held(struct stack *s, uint8_t family, const uint8_t *laddr, uint16_t lport);
 uint32_t tcp_new_isn(struct stack *s, const struct tcp_key *k);
 uint32_t tcp_ts_offset(struct stack *s, const struct tcp_key *k);
 uint32_t tcp_cookie_make(struct stack *s, const struct tcp_key *k, uint32_t irs, uint8_t mss_idx,
@@ -237,6 +250,9 @@ static inline uint32_t tcp_ms(const struct stack *s);
 void tcp_timer_update(struct stack *s, struct tcpcb *tp);
 void tcp_rexmt_arm(struct stack *s, struct tcpcb *tp);
 void tcp_rexmt_stop(struct stack *s, struct tcpcb *tp);
+/* After new data went out or an ACK moved SND.UNA with data still in
+ * flight: the tail loss probe timeout when TLP applies, else the RTO. */
+void tcp_pto_or_rexmt_arm(struct stack *s, struct tcpcb *tp);
 void tcp_persist_arm(struct stack *s, struct tcpcb *tp);
 void tcp_keep_arm(struct stack *s, struct tcpcb *tp);
 void tcp_delack_arm(struct stack *s, struct tcpcb *tp);
@@ -254,7 +270,12 @@ void tcp_notify(struct stack *s, struct tcpcb *tp, unsigned ev);
  * connection: addresses from the key (ours = local). */
 void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_t ack,
                  uint8_t flags, uint16_t win);
-unsigned tcp_mss_for(struct stack *s, const struct tcp_key *k);
+/* Route facts taken when a connection to k starts (as FreeBSD's
+ * tcp_mss): t_advmss from the route's MTU (capped by t_user_mss, TCP_MAXSEG)
+ * and TF_TXCSUM when the outgoing port offers PORT_OFF_TX_TCP_CKSUM.  (If
+ * the route later moves to a port without it, ip4_output completes the
+ * checksum in software.) */
+void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k);
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat);
 /* The stack's TCP state. */
 struct tcp_layer *tcp_st(struct stack *s);
@@ -276,6 +297,8 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 /* Appends len bytes to the send buffer; returns bytes taken. */
 uint32_t tcp_sndbuf_append(struct stack *s, struct sndbuf *sb, const void *data, uint32_t len);
 void tcp_send_ack(struct stack *s, struct tcpcb *tp);
+/* Sends the tail loss probe (the PTO fired) and arms the RTO. */
+void tcp_tlp_send(struct stack *s, struct tcpcb *tp);
 void tcp_send_rst(struct stack *s, struct tcpcb *tp);
 uint32_t tcp_rcv_space(const struct tcpcb *tp);
 void tcp_sndbuf_drop(struct sndbuf *sb, uint32_t n);

@@ -8,7 +8,11 @@
  * and foreign address and port, family), no locking flags (one thread owns
  * the stack).  Listeners and bound-but-unconnected endpoints are few and sit
  * on two lists; a listener lookup prefers an exact local address over the
- * wildcard.
+ * wildcard.  So that bind() also sees ports held only by connections
+ * (active opens, accepted children, TIME_WAIT), a per-stack array counts
+ * the hashed connections on each local port (256 KiB per stack); a bind to
+ * a specific address on a busy port then scans the table once to compare
+ * addresses (rare: most binds use the wildcard or a free port).
  *
  * Timers (DESIGN.md): each tcpcb holds three deadlines in ns (0 = off):
  *   t_rexmt_at   retransmission, or persist when TF_PERSIST;
@@ -45,6 +49,7 @@
 #include "base/log.h"
 #include "ip/ip4.h"
 #include "ip/route.h"
+#include "port/port.h"
 #include "socket/socket.h"
 #include "stack/stack.h"
 #include "tcp/tcp_priv.h"
@@ -53,6 +58,7 @@ struct tcp_layer {
 	struct rte_hash *conns;
 	struct list_node listeners; /* tcpcb.link, state LISTEN */
 	struct list_node bound;     /* tcpcb.link, bound, not connected */
+	uint32_t *lport_conns;      /* [local port, host order]: hashed connections */
 	tcp_notify_fn notify;
 	uint64_t isn_key[2], cookie_key[2], ts_key[2];
 	uint32_t nconns;           /* in the hash */
@@ -252,7 +258,10 @@ int tcp_init(struct stack *s)
 	/* Names are global to the process: make them unique per stack. */
 	snprintf(name, sizeof(name), "tcp%u_%" PRIxPTR, s->id, (uintptr_t)t & 0xffffffffu);
 	t->conns = rte_hash_create(&hp);
-	if (!t->conns) {
+	t->lport_conns = rte_zmalloc("fastack_tcp_lports", 65536 * sizeof(uint32_t), 0);
+	if (!t->conns || !t->lport_conns) {
+		rte_hash_free(t->conns);
+		rte_free(t->lport_conns);
 		rte_free(t);
 		return -ENOMEM;
 	}
@@ -320,6 +329,7 @@ void tcp_fini(struct stack *s)
 	 * free them when closed (sock_fini runs after us; tcp_pcb_free then
 	 * needs only s->wheel). */
 	rte_hash_free(t->conns);
+	rte_free(t->lport_conns);
 	rte_free(t);
 	s->tcp = NULL;
 }
@@ -435,6 +445,7 @@ int tcp_hash_insert(struct stack *s, struct tcpcb *tp)
 	}
 	tp->t_flags |= TF_HASHED;
 	s->tcp->nconns++;
+	s->tcp->lport_conns[rte_be_to_cpu_16(tp->key.lport)]++;
 	return 0;
 }
 
@@ -445,6 +456,7 @@ void tcp_hash_remove(struct stack *s, struct tcpcb *tp)
 	rte_hash_del_key(s->tcp->conns, &tp->key);
 	tp->t_flags &= ~TF_HASHED;
 	s->tcp->nconns--;
+	s->tcp->lport_conns[rte_be_to_cpu_16(tp->key.lport)]--;
 }
 
 struct tcpcb *tcp_hash_lookup(struct stack *s, const struct tcp_key *k)
@@ -540,8 +552,28 @@ bool tcp_port_in_use(struct stack *s, const struct tcpcb *self, uint8_t family,
 		if (port_conflict(list_entry(pos, struct tcpcb, link), self, family, laddr, lport,
 		                  reuse))
 			return true;
-	/* FIXME(bind): ports held only by connected endpoints are not seen
-	 * here; a bind to such a port succeeds (4-tuples stay unique). */
+	return false;
+}
+
+bool tcp_port_held(struct stack *s, uint8_t family, const uint8_t *laddr, uint16_t lport)
+{
+	struct tcp_layer *t = s->tcp;
+	uint32_t iter = 0;
+	const void *key;
+	void *data;
+
+	if (t->lport_conns[rte_be_to_cpu_16(lport)] == 0)
+		return false;
+	if (addr_any(laddr, family))
+		return true;
+	/* A specific address: is one of those connections on it? */
+	while (rte_hash_iterate(t->conns, &key, &data, &iter) >= 0) {
+		const struct tcpcb *tp = data;
+
+		if (tp->key.lport == lport && tp->key.family == family &&
+		    addr_eq(tp->key.laddr, laddr, family))
+			return true;
+	}
 	return false;
 }
 
@@ -562,17 +594,25 @@ void tcp_syn_limit_release(struct stack *s, struct tcpcb *tp)
 	}
 }
 
-unsigned tcp_mss_for(struct stack *s, const struct tcp_key *k)
+void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k)
 {
-	struct netif *ifp;
-	uint32_t dst, nh;
+	unsigned mss = (unsigned)KNOB(s, TCP_MSSDFLT);
+	struct netif *ifp = NULL;
+	uint32_t dst;
 
-	if (k->family != AF_INET)
-		return (unsigned)KNOB(s, TCP_MSSDFLT);
-	memcpy(&dst, k->faddr, 4);
-	if (route4_lookup(s, dst, &ifp, &nh) < 0 || ifp->mtu <= 40 + 88)
-		return (unsigned)KNOB(s, TCP_MSSDFLT);
-	return ifp->mtu - 40u; /* IPv4 + TCP headers */
+	if (k->family == AF_INET) {
+		memcpy(&dst, k->faddr, 4);
+		ifp = ip4_output_netif(s, dst);
+	}
+	if (ifp && ifp->mtu > 40 + 88)
+		mss = ifp->mtu - 40u; /* IPv4 + TCP headers */
+	if (tp->t_user_mss && tp->t_user_mss < mss)
+		mss = tp->t_user_mss;
+	tp->t_advmss = (uint16_t)mss;
+	if (ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM))
+		tp->t_flags |= TF_TXCSUM;
+	else
+		tp->t_flags &= ~TF_TXCSUM;
 }
 
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat)
@@ -716,6 +756,7 @@ static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
 void tcp_rexmt_arm(struct stack *s, struct tcpcb *tp)
 {
 	tp->t_flags &= ~TF_PERSIST;
+	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tp->t_rxtcur_ms = (uint32_t)backed_off_ms(s, tp);
 	tp->t_rexmt_at = s->now + (uint64_t)tp->t_rxtcur_ms * 1000000ull;
 	tcp_timer_update(s, tp);
@@ -725,6 +766,7 @@ void tcp_rexmt_stop(struct stack *s, struct tcpcb *tp)
 {
 	tp->t_rexmt_at = 0;
 	tp->t_flags &= ~TF_PERSIST;
+	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tcp_timer_update(s, tp);
 }
 
@@ -737,7 +779,46 @@ void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
 	if (t > TCP_PERSMAX_MS)
 		t = TCP_PERSMAX_MS;
 	tp->t_flags |= TF_PERSIST;
+	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tp->t_rexmt_at = s->now + t * 1000000ull;
+	tcp_timer_update(s, tp);
+}
+
+/* Tail loss probes (RFC 8985 section 7), fastack.tcp.tlp: a connection in
+ * the open state (not recovering, not backed off, not persisting) with SACK
+ * and an RTT estimate, and no probe outstanding, waits PTO = 2 SRTT (plus
+ * the worst-case delayed ACK, 200 ms, when one segment is in flight, else
+ * plus 2 ms as Linux) rather than the RTO for an ACK; if none comes, one
+ * probe goes out (tcp_tlp_send: new data, or the last segment again) to
+ * draw an ACK whose SACK information starts fast recovery instead of a
+ * timeout.  A PTO that would not come before the RTO is not used. */
+static bool tlp_applies(struct stack *s, const struct tcpcb *tp)
+{
+	return KNOB(s, TCP_TLP) && (tp->t_flags & TF_SACK_PERMIT) && tp->t_srtt &&
+	       tp->t_state >= TCPS_ESTABLISHED && tp->t_state != TCPS_TIME_WAIT &&
+	       !(tp->t_flags & (TF_FASTRECOVERY | TF_PERSIST)) && !(tp->t_tlp & TLP_OUT) &&
+	       tp->t_rxtshift == 0 && tp->snd_max != tp->snd_una;
+}
+
+void tcp_pto_or_rexmt_arm(struct stack *s, struct tcpcb *tp)
+{
+	uint64_t pto_ns, rto_ns;
+
+	if (!tlp_applies(s, tp)) {
+		tcp_rexmt_arm(s, tp);
+		return;
+	}
+	pto_ns = 2ull * tp->t_srtt * 1000ull;
+	pto_ns += (tp->snd_max - tp->snd_una <= tp->t_maxseg) ? 200000000ull : 2000000ull;
+	rto_ns = backed_off_ms(s, tp) * 1000000ull;
+	if (pto_ns >= rto_ns) {
+		tcp_rexmt_arm(s, tp);
+		return;
+	}
+	tp->t_flags &= ~TF_PERSIST;
+	tp->t_tlp |= TLP_PTO;
+	tp->t_rxtcur_ms = (uint32_t)(rto_ns / 1000000ull);
+	tp->t_rexmt_at = s->now + pto_ns;
 	tcp_timer_update(s, tp);
 }
 
@@ -759,7 +840,16 @@ void tcp_keep_arm(struct stack *s, struct tcpcb *tp)
 		return; /* tcp_2msl_arm */
 	case TCPS_FIN_WAIT_2:
 		if (tp->t_flags & TF_DETACHED) {
-			ms = (uint64_t)KNOB(s, TCP_FINWAIT2_TIMEOUT);
+			/* FreeBSD: finwait2_timeout with fast_finwait2_recycle,
+			 * else the keepalive's idle limit (keepcnt *
+			 * keepintvl, 600 s); any segment restarts it. */
+			if (KNOB(s, TCP_FAST_FINWAIT2_RECYCLE))
+				ms = (uint64_t)KNOB(s, TCP_FINWAIT2_TIMEOUT);
+			else
+				ms = (uint64_t)(tp->keepcnt ? tp->keepcnt
+				                            : (uint32_t)KNOB(s, TCP_KEEPCNT)) *
+				     (tp->keepintvl ? tp->keepintvl
+				                    : (uint64_t)KNOB(s, TCP_KEEPINTVL));
 			break;
 		}
 		/* fall through */
@@ -782,6 +872,7 @@ void tcp_2msl_arm(struct stack *s, struct tcpcb *tp)
 	tp->t_keep_at = s->now + 2ull * (uint64_t)KNOB(s, TCP_MSL) * 1000000ull;
 	tp->t_rexmt_at = 0;
 	tp->t_delack_at = 0;
+	tp->t_tlp = 0;
 	tp->t_flags &= ~(TF_PERSIST | TF_DELACK);
 	tcp_timer_update(s, tp);
 }
@@ -803,10 +894,14 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 	if (++tp->t_rxtshift > TCP_MAXRXTSHIFT ||
 	    (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE) &&
 	     tp->t_rxtshift > KNOB(s, TCP_SYNCACHE_REXMTLIMIT))) {
-		if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
+		if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE)) {
+			/* A half-open connection is forgotten silently, as
+			 * FreeBSD's syncache entry (a late ACK then meets
+			 * the listener: cookie check or RST). */
 			STAT_INC(s, tcp, tcps_sc_aborted);
-		else
-			STAT_INC(s, tcp, tcps_timeoutdrop);
+			return tcp_close_conn(s, tp);
+		}
+		STAT_INC(s, tcp, tcps_timeoutdrop);
 		return tcp_drop(s, tp, tp->t_softerror ? tp->t_softerror : ETIMEDOUT);
 	}
 	STAT_INC(s, tcp, tcps_rexmttimeo);
@@ -824,6 +919,7 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
 	}
 	tp->t_flags &= ~TF_FASTRECOVERY;
+	tp->t_tlp = 0;
 	tp->t_dupacks = 0;
 	tp->snd_recover = tp->snd_max;
 	tcp_sack_clear(tp);
@@ -840,7 +936,9 @@ static struct tcpcb *timer_persist(struct stack *s, struct tcpcb *tp)
 	STAT_INC(s, tcp, tcps_persisttimeo);
 	tp->t_rexmt_at = 0;
 	tp->t_flags &= ~TF_PERSIST;
-	if (tp->t_rxtshift < TCP_MAXRXTSHIFT)
+	if (tp->snd_wnd > 0)
+		tp->t_rxtshift = 0; /* a small window: data, not a probe */
+	else if (tp->t_rxtshift < TCP_MAXRXTSHIFT)
 		tp->t_rxtshift++;
 	tp->t_flags |= TF_FORCEDATA;
 	tp->snd_nxt = tp->snd_una; /* probe with the first unacknowledged byte */
@@ -860,6 +958,8 @@ static struct tcpcb *timer_keep(struct stack *s, struct tcpcb *tp)
 	case TCPS_SYN_SENT:
 	case TCPS_SYN_RECEIVED:
 		STAT_INC(s, tcp, tcps_keepdrops);
+		if (tp->t_flags & TF_PASSIVE)
+			return tcp_close_conn(s, tp); /* silently, as above */
 		return tcp_drop(s, tp, tp->t_softerror ? tp->t_softerror : ETIMEDOUT);
 	case TCPS_FIN_WAIT_2:
 		if (tp->t_flags & TF_DETACHED) {
@@ -903,9 +1003,15 @@ static void tcp_timer_fire(struct timer *t, void *ctx)
 		}
 	}
 	if (tp->t_rexmt_at && tp->t_rexmt_at <= s->now) {
-		tp = (tp->t_flags & TF_PERSIST) ? timer_persist(s, tp) : timer_rexmt(s, tp);
-		if (!tp)
-			return;
+		if (tp->t_tlp & TLP_PTO) {
+			tp->t_rexmt_at = 0;
+			tp->t_tlp &= (uint8_t)~TLP_PTO;
+			tcp_tlp_send(s, tp);
+		} else {
+			tp = (tp->t_flags & TF_PERSIST) ? timer_persist(s, tp) : timer_rexmt(s, tp);
+			if (!tp)
+				return;
+		}
 	}
 	if (tp->t_keep_at && tp->t_keep_at <= s->now) {
 		tp = timer_keep(s, tp);

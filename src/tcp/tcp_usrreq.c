@@ -11,8 +11,18 @@
  *
  * Close (FreeBSD's tcp_disconnect): SO_LINGER with a zero timeout aborts
  * with a RST; otherwise unread data is discarded and a FIN follows the
- * queued data.  FIXME(linger): a non-zero linger time does not block (the
- * API is non-blocking); the close is graceful as without SO_LINGER.
+ * queued data.  SO_LINGER with a non-zero time: close returns at once and
+ * the connection closes gracefully in the background, exactly as without
+ * SO_LINGER.  That is FreeBSD's soclose() for a non-blocking socket (it
+ * waits only for blocking ones), and nothing may block in a run-to-
+ * completion loop; the time is kept for getsockopt.  (Linux would block a
+ * blocking close up to the time, then also leave the connection to finish
+ * on its own: neither OS resets it when the time runs out.)
+ *
+ * Binding: a port conflicts with listeners and bound endpoints as
+ * tcp_port_in_use() says (Linux's SO_REUSEADDR rule), and with connections
+ * holding it (tcp_port_held: established, accepted, TIME_WAIT) unless the
+ * binding socket has SO_REUSEADDR or SO_REUSEPORT (FreeBSD's rule).
  */
 #include <errno.h>
 #include <string.h>
@@ -50,6 +60,11 @@ static int pick_port(struct stack *s, struct tcpcb *tp, const struct tcp_key *co
 
 		if (tcp_port_in_use(s, tp, tp->key.family, tp->key.laddr, be, false))
 			continue;
+		/* bind(port 0) takes a port no connection holds; connect may
+		 * share one with connections to other peers (4-tuples stay
+		 * unique, as Linux and FreeBSD). */
+		if (!conn && tcp_port_held(s, tp->key.family, tp->key.laddr, be))
+			continue;
 		if (conn) {
 			struct tcp_key k = *conn;
 
@@ -84,6 +99,13 @@ int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint
 	} else {
 		if (tcp_port_in_use(s, tp, AF_INET, la, rte_cpu_to_be_16(port),
 		                    (tp->t_flags & TF_REUSEADDR) != 0))
+			return -EADDRINUSE;
+		/* Connections holding the port (TIME_WAIT included) conflict
+		 * unless this socket has SO_REUSEADDR or SO_REUSEPORT
+		 * (FreeBSD's in_pcbbind_setup: with either, only unconnected
+		 * endpoints are looked at). */
+		if (!(tp->t_flags & (TF_REUSEADDR | TF_REUSEPORT)) &&
+		    tcp_port_held(s, AF_INET, la, rte_cpu_to_be_16(port)))
 			return -EADDRINUSE;
 		tp->key.lport = rte_cpu_to_be_16(port);
 	}
@@ -185,9 +207,7 @@ int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, u
 		return -EAGAIN;
 	tp->t_flags |= TF_BOUND | TF_CONNECTED_ONCE;
 
-	tp->t_advmss = (uint16_t)tcp_mss_for(s, &k);
-	if (tp->t_user_mss && tp->t_user_mss < tp->t_advmss)
-		tp->t_advmss = tp->t_user_mss;
+	tcp_route_init(s, tp, &k);
 	tp->t_maxseg = tp->t_advmss;
 	if (r == 1 || r == 2) {
 		tp->t_flags |= TF_REQ_SCALE;
@@ -560,6 +580,14 @@ int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val)
 		if (val < 88 || val > 32767)
 			return -EINVAL;
 		tp->t_user_mss = (uint16_t)val;
+		if (tp->t_state >= TCPS_ESTABLISHED) {
+			/* Lowers the segment size in use at once (FreeBSD);
+			 * like the MSS, it leaves room for the timestamps. */
+			unsigned mss = (unsigned)val - ((tp->t_flags & TF_RCVD_TSTMP) ? 12u : 0u);
+
+			if (mss < tp->t_maxseg)
+				tp->t_maxseg = (uint16_t)mss;
+		}
 		return 0;
 	case TCP_OPT_KEEPALIVE:
 		set_flag(tp, TF_KEEPALIVE, val);

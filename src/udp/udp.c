@@ -2,10 +2,11 @@
  *
  * Input: udp_input() (from ip4_input, m at the UDP header, the IP header in
  * the headroom) checks the header (wire_udp_parse: udps_hdrops,
- * udps_badlen), trims IP payload beyond the UDP length, verifies the
- * checksum (udps_badsum; the port's verdict when it offers RX L4 checksums
- * and has one, else software; 0 means none over IPv4), then finds the
- * socket among the pcbs bound to the destination port:
+ * udps_badlen; not whole in the first segment: udps_hdrsplit), trims IP
+ * payload beyond the UDP length, verifies the checksum (udps_badsum; the
+ * port's verdict when it offers RX L4 checksums and has one, else
+ * software; 0 means none over IPv4), then finds the socket among the pcbs
+ * bound to the destination port:
  *
  *     connected, peer = source          best
  *     bound to the destination address  next
@@ -81,9 +82,9 @@ struct udp_pcb {
 	struct sock_addr local;   /* addr any = wildcard; port 0 = unbound */
 	struct sock_addr foreign; /* valid when connected */
 	bool connected;
-	bool addr_bound; /* local.addr set by bind() (not by connect) */
-	uint8_t ttl;     /* IP_TTL; 0 = net.inet.ip.ttl */
-	uint8_t tos;     /* IP_TOS */
+	bool addr_bound;        /* local.addr set by bind() (not by connect) */
+	uint8_t ttl;            /* IP_TTL; 0 = net.inet.ip.ttl */
+	uint8_t tos;            /* IP_TOS */
 	struct list_node hlink; /* in the local port's bucket (when bound) */
 	struct pktq rcvq;
 	uint32_t rcv_charge; /* buffer memory queued (sum of mbuf buf_len) */
@@ -138,18 +139,7 @@ static bool rx_cksum_ok(const struct netif *ifp, const struct rte_mbuf *m,
 {
 	if (ui->cksum == 0)
 		return true; /* RFC 768: no checksum computed (IPv4) */
-	if (ifp->port->offloads & PORT_OFF_RX_L4_CKSUM) {
-		switch (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) {
-		case RTE_MBUF_F_RX_L4_CKSUM_GOOD:
-		case RTE_MBUF_F_RX_L4_CKSUM_NONE: /* data verified, field not */
-			return true;
-		case RTE_MBUF_F_RX_L4_CKSUM_BAD:
-			return false;
-		default: /* UNKNOWN: the port did not look */
-			break;
-		}
-	}
-	return wire_ip4_l4_cksum_ok(m, 0, ui->len, src, dst, IPPROTO_UDP);
+	return ip4_rx_l4_cksum_ok(ifp, m, ui->len, src, dst, IPPROTO_UDP);
 }
 
 /* Queues m on p's socket; consumes m. */
@@ -225,6 +215,13 @@ void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	}
 	if (rc < 0) {
 		STAT_INC(s, udp, udps_badlen);
+		goto drop;
+	}
+	/* The queued datagram is stripped of its header with rte_pktmbuf_adj
+	 * and recvfrom reads the source port back from the headroom: both need
+	 * the header in the first segment (as IP needs its own there). */
+	if (m->data_len < sizeof(struct rte_udp_hdr)) {
+		STAT_INC(s, udp, udps_hdrsplit);
 		goto drop;
 	}
 	pkt_trim_to(m, ui.len); /* IP payload beyond the UDP length */

@@ -28,7 +28,8 @@ struct netif;
 	X(udps_badsum, "dropped: checksum bad")                                      \
 	X(udps_noport, "dropped: no socket on the port (port unreachable sent)")     \
 	X(udps_noportbcast, "dropped: broadcast/multicast to a port with no socket") \
-	X(udps_fullsock, "dropped: socket receive buffer full")
+	X(udps_fullsock, "dropped: socket receive buffer full")                      \
+	X(udps_hdrsplit, "dropped: UDP header split across mbuf segments")
 COUNTER_STRUCT(udp_stats, UDP_STATS);
 
 int udp_init(struct stack *s);

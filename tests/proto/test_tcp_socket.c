@@ -173,6 +173,62 @@ TEST(socket_connection_refused)
 	h_pair_destroy(&h);
 }
 
+/* SO_LINGER with a time: ff_close returns 0 at once (FreeBSD's behaviour
+ * for a non-blocking socket; nothing blocks here) and the data queued
+ * before it is still delivered, followed by a FIN, not a RST. */
+TEST(socket_linger_time_close_returns_at_once_and_delivers)
+{
+	static char big[100000], got[100000];
+	struct h_pair h;
+	struct sockaddr_in a;
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 };
+	int lfd, cfd, sfd, n, off = 0;
+	socklen_t len = sizeof(lg);
+
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 7);
+	h_pair_create(&h, NULL, NULL, NULL);
+	on(&h, h.a);
+	lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ff_bind(lfd, addr_in(&a, NULL, 80), sizeof(a)), 0);
+	CHECK_EQ(ff_listen(lfd, 4), 0);
+	on(&h, h.b);
+	cfd = ff_socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ff_connect(cfd, addr_in(&a, "198.18.0.1", 80), sizeof(a)), -1);
+	h_pair_run_ms(&h, 10);
+	on(&h, h.b);
+	n = (int)ff_write(cfd, big, sizeof(big));
+	CHECK(n > 0);
+	CHECK_EQ(ff_setsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	lg.l_linger = 0;
+	CHECK_EQ(ff_getsockopt(cfd, SOL_SOCKET, SO_LINGER, &lg, &len), 0);
+	CHECK(lg.l_onoff == 1 && lg.l_linger == 5);
+	CHECK_EQ(ff_close(cfd), 0);
+	on(&h, h.a);
+	sfd = ff_accept(lfd, NULL, NULL);
+	CHECK(sfd >= 0);
+	for (unsigned ms = 0; ms < 2000 && off < (int)sizeof(got); ms++) {
+		ssize_t r;
+
+		on(&h, h.a);
+		r = ff_read(sfd, got + off, sizeof(got) - (size_t)off);
+		if (r == 0)
+			break;
+		if (r > 0)
+			off += (int)r;
+		else
+			h_pair_run_ms(&h, 1);
+	}
+	CHECK_EQ(off, n);
+	CHECK(memcmp(got, big, (size_t)n) == 0);
+	h_pair_run_ms(&h, 10);
+	on(&h, h.a);
+	CHECK_EQ(ff_read(sfd, got, 1), 0); /* EOF, not ECONNRESET */
+	CHECK_EQ(h.b->stats.tcp.tcps_sndrst, 0);
+	CHECK_EQ(ff_close(sfd), 0);
+	h_pair_destroy(&h);
+}
+
 /* Sockets left open at teardown are closed by the stack (TCP first frees
  * its control blocks, then the socket layer its sockets). */
 TEST(socket_teardown_with_open_connections)
