@@ -8,11 +8,13 @@
  * ff_run's loop, or a busy loop on a non-blocking kernel socket): it takes
  * every reply that is there, then sends new requests until `window` are
  * outstanding.  A transaction is one request answered.  If no reply comes
- * for RR_STALL_NS while requests are out, they are written off as lost and
- * the window is refilled; replies to written-off requests are ignored.
+ * for RR_STALL_NS (0.5 s: a busy machine can deschedule a side for 100 ms)
+ * while requests are out, they are written off as lost and the window is
+ * refilled; replies to written-off requests are ignored.
  *
- * Call order: rr_init() -> rr_warmup() steps until rr->done > 0 (link,
- * ARP) -> rr_phase() per window size -> rr_step() until rr_phase_over().
+ * Call order: rr_init() -> rr_phase(window 1) and rr_step() until
+ * rr->done > 0 (warm-up: link, ARP) -> per window size, rr_phase() and
+ * rr_step() until rr_phase_over().
  */
 #ifndef FASTACK_BENCH_RR_H
 #define FASTACK_BENCH_RR_H
@@ -26,7 +28,7 @@
 #include <time.h>
 
 #define RR_MAX_SIZE 1472
-#define RR_STALL_NS 100000000ull /* 100 ms without a reply: requests lost */
+#define RR_STALL_NS 500000000ull /* 500 ms without a reply: requests lost */
 
 struct rr {
 	/* what to do */

@@ -71,7 +71,7 @@ echo "built $BUILD/examples/udp_echo"
 step "network namespaces $NS_A (fastack) and $NS_B (Linux) joined by a veth"
 ip netns del "$NS_A" 2>/dev/null
 ip netns del "$NS_B" 2>/dev/null
-ip netns add "$NS_A" && ip netns add "$NS_B" || die "cannot create namespaces"
+{ ip netns add "$NS_A" && ip netns add "$NS_B"; } || die "cannot create namespaces"
 ip -n "$NS_A" link add fsda0 type veth peer name fsdb0 netns "$NS_B" || die "veth"
 ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.fsda0.disable_ipv6=1
 ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.fsdb0.disable_ipv6=1
@@ -126,7 +126,7 @@ sed 's/^/  | /' "$WORK/echo.log"
 
 step "ping from $NS_B"
 run ip netns exec "$NS_B" timeout 10 ping -n -c 3 -i 0.2 -W 2 198.18.0.1 || STATUS=1
-run ip netns exec "$NS_B" timeout 10 ping -n -c 3 -i 0.2 -W 2 -s 1472 -M do 198.18.0.1 || STATUS=1
+run ip netns exec "$NS_B" timeout 10 ping -n -c 3 -i 0.2 -W 2 -s 1472 -M "do" 198.18.0.1 || STATUS=1
 
 step "Linux's neighbour table in $NS_B has fastack's MAC"
 run ip -n "$NS_B" neigh show 198.18.0.1
@@ -170,6 +170,10 @@ rc=$?
 PID=
 grep -v "listening on" "$WORK/echo.log" | sed 's/^/  | /'
 [ $rc = 0 ] || STATUS=1
+
+# HTTP: examples/helloworld answering curl (its own namespaces; ~2 s).
+step "HTTP server (scripts/demo_http.sh)"
+BUILD=$BUILD bash "$ROOT/scripts/demo_http.sh" || STATUS=1
 
 step "done in $(($(date +%s) - start)) s: $([ $STATUS = 0 ] && echo "all good" || echo "SOMETHING FAILED")"
 exit $STATUS

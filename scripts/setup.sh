@@ -24,6 +24,8 @@ PKGS=(
 	binutils coreutils procps util-linux
 	# demo and integration tests
 	iproute2 iputils-ping netcat-openbsd python3 ethtool
+	# HTTP/TCP interop tests (tests/integ/8x_*.sh) and the HTTP demo
+	curl wrk
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

@@ -1,0 +1,328 @@
+#!/bin/bash
+# http_bench.sh: HTTP requests/s, fastack's helloworld vs nginx on the Linux
+# kernel, in one run, plus callgrind instructions per keep-alive request.
+#
+#   sudo BUILD=build bash bench/http_bench.sh
+#
+# Set-up (both servers): two network namespaces joined by a veth pair,
+# fsh-hb<pid>-a (the server end, fshs0) and fsh-hb<pid>-b (fshc0,
+# 198.18.0.2/24, TX checksum offload off as fastack needs it).  The server
+# answers as 198.18.0.1 on port 80 with the same 19-byte text body
+# ("Hello from fastack\n"):
+#   fastack  examples/helloworld (kqueue) on net_af_xdp over fshs0 (falls back
+#            to net_af_packet if AF_XDP does not come up; the table says
+#            which), its lcore on cpu 1
+#   nginx    Debian's nginx, one worker pinned to cpu 1, access log off,
+#            `return 200 "Hello from fastack\n";`, fshs0 given 198.18.0.1/24
+# wrk (one thread, pinned to cpu 0) drives each for SECONDS with CONNECTIONS
+# keep-alive connections, then again with "Connection: close" (a new
+# connection per request).  The servers take turns, ROUNDS times (so a
+# change in what else runs on the machine hits both alike), and the table
+# shows the median requests/s side by side with the ratio fastack / nginx.  Note the kernel does nginx's receive processing
+# for frames from a veth in the sender's context, i.e. partly on wrk's cpu:
+# the comparison is of whole systems on two cpus, as a user would see it.
+#
+# callgrind: helloworld runs under `valgrind --tool=callgrind
+# --toggle-collect=ff_run` (only the poll loop is counted, not start-up) on
+# net_af_packet (valgrind does not follow AF_XDP's shared rings), and
+# `ab -k -c 1 -n REQUESTS` sends a fixed number of keep-alive requests on one
+# connection.  The loop polls even when idle, so a first run with no traffic
+# measures the instructions of an idle pass; the figure is
+#   (Ir of the loaded run - idle passes x Ir per idle pass) / requests
+# i.e. everything the stack and the application execute per request: RX,
+# TCP, kqueue, HTTP parse, response, TX, and the busy passes' fixed costs.
+#
+# A benchmark, not a test: it fails only if a server does not answer.
+# Figures depend on what else the two cpus are doing (the load average is
+# printed).  Environment:
+#   HTTP_BENCH_SECONDS (10)       per figure and round
+#   HTTP_BENCH_CONNECTIONS (50)   wrk -c
+#   HTTP_BENCH_ROUNDS (3)         0: callgrind only
+#   HTTP_BENCH_PMD (af_xdp)       or af_packet
+#   HTTP_BENCH_CG_REQUESTS (20000)
+#   HTTP_BENCH_SKIP               "callgrind" and/or "nginx": leave parts out
+#   HTTP_BENCH_KEEP=1             keep the logs (wrk and server output,
+#                                 callgrind profiles) and say where
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+SECS=${HTTP_BENCH_SECONDS:-10}
+CONNS=${HTTP_BENCH_CONNECTIONS:-50}
+ROUNDS=${HTTP_BENCH_ROUNDS:-3}
+PMD=${HTTP_BENCH_PMD:-af_xdp}
+CG_REQS=${HTTP_BENCH_CG_REQUESTS:-20000}
+SKIP=" ${HTTP_BENCH_SKIP:-} "
+BIN=$BUILD/examples/helloworld
+TAG=fsh-hb$$
+NS_S=$TAG-a
+NS_C=$TAG-b
+IF_S=fshs0
+IF_C=fshc0
+SRV_IP=198.18.0.1
+CLI_IP=198.18.0.2
+WORK=$(mktemp -d /tmp/fsh-http-bench.XXXXXX)
+PIDS=()
+
+say() { printf '%s\n' "$*"; }
+die() {
+	say "http_bench: $*" >&2
+	exit 1
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NS_S" 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	if [ "${HTTP_BENCH_KEEP:-0}" = 1 ]; then
+		say "logs kept in $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ "$(id -u)" = 0 ] || die "run as root (namespaces, DPDK)"
+[ -x "$BIN" ] || die "$BIN not built (BUILD=$BUILD)"
+
+# Tools: installed here if missing (Debian packages).
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx)
+command -v valgrind >/dev/null || need+=(valgrind)
+command -v ab >/dev/null || need+=(apache2-utils)
+command -v ethtool >/dev/null || need+=(ethtool)
+if [ ${#need[@]} -gt 0 ]; then
+	say "installing: ${need[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${need[@]}" \
+		>"$WORK/apt.log" 2>&1 || {
+		tail -5 "$WORK/apt.log"
+		die "apt-get install failed"
+	}
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+if [ "$(nproc)" -ge 2 ]; then
+	CPU_S=1 CPU_C=0
+else
+	CPU_S=0 CPU_C=0
+	say "one cpu only: server and wrk share it, figures will be poor"
+fi
+
+topo() {
+	ip netns add "$NS_S" && ip netns add "$NS_C" || die "cannot create namespaces"
+	ip -n "$NS_S" link set lo up
+	ip -n "$NS_C" link set lo up
+	ip -n "$NS_S" link add "$IF_S" type veth peer name "$IF_C" netns "$NS_C" || die "veth"
+	ip netns exec "$NS_S" sysctl -qw "net.ipv6.conf.$IF_S.disable_ipv6=1"
+	ip netns exec "$NS_C" sysctl -qw "net.ipv6.conf.$IF_C.disable_ipv6=1"
+	# fastack needs finished checksums from the Linux end (see tests/integ/lib.sh)
+	ip netns exec "$NS_C" ethtool -K "$IF_C" tx off >/dev/null
+	ip -n "$NS_C" addr add "$CLI_IP/24" dev "$IF_C"
+	ip -n "$NS_S" link set "$IF_S" up
+	ip -n "$NS_C" link set "$IF_C" up
+}
+
+conf() { # file pmd
+	local vdev
+	case $2 in
+	af_xdp) vdev="net_af_xdp0,iface=$IF_S,start_queue=0,queue_count=1" ;;
+	*) vdev="net_af_packet0,iface=$IF_S,framecnt=4096" ;;
+	esac
+	cat >"$1" <<EOF
+[dpdk]
+lcore_mask=$(printf '0x%x' $((1 << CPU_S)))
+port_list=0
+no_huge=1
+nb_mbufs=16383
+eal_args=--no-pci --vdev=$vdev
+
+[port0]
+addr=$SRV_IP
+netmask=255.255.255.0
+broadcast=198.18.0.255
+EOF
+}
+
+# start_server NAME CMD... -- runs CMD in NS_S, waits until port 80 answers.
+start_server() {
+	local name=$1
+	shift
+	ip netns exec "$NS_S" "$@" >"$WORK/$name.log" 2>&1 &
+	SPID=$!
+	PIDS+=("$SPID")
+	for _ in $(seq 200); do
+		if ip netns exec "$NS_C" curl -s -m 1 -o /dev/null "http://$SRV_IP/" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/  | /' "$WORK/$name.log"
+	return 1
+}
+
+# stop_server [SECONDS] -- SIGTERM, then SIGKILL after SECONDS (10)
+stop_server() {
+	kill -TERM "$SPID" 2>/dev/null
+	for _ in $(seq $((${1:-10} * 10))); do
+		kill -0 "$SPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+}
+
+# wrk_rps NAME [wrk args] -- requests/s, or "failed"; any wrk error is shown.
+wrk_rps() {
+	local name=$1 out=$WORK/wrk-$1.txt
+	shift
+	# (the soft descriptor limit is raised for wrk's connections)
+	ip netns exec "$NS_C" timeout -k 2 $((SECS + 30)) taskset -c "$CPU_C" \
+		bash -c 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec wrk "$@"' wrk \
+		-t1 -c"$CONNS" -d"${SECS}s" --timeout 5s "$@" "http://$SRV_IP/" >"$out" 2>&1
+	if grep -Eq "Socket errors|Non-2xx" "$out"; then
+		grep -E "Socket errors|Non-2xx" "$out" | sed "s/^/  $name: /" >&2
+	fi
+	awk '/^Requests\/sec:/ { printf "%.0f", $2; f = 1 } END { if (!f) printf "failed" }' "$out"
+}
+
+say "== http_bench: wrk -t1 -c$CONNS, $SECS s per figure; server on cpu $CPU_S, wrk on cpu $CPU_C"
+say "   load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the cpus skews figures)"
+topo
+
+# --- the two servers, in alternating rounds ---
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx.conf" <<EOF
+worker_processes 1;
+worker_cpu_affinity $([ "$CPU_S" = 1 ] && echo 10 || echo 1);
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 8192; }
+http {
+	access_log off;
+	keepalive_requests 1000000000;
+	client_body_temp_path $WORK/nginx;
+	proxy_temp_path $WORK/nginx;
+	fastcgi_temp_path $WORK/nginx;
+	uwsgi_temp_path $WORK/nginx;
+	scgi_temp_path $WORK/nginx;
+	server {
+		listen $SRV_IP:80 backlog=4096;
+		location / {
+			default_type text/plain;
+			return 200 "Hello from fastack\n";
+		}
+	}
+}
+EOF
+
+used=$PMD
+conf "$WORK/fastack.ini" "$PMD"
+FS_KA=() FS_CL=() NG_KA=() NG_CL=()
+for round in $(seq "$ROUNDS"); do
+	# fastack (the first round settles af_xdp or af_packet)
+	if ! FASTACK_HTTP_PORT=80 start_server "fastack-$round" "$BIN" --conf "$WORK/fastack.ini"; then
+		stop_server
+		[ "$used" = af_xdp ] || die "helloworld did not start"
+		say "net_af_xdp did not come up: falling back to net_af_packet"
+		used=af_packet
+		conf "$WORK/fastack.ini" af_packet
+		FASTACK_HTTP_PORT=80 start_server "fastack-$round" "$BIN" --conf "$WORK/fastack.ini" ||
+			die "helloworld did not start"
+	fi
+	FS_KA+=("$(wrk_rps "fastack-keepalive-$round")")
+	FS_CL+=("$(wrk_rps "fastack-close-$round" -H "Connection: close")")
+	stop_server
+	grep -E ": stopped:" "$WORK/fastack-$round.log" | sed "s/^/  round $round: /"
+
+	# nginx on the kernel: the same namespaces and veth, the address on fshs0
+	[[ $SKIP == *" nginx "* ]] && continue
+	ip -n "$NS_S" addr add "$SRV_IP/24" dev "$IF_S"
+	if start_server "nginx-$round" taskset -c "$CPU_S" "$NGINX" -c "$WORK/nginx.conf" \
+		-p "$WORK" -g "daemon off;"; then
+		NG_KA+=("$(wrk_rps "nginx-keepalive-$round")")
+		NG_CL+=("$(wrk_rps "nginx-close-$round" -H "Connection: close")")
+	else
+		say "nginx did not start"
+		NG_KA+=(failed) NG_CL+=(failed)
+	fi
+	stop_server
+	ip -n "$NS_S" addr flush dev "$IF_S"
+	say "  round $round: fastack ${FS_KA[-1]} / ${FS_CL[-1]}, nginx ${NG_KA[-1]} / ${NG_CL[-1]}" \
+		"requests/s (keep-alive / close)"
+done
+
+# median of the rounds ("failed" if any round failed)
+median() {
+	case " $* " in
+	*" failed "*) echo failed ;;
+	"  ") echo skipped ;;
+	*) printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' ;;
+	esac
+}
+fs_ka=$(median "${FS_KA[@]}")
+fs_cl=$(median "${FS_CL[@]}")
+ng_ka=$(median "${NG_KA[@]}")
+ng_cl=$(median "${NG_CL[@]}")
+
+ratio() {
+	case "$1$2" in
+	*[!0-9]*) echo "-" ;;
+	*) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' ;;
+	esac
+}
+say ""
+say "median of $ROUNDS rounds:"
+printf '%-26s %18s %18s %8s\n' "requests/s" "fastack ($used)" "nginx (kernel)" "ratio"
+printf '%-26s %18s %18s %8s\n' "keep-alive" "$fs_ka" "$ng_ka" "$(ratio "$fs_ka" "$ng_ka")"
+printf '%-26s %18s %18s %8s\n' "Connection: close" "$fs_cl" "$ng_cl" "$(ratio "$fs_cl" "$ng_cl")"
+
+# --- callgrind: instructions per keep-alive request ---
+if [[ $SKIP != *" callgrind "* ]]; then
+	conf "$WORK/cg.ini" af_packet
+	# cg_run NAME SECONDS-IDLE [ab args] -- sets IR, PASSES, BUSY, REQS
+	cg_run() {
+		local name=$1 idle=$2 out=$WORK/callgrind.$1
+		shift 2
+		FASTACK_HTTP_PORT=80 start_server "cg-$name" valgrind --tool=callgrind \
+			--callgrind-out-file="$out" --toggle-collect=ff_run \
+			"$BIN" --conf "$WORK/cg.ini" || die "helloworld under callgrind did not start"
+		if [ $# -gt 0 ]; then
+			ip netns exec "$NS_C" timeout -k 2 600 taskset -c "$CPU_C" ab -q "$@" \
+				"http://$SRV_IP/" >"$WORK/ab-$name.txt" 2>&1
+			grep -E "^(Complete|Failed) requests" "$WORK/ab-$name.txt" | sed 's/^/  ab: /'
+		fi
+		sleep "$idle"
+		stop_server 120 # valgrind writes its profile on the way out
+		[ -s "$out" ] || die "callgrind wrote no profile ($name run); see $WORK/cg-$name.log"
+		IR=$(awk '/^(summary|totals):/ { print $2; exit }' "$out")
+		PASSES=$(awk '$1 == "loop.loop_passes" { print $2 }' "$WORK/cg-$name.log")
+		BUSY=$(awk '$1 == "loop.loop_busy_passes" { print $2 }' "$WORK/cg-$name.log")
+		REQS=$(sed -n 's/.*; requests \([0-9]*\);.*/\1/p' "$WORK/cg-$name.log")
+	}
+	say ""
+	say "== callgrind (net_af_packet): idle calibration, then ab -k -c 1 -n $CG_REQS"
+	cg_run idle 3
+	idle_ir=$IR idle_passes=$PASSES idle_busy=${BUSY:-0}
+	# The curl probe that saw the server up made a few passes busy: minor.
+	per_idle=$(awk -v i="$idle_ir" -v p="$idle_passes" 'BEGIN { printf "%.1f", i / p }')
+	say "  idle: $idle_ir instructions in $idle_passes passes ($idle_busy busy): $per_idle per pass"
+	cg_run load 0 -k -c 1 -n "$CG_REQS"
+	say "  load: $IR instructions in $PASSES passes ($BUSY busy), $REQS requests served"
+	awk -v ir="$IR" -v p="$PASSES" -v b="${BUSY:-0}" -v pi="$per_idle" -v r="$REQS" 'BEGIN {
+		idle = (p - b) * pi
+		printf "  => %.0f instructions per keep-alive request ", (ir - idle) / r
+		printf "(%.0f including idle polling)\n", ir / r
+	}'
+fi
+say "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
