@@ -1304,13 +1304,14 @@ static void pd_parse_flags(struct pd *pd, const char *flags)
 	free(copy);
 }
 
-/* The EAL parses its arguments with getopt_long, which keeps its position
- * in optind and its result in optarg.  packetdrill loads this object with
- * RTLD_DEEPBIND, so the DPDK libraries see the C library's own optind and
- * optarg while getopt_long works on the executable's copies of them (copy
- * relocations): the EAL would read a stale position and a NULL optarg.
- * The DPDK libraries find this getopt_long first (deep binding puts this
- * object ahead in their scope); it carries the state across both ways. */
+/* The EAL parses its arguments with getopt_long, which keeps its state in
+ * optind, optarg and optopt.  packetdrill's executable has its own copies of
+ * these (copy relocations), which is what the C library's getopt_long
+ * reads and writes; this object is loaded with RTLD_DEEPBIND, so it and the
+ * DPDK libraries it brings along bind to the C library's originals, which
+ * getopt_long never touches: the EAL would read a NULL optarg.  The DPDK
+ * libraries find this getopt_long first (deep binding puts this object
+ * ahead in their search list); it carries the state across. */
 __attribute__((visibility("default"))) int getopt_long(int argc, char *const argv[],
                                                        const char *optstring,
                                                        const struct option *longopts,
@@ -1319,24 +1320,27 @@ int getopt_long(int argc, char *const argv[], const char *optstring, const struc
                 int *longindex)
 {
 	static int (*real)(int, char *const[], const char *, const struct option *, int *);
-	static int *g_optind, *g_optopt;
-	static char **g_optarg;
+	static int *x_optind, *x_optopt;
+	static char **x_optarg;
 	int rc;
 
 	if (!real) {
+		/* The main program's scope: the executable's copies. */
+		void *self = dlopen(NULL, RTLD_NOW);
+
 		real = (int (*)(int, char *const[], const char *, const struct option *,
 		                int *))dlsym(RTLD_NEXT, "getopt_long");
-		g_optind = dlsym(RTLD_DEFAULT, "optind");
-		g_optopt = dlsym(RTLD_DEFAULT, "optopt");
-		g_optarg = dlsym(RTLD_DEFAULT, "optarg");
-		if (!real || !g_optind || !g_optopt || !g_optarg)
+		x_optind = self ? dlsym(self, "optind") : NULL;
+		x_optopt = self ? dlsym(self, "optopt") : NULL;
+		x_optarg = self ? dlsym(self, "optarg") : NULL;
+		if (!real || !x_optind || !x_optopt || !x_optarg)
 			pd_die("cannot find getopt_long's state");
 	}
-	*g_optind = optind;
+	*x_optind = optind;
 	rc = real(argc, argv, optstring, longopts, longindex);
-	optind = *g_optind;
-	optopt = *g_optopt;
-	optarg = *g_optarg;
+	optind = *x_optind;
+	optopt = *x_optopt;
+	optarg = *x_optarg;
 	return rc;
 }
 
@@ -1357,7 +1361,6 @@ static void pd_eal_init(struct pd *pd)
 	cpu_set_t cpus;
 	bool have_cpus = sched_getaffinity(0, sizeof(cpus), &cpus) == 0;
 
-	optind = 0; /* packetdrill used getopt before: start afresh */
 	snprintf(pd->eal_prefix, sizeof(pd->eal_prefix), "fastack-pd-%d", (int)getpid());
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s", pd->eal_prefix);
 	if (rte_eal_init((int)RTE_DIM(args), args) < 0)
@@ -1394,6 +1397,7 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
 	pd->mtu = RTE_ETHER_MTU;
 	pd->rx_timeout = 600 * PD_NS_PER_S;
 	pd->block_limit = 3600 * PD_NS_PER_S;
+	pd->leak_check = true;
 	for (int i = 0; i < KNOB_COUNT; i++)
 		pd->knobs[i] = knob_table[i].def;
 	pd->knobs[KNOB_ARP_GRATUITOUS] = 0; /* a quiet wire from the start */
