@@ -276,6 +276,14 @@ fail_eal:
 	return -1;
 }
 
+static void loop_time_add(struct stack *s, bool busy, uint64_t ns)
+{
+	if (busy)
+		s->stats.loop_busy_ns += ns;
+	else
+		s->stats.loop_idle_ns += ns;
+}
+
 void ff_run(loop_func_t loop, void *arg)
 {
 	struct stack *s = stack_current();
@@ -284,19 +292,26 @@ void ff_run(loop_func_t loop, void *arg)
 		fprintf(stderr, "fastack: ff_run before ff_init\n");
 		return;
 	}
+	/*
+	 * The clock is read once per pass: the reading that starts a pass also
+	 * ends the previous one, whose time goes to busy or idle by whether it
+	 * received anything.
+	 */
+	uint64_t prev = stack_clock_ns();
+	bool prev_busy = false;
+
 	s->stop = false;
 	while (!s->stop) {
-		uint64_t t0 = stack_clock_ns();
-		unsigned n = stack_pass_begin(s, t0);
+		uint64_t now = stack_clock_ns();
 
+		loop_time_add(s, prev_busy, now - prev);
+		prev = now;
+		prev_busy = stack_pass_begin(s, now) != 0;
 		if (loop)
 			loop(arg);
 		stack_pass_end(s);
-		if (n)
-			s->stats.loop_busy_ns += stack_clock_ns() - t0;
-		else
-			s->stats.loop_idle_ns += stack_clock_ns() - t0;
 	}
+	loop_time_add(s, prev_busy, stack_clock_ns() - prev);
 }
 
 void ff_stop_run(void)

@@ -189,9 +189,13 @@ int epoll_wait_fd(struct stack *s, int epfd, struct epoll_event *events, int max
 		return -EINVAL;
 	if (!events)
 		return -EFAULT;
+	STAT_INC(s, ev, ev_epoll_waits);
 	for (budget = ep->nready; budget > 0 && n < maxevents && ep->nready > 0; budget--) {
 		struct epitem *it = list_first_entry(&ep->ready, struct epitem, rdlink);
-		uint32_t rev = sock_poll(it->so) & ((it->events & ~EP_FLAGS) | EP_ALWAYS);
+		uint32_t rev;
+
+		STAT_INC(s, ev, ev_epoll_examined);
+		rev = sock_poll(it->so) & ((it->events & ~EP_FLAGS) | EP_ALWAYS);
 
 		ep_ready_del(it);
 		if (!rev)

@@ -21,9 +21,20 @@
 #include <sys/select.h>
 #include <time.h>
 
+#include "base/counters.h"
 #include "ff_event.h"
 
 struct stack;
+
+/* What the waits cost: entries examined are ready-list entries, never
+ * registrations, so examined / waits is the work per wait whatever the
+ * number of sockets watched. */
+#define EVENT_STATS(X)                                                    \
+	X(ev_epoll_waits, "epoll_wait calls")                             \
+	X(ev_epoll_examined, "ready-list entries examined by epoll_wait") \
+	X(ev_kevent_waits, "kevent calls that asked for events")          \
+	X(ev_kevent_examined, "ready-list entries examined by kevent")
+COUNTER_STRUCT(event_stats, EVENT_STATS);
 
 /* Closes an epoll or kqueue descriptor (and every registration of it). */
 int event_close(struct stack *s, int fd);

@@ -282,10 +282,13 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 	}
 	if (n > 0)
 		return n; /* EV_ERROR entries written: no events this time */
+	if (nevents > 0)
+		STAT_INC(s, ev, ev_kevent_waits);
 	for (budget = kq->nready; budget > 0 && n < nevents && kq->nready > 0; budget--) {
 		struct knote *kn = list_first_entry(&kq->ready, struct knote, rdlink);
 		struct kevent e;
 
+		STAT_INC(s, ev, ev_kevent_examined);
 		kn_ready_del(kn);
 		if (!kn->enabled)
 			continue;

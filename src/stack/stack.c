@@ -260,6 +260,7 @@ COUNTER_DESC_TABLE(icmp_descs, ICMP_STATS);
 COUNTER_DESC_TABLE(udp_descs, UDP_STATS);
 COUNTER_DESC_TABLE(tcp_descs, TCP_STATS);
 COUNTER_DESC_TABLE(sock_descs, SOCK_STATS);
+COUNTER_DESC_TABLE(ev_descs, EVENT_STATS);
 
 #define LOOP_STATS(X)                                               \
 	X(loop_passes, "loop passes")                               \
@@ -280,6 +281,7 @@ const struct counter_group stack_counter_groups[] = {
 	GROUP("udp", udp, UDP_STATS),
 	GROUP("tcp", tcp, TCP_STATS),
 	GROUP("socket", sock, SOCK_STATS),
+	GROUP("event", ev, EVENT_STATS),
 	{ "loop", loop_descs, ARRAY_SIZE(loop_descs), offsetof(struct stack_stats, loop_passes) },
 };
 const unsigned stack_counter_ngroups = ARRAY_SIZE(stack_counter_groups);

@@ -29,6 +29,7 @@
 #include "base/timer.h"
 #include "eth/arp.h"
 #include "eth/eth.h"
+#include "event/event.h"
 #include "ip/ip4.h"
 #include "port/port.h"
 #include "socket/socket.h"
@@ -51,6 +52,7 @@ struct stack_stats {
 	struct udp_stats udp;
 	struct tcp_stats tcp;
 	struct sock_stats sock;
+	struct event_stats ev;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns;
 };

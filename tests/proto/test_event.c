@@ -697,7 +697,8 @@ TEST(poll_and_select)
 }
 
 /* Many registrations, one ready socket: a wait reports exactly that one
- * (the ready list holds only what was woken). */
+ * and examines only the ready list (event.ev_epoll_examined): a wait that
+ * scanned the registrations would count 500 per call. */
 TEST(epoll_only_woken_sockets_are_reported_among_many)
 {
 	struct h_pair h;
@@ -717,8 +718,53 @@ TEST(epoll_only_woken_sockets_are_reported_among_many)
 	CHECK_EQ(ff_sendto(tx, "x", 1, 0, sin4(&a, B_IP, 20321), sizeof(a)), 1);
 	h_pair_run_ms(&h, 3);
 	on(h.b);
+	uint64_t examined = h.b->stats.ev.ev_epoll_examined;
 	CHECK_EQ(ff_epoll_wait(ep, ev, 8, 0), 1);
 	CHECK_EQ(ev[0].data.u64, 321);
+	/* The level-triggered item stays on the ready list: one look each. */
+	CHECK_EQ(h.b->stats.ev.ev_epoll_examined - examined, 1);
+	char c;
+	CHECK_EQ(ff_recv(fds[321], &c, 1, 0), 1);
+	CHECK_EQ(ff_epoll_wait(ep, ev, 8, 0), 0);
+	CHECK_EQ(h.b->stats.ev.ev_epoll_examined - examined, 2);
+	CHECK_EQ(ff_epoll_wait(ep, ev, 8, 0), 0);
+	CHECK_EQ(h.b->stats.ev.ev_epoll_examined - examined, 2); /* nothing left to look at */
+	h_pair_destroy(&h);
+}
+
+/* The same for kqueue: 500 read knotes, one datagram, one knote looked at
+ * per wait while it stays readable, none once it is drained. */
+TEST(kqueue_only_woken_sockets_are_examined_among_many)
+{
+	struct h_pair h;
+	struct sockaddr_in a;
+	struct kevent out[8];
+	int kq, tx, fds[500];
+
+	h_pair_create(&h, NULL, NULL, NULL);
+	on(h.b);
+	kq = ff_kqueue();
+	for (int i = 0; i < 500; i++) {
+		fds[i] = udp_bound((uint16_t)(20000 + i));
+		CHECK_EQ(
+		    kev1(kq, (uintptr_t)fds[i], EVFILT_READ, EV_ADD, 0, 0, (void *)(uintptr_t)i),
+		    0);
+	}
+	on(h.a);
+	tx = udp_bound(6000);
+	CHECK_EQ(ff_sendto(tx, "x", 1, 0, sin4(&a, B_IP, 20123), sizeof(a)), 1);
+	h_pair_run_ms(&h, 3);
+	on(h.b);
+	uint64_t examined = h.b->stats.ev.ev_kevent_examined;
+	CHECK_EQ(kq_poll(kq, out, 8), 1);
+	CHECK_EQ((uintptr_t)out[0].udata, 123);
+	CHECK_EQ(h.b->stats.ev.ev_kevent_examined - examined, 1);
+	char c;
+	CHECK_EQ(ff_recv(fds[123], &c, 1, 0), 1);
+	CHECK_EQ(kq_poll(kq, out, 8), 0);
+	CHECK_EQ(h.b->stats.ev.ev_kevent_examined - examined, 2);
+	CHECK_EQ(kq_poll(kq, out, 8), 0);
+	CHECK_EQ(h.b->stats.ev.ev_kevent_examined - examined, 2);
 	h_pair_destroy(&h);
 }
 
