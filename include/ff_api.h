@@ -93,9 +93,27 @@ int ff_kevent_do_each(int kq, const struct kevent *changelist, int nchanges, voi
                       int nevents, const struct timespec *timeout,
                       void (*do_each)(void **, struct kevent *));
 
+/* tz as glibc >= 2.31 declares gettimeofday's (and F-Stack for it). */
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 31)
+int ff_gettimeofday(struct timeval *tv, void *tz);
+#else
 int ff_gettimeofday(struct timeval *tv, struct timezone *tz);
+#endif
 int ff_dup(int oldfd);
 int ff_dup2(int oldfd, int newfd);
+
+/* Non-zero if fd is one of the calling thread's stack's descriptors. */
+int ff_fdisused(int fd);
+/* The most descriptors the stack hands out (kern.maxfiles). */
+int ff_getmaxfd(void);
+/* The ports' traffic so far; buffer holds a struct ff_traffic_args. */
+struct ff_traffic_args {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+};
+void ff_get_traffic(void *buffer);
 
 /* Routing table control (F-Stack's ff_route_ctl). */
 enum FF_ROUTE_CTL { FF_ROUTE_ADD, FF_ROUTE_DEL, FF_ROUTE_CHANGE };

@@ -426,6 +426,36 @@ int ff_dup2(int oldfd, int newfd)
 	return -1;
 }
 
+int ff_fdisused(int fd)
+{
+	struct stack *s = stack_current();
+
+	return s && fd_kind(s, fd) != FD_FREE;
+}
+
+int ff_getmaxfd(void)
+{
+	struct stack *s = stack_current();
+
+	return s ? (int)KNOB(s, SOCK_MAX_FDS) : 0;
+}
+
+void ff_get_traffic(void *buffer)
+{
+	struct stack *s = stack_current();
+	struct ff_traffic_args t = { 0 };
+
+	if (!buffer)
+		return;
+	if (s) {
+		t.rx_packets = s->stats.port.rx_packets;
+		t.rx_bytes = s->stats.port.rx_bytes;
+		t.tx_packets = s->stats.port.tx_packets;
+		t.tx_bytes = s->stats.port.tx_bytes;
+	}
+	memcpy(buffer, &t, sizeof(t));
+}
+
 /* ---- events ---- */
 
 int ff_epoll_create(int size)
@@ -507,7 +537,11 @@ int ff_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 
 /* ---- misc ---- */
 
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 31)
+int ff_gettimeofday(struct timeval *tv, void *tz)
+#else
 int ff_gettimeofday(struct timeval *tv, struct timezone *tz)
+#endif
 {
 	return gettimeofday(tv, tz);
 }

@@ -1,0 +1,143 @@
+/* test_api_compat.c: the F-Stack calls beyond sockets that F-Stack programs
+ * use (include/ff_log.h, include/ff_config.h, ff_fdisused, ff_getmaxfd,
+ * ff_get_traffic, ff_gettimeofday).
+ *
+ * That this file includes ff_config.h and ff_log.h beside ff_api.h, as
+ * F-Stack's own examples do, is part of the test: it must build.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "ff_config.h"
+#include "ff_api.h"
+#include "ff_log.h"
+#include "harness.h"
+#include "stack/stack.h"
+
+#define A_IP "198.18.0.1"
+#define B_IP "198.18.0.2"
+
+/* Everything written to f so far, as a string (static buffer). */
+static const char *contents(FILE *f)
+{
+	static char buf[4096];
+	size_t n;
+
+	fflush(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	return buf;
+}
+
+TEST(ff_log_levels_types_and_stream)
+{
+	FILE *f = tmpfile();
+
+	CHECK(f != NULL);
+	CHECK_EQ(ff_log_reset_stream(f), 0);
+	ff_log_set_global_level(FF_LOG_DEBUG);
+	CHECK_EQ(ff_log_set_level(FF_LOGTYPE_FSTACK_APP, FF_LOG_INFO), 0);
+	CHECK_EQ(ff_log(FF_LOG_ERR, FF_LOGTYPE_FSTACK_APP, "first %d\n", 1), 0);
+	CHECK_EQ(ff_log(FF_LOG_INFO, FF_LOGTYPE_FSTACK_APP, "second %s\n", "two"), 0);
+	/* Above the type's level: not written (not an error). */
+	CHECK_EQ(ff_log(FF_LOG_DEBUG, FF_LOGTYPE_FSTACK_APP, "hidden-by-type\n"), 0);
+	/* Above the global level: not written either. */
+	ff_log_set_global_level(FF_LOG_ERR);
+	CHECK_EQ(ff_log(FF_LOG_WARNING, FF_LOGTYPE_FSTACK_APP, "hidden-by-global\n"), 0);
+	CHECK_EQ(ff_log(FF_LOG_CRIT, FF_LOGTYPE_FSTACK_APP, "third\n"), 0);
+	ff_log_set_global_level(FF_LOG_DEBUG);
+	/* Another type keeps its own level. */
+	CHECK_EQ(ff_log_set_level(FF_LOGTYPE_USER2, FF_LOG_DEBUG), 0);
+	CHECK_EQ(ff_log(FF_LOG_DEBUG, FF_LOGTYPE_USER2, "fourth\n"), 0);
+
+	const char *c = contents(f);
+	CHECK(strstr(c, "first 1\n") && strstr(c, "second two\n") && strstr(c, "third\n") &&
+	          strstr(c, "fourth\n"),
+	      "log stream holds: '%s'", c);
+	CHECK(!strstr(c, "hidden"), "filtered messages were written: '%s'", c);
+
+	/* Misuse is refused, never written. */
+	CHECK_EQ(ff_log(0, FF_LOGTYPE_FSTACK_APP, "bad level\n"), -1);
+	CHECK_EQ(ff_log(FF_LOG_MAX + 1, FF_LOGTYPE_FSTACK_APP, "bad level\n"), -1);
+	CHECK_EQ(ff_log(FF_LOG_ERR, FF_LOGTYPE_FIRST_EXT_ID, "bad type\n"), -1);
+	CHECK_EQ(ff_log_set_level(FF_LOGTYPE_FIRST_EXT_ID, FF_LOG_INFO), -1);
+	CHECK_EQ(ff_log_set_level(FF_LOGTYPE_FSTACK_APP, 0), -1);
+	CHECK(!strstr(contents(f), "bad"));
+
+	/* After ff_log_close the stream is no longer written (it is the
+	 * application's to close). */
+	ff_log_close();
+	CHECK_EQ(ff_log(FF_LOG_ERR, FF_LOGTYPE_FSTACK_APP, "after-close\n"), 0);
+	CHECK(!strstr(contents(f), "after-close"));
+	fclose(f);
+	ff_log_set_level(FF_LOGTYPE_FSTACK_APP, FF_LOG_INFO);
+}
+
+TEST(ff_fdisused_getmaxfd_and_traffic)
+{
+	struct h_pair h;
+	struct ff_traffic_args t0, t1;
+	struct sockaddr_in a;
+	int fd;
+
+	/* No stack on this thread yet: nothing is ours. */
+	stack_set_current(NULL);
+	CHECK_EQ(ff_fdisused(3), 0);
+	CHECK_EQ(ff_getmaxfd(), 0);
+	memset(&t0, 0xff, sizeof(t0));
+	ff_get_traffic(&t0);
+	CHECK_EQ(t0.rx_packets, 0);
+	CHECK_EQ(t0.tx_bytes, 0);
+
+	h_pair_create(&h, NULL, NULL, NULL);
+	stack_set_current(h.a);
+	CHECK_EQ(ff_getmaxfd(), KNOB(h.a, SOCK_MAX_FDS));
+	fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK(fd >= 0);
+	CHECK(ff_fdisused(fd));
+	CHECK(!ff_fdisused(fd + 1));
+	CHECK(!ff_fdisused(-1));
+	CHECK(!ff_fdisused(0));
+
+	ff_get_traffic(&t0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(9);
+	a.sin_addr.s_addr = h_ip4(B_IP);
+	CHECK_EQ(ff_sendto(fd, "hello", 5, 0, (struct linux_sockaddr *)&a, sizeof(a)), 5);
+	h_pair_run_ms(&h, 5);
+	stack_set_current(h.a);
+	ff_get_traffic(&t1);
+	/* ARP request + the datagram out, ARP reply + port unreachable in. */
+	CHECK_EQ(t1.tx_packets - t0.tx_packets, h.a->stats.port.tx_packets - t0.tx_packets);
+	CHECK(t1.tx_packets - t0.tx_packets >= 2, "tx %lu",
+	      (unsigned long)(t1.tx_packets - t0.tx_packets));
+	CHECK(t1.rx_packets - t0.rx_packets >= 2, "rx %lu",
+	      (unsigned long)(t1.rx_packets - t0.rx_packets));
+	CHECK_EQ(t1.rx_bytes, h.a->stats.port.rx_bytes);
+	CHECK_EQ(t1.tx_bytes, h.a->stats.port.tx_bytes);
+	ff_get_traffic(NULL); /* ignored */
+
+	CHECK_EQ(ff_close(fd), 0);
+	CHECK(!ff_fdisused(fd));
+	h_pair_destroy(&h);
+}
+
+TEST(ff_gettimeofday_is_the_system_clock)
+{
+	struct timeval a, b;
+
+	CHECK_EQ(ff_gettimeofday(&a, NULL), 0);
+	CHECK_EQ(gettimeofday(&b, NULL), 0);
+	CHECK(b.tv_sec - a.tv_sec <= 1 && b.tv_sec >= a.tv_sec);
+}
+
+int main(int argc, char **argv)
+{
+	harness_eal_init();
+	return harness_main(argc, argv);
+}
