@@ -1,8 +1,11 @@
 #!/bin/bash
 # (d) Fault injection in the stack's port ([port0] fault_*): 5% loss, 5%
 # corruption, 2% duplication, 2% reordering, both directions.  Losses are
-# counted, corrupted frames are dropped by checksum (never echoed), and
-# every reply that does come back is byte-identical.
+# counted, corrupted frames are dropped by checksum (never echoed), every
+# reply that does come back is byte-identical, and nothing else goes wrong:
+# every datagram the Linux client lost is explained by a frame the fault
+# injector dropped or corrupted, every duplicate by one it duplicated, and
+# the echo server sent back every datagram it received.
 . "$(dirname "$0")/lib.sh"
 ECHO=$BUILD/examples/udp_echo
 need_bin "$ECHO"
@@ -14,12 +17,17 @@ write_conf "$WORK/fastack.ini" "net_af_packet0,iface=$IF_A" \
 start_fastack udp_echo "$ECHO" "$WORK/fastack.ini" || finish
 
 # Each datagram crosses the faulty port twice: about 80% come back.
-if udp_check --count 3000 --window 16 --min 1 --max 1472 --timeout 0.2 \
-	--max-lost 3000 --min-ok 1500; then
+udp_check --count 3000 --window 16 --min 1 --max 1472 --timeout 0.2 \
+	--max-lost 3000 --min-ok 1500 >"$WORK/udp_check.out"
+rc=$?
+cat "$WORK/udp_check.out"
+if [ $rc = 0 ]; then
 	ok "every reply that came back was byte-identical"
 else
 	fail "UDP check under faults"
 fi
+read -r c_lost c_dup < <(sed -nE 's/.* ([0-9]+) lost, [0-9]+ corrupt, ([0-9]+) duplicate.*/\1 \2/p' \
+	"$WORK/udp_check.out")
 csum_b=$(in_b nstat -az UdpInCsumErrors 2>/dev/null | awk '/UdpInCsumErrors/ { print $2 }')
 log "Linux peer dropped ${csum_b:-?} corrupted replies by UDP checksum (UdpInCsumErrors)"
 stop_fastack
@@ -35,5 +43,25 @@ if [ "$bad" -ge 1 ]; then
 	ok "corrupted frames dropped by checksum: ips_badsum + udps_badsum + icps_checksum = $bad"
 else
 	fail "no checksum drops counted although frames were corrupted"
+fi
+f_lost=$(counter port.fault_lost)
+f_corr=$(counter port.fault_corrupted)
+f_dup=$(counter port.fault_duplicated)
+if [ -z "${c_lost:-}" ]; then
+	fail "no udp_check summary to reconcile"
+elif [ "$c_lost" -ge 1 ] && [ "$c_lost" -le $((f_lost + f_corr)) ]; then
+	ok "client lost $c_lost, within what the injector dropped ($f_lost) or corrupted ($f_corr)"
+else
+	fail "client lost $c_lost datagrams; faults explain at most $((f_lost + f_corr))"
+fi
+if [ -n "${c_dup:-}" ] && [ "$c_dup" -le "$f_dup" ]; then
+	ok "client saw $c_dup duplicates, at most the $f_dup frames duplicated"
+else
+	fail "client saw ${c_dup:-?} duplicates; the injector duplicated $f_dup"
+fi
+if grep -Eq "stopped: ([0-9]+) datagrams received, \1 echoed, 0 send errors" "$FS_LOG"; then
+	ok "server: $(grep -o "stopped: .*" "$FS_LOG")"
+else
+	fail "server did not echo every datagram it received: $(grep -o "stopped: .*" "$FS_LOG")"
 fi
 finish
