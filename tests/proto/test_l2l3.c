@@ -1061,6 +1061,37 @@ TEST(icmp_echo_small_and_1472)
 	}
 }
 
+/* RFC 1122 section 3.2.1.7: a host MUST NOT discard a datagram because it
+ * arrived with a TTL below 2; the TTL plays no part in local delivery (a
+ * TTL of 0 included: no router would have forwarded it, but the host has
+ * nothing to decrement).  The reply carries our own default TTL. */
+TEST(ip4_low_ttl_is_delivered)
+{
+	static const uint8_t ttls[] = { 0, 1 };
+
+	for (unsigned i = 0; i < RTE_DIM(ttls); i++) {
+		struct h_one h;
+		struct stack_stats b;
+		struct pkt p;
+
+		setup(&h);
+		peer_resolved(&h);
+		b = h.s->stats;
+		echo_frame(&p, US, 56);
+		p.b[14 + 8] = ttls[i];
+		ip_fix_cksum(&p, 14);
+		inject(&h, &p);
+		if (EXPECT_SENT(&h, &p)) {
+			CHECK_ECHO_REPLY(&p, 56);
+			CHECK_EQ(p.b[14 + 8], KNOB(h.s, IP_DEFTTL));
+		}
+		EXPECT_NOTHING(&h);
+		EXPECT_COUNTERS(&h, &b, "icps_inhist_echo=1", "icps_outhist_echoreply=1",
+		                "ips_delivered=1", "ips_localout=1");
+		h_one_destroy(&h);
+	}
+}
+
 TEST(icmp_echo_multisegment_and_padding)
 {
 	struct h_one h;
