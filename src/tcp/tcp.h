@@ -86,6 +86,7 @@ struct tcpcb;
 	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")       \
 	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                   \
 	X(tcps_tw_reuse, "TIME_WAIT connections replaced by a new SYN")                  \
+	X(tcps_tw_syn_dropped, "SYNs dropped in TIME_WAIT: old duplicates")              \
 	X(tcps_sndtotal, "segments sent")                                                \
 	X(tcps_sndpack, "data segments sent")                                            \
 	X(tcps_sndbyte, "data bytes sent")                                               \

@@ -7,9 +7,9 @@
  * SACK-based loss recovery) lives in tcp_input.c and is shared.
  *
  * Modules, by id (net.inet.tcp.cc.algorithm, TCP_CONGESTION):
- *   0 newreno  RFC 5681 slow start (with RFC 3465 byte counting, L =
- *              net.inet.tcp.abc_l_var) and congestion avoidance; RFC 6582
- *              recovery exit;
+ *   0 newreno  RFC 6928 initial window; RFC 5681 slow start (with RFC
+ *              3465 byte counting, L = net.inet.tcp.abc_l_var, 1 after an
+ *              RTO) and congestion avoidance; RFC 6582 recovery exit;
  *   1 cubic    RFC 9438: W_cubic(t) = C (t - K)^3 + W_max with C = 0.4,
  *              beta = 0.7, fast convergence, and the Reno-friendly region
  *              W_est; slow start as newreno.
@@ -34,39 +34,64 @@ static uint32_t half_flight(const struct tcpcb *tp)
 	return h < min ? min : h;
 }
 
+/* The largest window the peer could ever offer: cwnd beyond it is of no
+ * use (FreeBSD caps it there too). */
+static uint32_t cwnd_cap(const struct tcpcb *tp)
+{
+	uint64_t w = (uint64_t)TCP_MAXWIN << tp->snd_scale;
+
+	return w < CWND_MAX ? (uint32_t)w : CWND_MAX;
+}
+
+/* RFC 3465 byte counting: cwnd grows by the bytes acknowledged, at most
+ * L = net.inet.tcp.abc_l_var segments per ACK; L = 1 segment in the slow
+ * start that follows a retransmission timeout (section 2.3), seen, as
+ * FreeBSD sees it, from SND.NXT being behind SND.MAX (go-back-N). */
 static void slow_start(struct stack *s, struct tcpcb *tp, uint32_t acked)
 {
-	uint32_t lim = (uint32_t)KNOB(s, TCP_ABC_L_VAR) * tp->t_maxseg;
-	uint32_t inc = acked < lim ? acked : lim;
+	uint32_t l = tp->snd_nxt == tp->snd_max ? (uint32_t)KNOB(s, TCP_ABC_L_VAR) : 1u;
+	uint64_t lim = (uint64_t)l * tp->t_maxseg;
+	uint32_t inc = acked < lim ? acked : (uint32_t)lim;
+	uint32_t cap = cwnd_cap(tp);
 
-	tp->snd_cwnd = tp->snd_cwnd + inc > CWND_MAX ? CWND_MAX : tp->snd_cwnd + inc;
+	if (tp->snd_cwnd < cap)
+		tp->snd_cwnd = cap - tp->snd_cwnd < inc ? cap : tp->snd_cwnd + inc;
 }
 
 /* ---- NewReno ---- */
 
+/* Initial window (RFC 6928, FreeBSD's tcp_compute_initwnd):
+ * min(N * MSS, max(2 * MSS, N * 1460)), N = initcwnd_segments (10), so a
+ * large MSS does not make a large first flight: 14,600 bytes or two
+ * segments. */
 static void nr_conn_init(struct stack *s, struct tcpcb *tp)
 {
-	uint32_t iw = (uint32_t)KNOB(s, TCP_INITCWND) * tp->t_maxseg;
+	uint64_t n = (uint64_t)KNOB(s, TCP_INITCWND), mss = tp->t_maxseg;
+	uint64_t lim = 2 * mss > n * 1460 ? 2 * mss : n * 1460;
+	uint64_t iw = n * mss < lim ? n * mss : lim;
 
 	/* RFC 5681 section 3.1: one segment if the SYN was lost. */
-	tp->snd_cwnd = tp->t_rxtshift ? tp->t_maxseg : iw;
+	tp->snd_cwnd = tp->t_rxtshift ? tp->t_maxseg : (uint32_t)iw;
 	if (!tp->snd_ssthresh)
 		tp->snd_ssthresh = CWND_MAX;
 	memset(&tp->cc, 0, sizeof(tp->cc));
 }
 
+/* RFC 5681 section 3.1: slow start while cwnd <= ssthresh (the RFC lets
+ * cwnd == ssthresh go either way; FreeBSD slow-starts), else congestion
+ * avoidance: one SMSS per cwnd of acknowledged bytes (equation 3 in its
+ * byte-counting form, RFC 3465 section 2.1), i.e. about one SMSS per RTT. */
 static void nr_ack_received(struct stack *s, struct tcpcb *tp, uint32_t acked)
 {
-	if (tp->snd_cwnd < tp->snd_ssthresh) {
+	if (tp->snd_cwnd <= tp->snd_ssthresh) {
+		tp->cc.bytes_acked = 0;
 		slow_start(s, tp, acked);
 		return;
 	}
-	/* Congestion avoidance: one MSS per cwnd of acknowledged bytes
-	 * (RFC 5681 equation 3, byte-counting form). */
 	tp->cc.bytes_acked += acked;
 	if (tp->cc.bytes_acked >= tp->snd_cwnd) {
 		tp->cc.bytes_acked -= tp->snd_cwnd;
-		if (tp->snd_cwnd + tp->t_maxseg <= CWND_MAX)
+		if (tp->snd_cwnd + tp->t_maxseg <= cwnd_cap(tp))
 			tp->snd_cwnd += tp->t_maxseg;
 	}
 }

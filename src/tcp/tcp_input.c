@@ -359,7 +359,7 @@ static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tc
 }
 
 static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
-                       const struct tcp_seg *seg)
+                       const struct tcp_seg *seg, const uint32_t *iss_floor)
 {
 	struct tcpcb *tp;
 
@@ -380,6 +380,8 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 	tp->rcv_nxt = seg->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
 	tp->iss = tcp_new_isn(s, k);
+	if (iss_floor && SEQ_LT(tp->iss, *iss_floor))
+		tp->iss = *iss_floor; /* above the old incarnation (as Linux) */
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->iss;
 	tp->snd_recover = tp->iss;
 	syn_options(s, tp, &seg->opt, false);
@@ -502,8 +504,10 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 	do_segment(s, tp, seg, m);
 }
 
+/* iss_floor: the SYN replaces a TIME_WAIT connection, whose sequence
+ * numbers the new ISS must be above (RFC 9293 3.10.7.4); NULL otherwise. */
 static void listen_input(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
-                         struct tcp_seg *seg, struct rte_mbuf *m)
+                         struct tcp_seg *seg, struct rte_mbuf *m, const uint32_t *iss_floor)
 {
 	if (seg->flags & TH_RST)
 		goto drop;
@@ -515,7 +519,7 @@ static void listen_input(struct stack *s, struct tcpcb *l, const struct tcp_key 
 		STAT_INC(s, tcp, tcps_badsyn);
 		goto drop;
 	}
-	listen_syn(s, l, k, seg);
+	listen_syn(s, l, k, seg, iss_floor);
 drop:
 	rte_pktmbuf_free(m);
 }
@@ -913,12 +917,11 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 					tcp_drop(s, tp, ECONNREFUSED);
 				}
 				return;
-			case TCPS_CLOSING:
-			case TCPS_LAST_ACK:
-				pktq_free(&tp->rcvq);
-				tcp_close_conn(s, tp);
-				return;
 			default:
+				/* ESTABLISHED, FIN_WAIT_1/2, CLOSE_WAIT (RFC 9293
+				 * 3.10.7.4: "connection reset"), and CLOSING,
+				 * LAST_ACK, where the RFC only closes: FreeBSD
+				 * (and Linux) report ECONNRESET there too. */
 				tp->so_error = ECONNRESET;
 				pktq_free(&tp->rcvq);
 				STAT_INC(s, tcp, tcps_drops);
@@ -1274,6 +1277,25 @@ ignore:
 
 /* ---- entry ---- */
 
+/* A SYN (no ACK, no RST) for a connection in TIME_WAIT: may it start a new
+ * incarnation (RFC 9293 3.10.7.4 MAY-2)?  Yes if its sequence number is
+ * above the old RCV.NXT (FreeBSD's tcp_twcheck, RFC 6191 without
+ * timestamps), or if the old connection used timestamps, the new one would
+ * (net.inet.tcp.rfc1323) and the SYN's TSval is newer than TS.Recent
+ * (RFC 6191 section 2: the timestamp then tells a new SYN from an old
+ * duplicate whatever its sequence number; Linux does the same).  Otherwise
+ * it is an old duplicate and dropped silently, as FreeBSD does (the
+ * connection stays in TIME_WAIT, its timer untouched). */
+static bool tw_syn_ok(struct stack *s, const struct tcpcb *tp, const struct tcp_seg *seg)
+{
+	int64_t r = KNOB(s, TCP_RFC1323);
+
+	if (SEQ_GT(seg->seq, tp->rcv_nxt))
+		return true;
+	return (tp->t_flags & TF_RCVD_TSTMP) && (seg->opt.present & TOF_TS) && (r == 1 || r == 3) &&
+	       SEQ_GT(seg->opt.tsval, tp->ts_recent);
+}
+
 void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 {
 	const struct rte_ipv4_hdr *ih =
@@ -1313,17 +1335,26 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 
 	tp = tcp_hash_lookup(s, &k);
 	if (tp && tp->t_state == TCPS_TIME_WAIT &&
-	    (seg.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN && SEQ_GT(seg.seq, tp->rcv_nxt)) {
-		/* A new incarnation may replace TIME_WAIT (RFC 9293
-		 * 3.10.7.4, RFC 6191 without timestamps as FreeBSD). */
-		struct tcpcb *l = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
+	    (seg.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
+		/* A new incarnation may replace TIME_WAIT (tw_syn_ok); the
+		 * old one is closed and the SYN looked up again, as
+		 * FreeBSD's tcp_twcheck: a listener takes it, else it is
+		 * answered as a closed port. */
+		uint32_t iss_floor = tp->snd_max + TCP_MAXWIN + 2;
+		struct tcpcb *l;
 
+		if (!tw_syn_ok(s, tp, &seg)) {
+			STAT_INC(s, tcp, tcps_tw_syn_dropped);
+			goto drop;
+		}
+		STAT_INC(s, tcp, tcps_tw_reuse);
+		tcp_close_conn(s, tp);
+		l = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
 		if (l) {
-			STAT_INC(s, tcp, tcps_tw_reuse);
-			tcp_close_conn(s, tp);
-			listen_input(s, l, &k, &seg, m);
+			listen_input(s, l, &k, &seg, m, &iss_floor);
 			return;
 		}
+		tp = NULL;
 	}
 	if (tp) {
 		do_segment(s, tp, &seg, m);
@@ -1331,7 +1362,7 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	}
 	tp = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
 	if (tp) {
-		listen_input(s, tp, &k, &seg, m);
+		listen_input(s, tp, &k, &seg, m, NULL);
 		return;
 	}
 	STAT_INC(s, tcp, tcps_noport);

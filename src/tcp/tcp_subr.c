@@ -743,13 +743,28 @@ void tcp_timer_update(struct stack *s, struct tcpcb *tp)
 	timer_arm(s->wheel, &tp->timer, d);
 }
 
+/* SYN retransmission (FreeBSD's behaviour since RFC 6298 lowered the
+ * initial RTO to 1 s): the first five retransmissions come 1 s apart, then
+ * the interval doubles, up to 64 s; with net.inet.tcp.rexmit_initial
+ * = 1 s, SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s (keepinit, 75 s,
+ * ends the attempt first).  Multiples of the initial RTO, by backoff count
+ * (t_rxtshift).  The SYN-ACK of a passive open backs off by doubling
+ * (FreeBSD's syncache), as everything else does (RFC 6298 5.5). */
+static const uint8_t tcp_syn_backoff[TCP_MAXRXTSHIFT + 1] = {
+	1, 1, 1, 1, 1, 2, 4, 8, 16, 32, 64, 64, 64,
+};
+
 static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
 {
 	uint64_t rto = tcp_rto_ms(s, tp);
+	unsigned shift = tp->t_rxtshift < TCP_MAXRXTSHIFT ? tp->t_rxtshift : TCP_MAXRXTSHIFT;
 
-	if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0 && tp->t_rttvar == 0)
-		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
-	rto <<= tp->t_rxtshift;
+	if (tp->t_state == TCPS_SYN_SENT)
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL) * tcp_syn_backoff[shift];
+	else if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0 && tp->t_rttvar == 0)
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL) << tp->t_rxtshift;
+	else
+		rto <<= tp->t_rxtshift;
 	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
 }
 

@@ -290,6 +290,23 @@ void t_nothing_(const char *file, int line, struct t *t, unsigned ms)
 	}
 }
 
+unsigned t_collect(struct t *t, struct tcp_seg *out, unsigned max)
+{
+	struct rte_mbuf *m;
+	unsigned n = 0;
+
+	h_one_pass(&t->h);
+	while ((m = pop_tcp(t)) != NULL) {
+		struct tcp_seg seg;
+		bool ok;
+
+		if (n < max && parse_sent(m, &seg, &ok))
+			out[n++] = seg;
+		rte_pktmbuf_free(m);
+	}
+	return n;
+}
+
 void t_listen(struct t *t)
 {
 	struct ip_addr any = ip_addr_v4(0);

@@ -74,6 +74,10 @@ void t_send_(const char *file, int line, struct t *t, const struct tseg *sg);
 struct tcp_seg t_expect_(const char *file, int line, struct t *t, struct twin w,
                          const struct tseg *sg);
 void t_nothing_(const char *file, int line, struct t *t, unsigned ms);
+/* Runs one pass, then pops every TCP segment the stack has sent (parsed
+ * into out, up to max; the frames are freed); returns how many were
+ * kept. */
+unsigned t_collect(struct t *t, struct tcp_seg *out, unsigned max);
 /* A raw frame (Ethernet onwards) from the peer. */
 void t_inject_raw(struct t *t, const void *l4, size_t l4len, bool fix_cksum);
 

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "stack/stack.h"
+#include "tcp/tcp_priv.h"
 #include "test_tcp_lib.h"
 
 #define STATS(t) (&(t)->h.s->stats.tcp)
@@ -141,6 +142,9 @@ TEST(simultaneous_open)
 	t_teardown(&t);
 }
 
+/* SYN retransmissions as FreeBSD times them (tcp_subr.c): five at 1 s
+ * intervals, then doubling (0, 1, 2, 3, 4, 5, 7, 11, ... s); keepinit ends
+ * the attempt. */
 TEST(syn_retransmitted_with_backoff_then_timeout)
 {
 	struct t t;
@@ -159,10 +163,12 @@ TEST(syn_retransmitted_with_backoff_then_timeout)
 	(void)syn;
 	t.us_port = syn.sport;
 	t.iss = syn.seq;
-	EXPECT_SENT(&t, AT_MS(1000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	for (int i = 0; i < 5; i++)
+		EXPECT_SENT(&t, AT_MS(1000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
 	EXPECT_SENT(&t, AT_MS(2000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
-	EXPECT_SENT(&t, AT_MS(4000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
-	/* keepinit (10 s) gives up: no RST for an unanswered SYN. */
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 6);
+	/* At 7 s; the next would leave at 11 s, but keepinit (10 s) gives up
+	 * first: no RST for an unanswered SYN. */
 	EXPECT_NOTHING(&t, 3100);
 	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
 	CHECK_EQ(tcp_error(t.c, true), ETIMEDOUT);
@@ -1548,6 +1554,456 @@ TEST(close_in_syn_sent_frees_quietly)
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .ack = syn.seq + 1,
 	                         .flags = TH_SYN | TH_ACK }));
 	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = syn.seq + 1, .flags = TH_RST }));
+	t_teardown(&t);
+}
+
+/* ---- RST in the closing states (RFC 9293 3.10.7.4, RFC 5961 section 3) ----
+ * Each state meets, in turn, a RST outside the window (dropped, counted),
+ * one in the window but not at RCV.NXT (challenge ACK), and one at RCV.NXT
+ * (the connection is dropped: ECONNRESET in all five, as FreeBSD and
+ * Linux report it; nothing is sent, then or later). */
+
+enum rst_case { RST_CLOSE_WAIT, RST_FIN_WAIT_1, RST_FIN_WAIT_2, RST_CLOSING, RST_LAST_ACK };
+
+/* Brings t->c to the state; returns the peer's next sequence number
+ * (our RCV.NXT) and sets *snd_nxt to ours. */
+static uint32_t rst_fixture(struct t *t, enum rst_case c, uint32_t *snd_nxt)
+{
+	T_PASSIVE(t, NULL);
+	if (c == RST_CLOSE_WAIT || c == RST_LAST_ACK) {
+		SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1,
+		                        .flags = TH_FIN | TH_ACK }));
+		EXPECT_SENT(
+		    t, NOW,
+		    ((struct tseg){ US, .seq = t->iss + 1, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+		*snd_nxt = t->iss + 1;
+		if (c == RST_LAST_ACK) {
+			CHECK_EQ(tcp_shutdown(t->h.s, t->c, SHUT_WR), 0);
+			EXPECT_SENT(t, NOW,
+			            ((struct tseg){ US, .seq = t->iss + 1, .ack = PEER_ISS + 2,
+			                            .flags = TH_FIN | TH_ACK }));
+			*snd_nxt = t->iss + 2;
+		}
+		return PEER_ISS + 2;
+	}
+	CHECK_EQ(tcp_shutdown(t->h.s, t->c, SHUT_WR), 0);
+	EXPECT_SENT(t, NOW,
+	            ((struct tseg){ US, .seq = t->iss + 1, .ack = PEER_ISS + 1,
+	                            .flags = TH_FIN | TH_ACK }));
+	*snd_nxt = t->iss + 2;
+	if (c == RST_FIN_WAIT_2)
+		SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 2,
+		                        .flags = TH_ACK }));
+	if (c == RST_CLOSING) {
+		/* The peer's FIN crosses ours (it does not ACK it). */
+		SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1,
+		                        .flags = TH_FIN | TH_ACK }));
+		EXPECT_SENT(
+		    t, NOW,
+		    ((struct tseg){ US, .seq = t->iss + 2, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+		return PEER_ISS + 2;
+	}
+	return PEER_ISS + 1;
+}
+
+TEST(rst_in_the_closing_states)
+{
+	static const struct {
+		enum rst_case c;
+		int state;
+	} cases[] = {
+		{ RST_CLOSE_WAIT, TCPS_CLOSE_WAIT }, { RST_FIN_WAIT_1, TCPS_FIN_WAIT_1 },
+		{ RST_FIN_WAIT_2, TCPS_FIN_WAIT_2 }, { RST_CLOSING, TCPS_CLOSING },
+		{ RST_LAST_ACK, TCPS_LAST_ACK },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct t t;
+		uint32_t rcv_nxt, snd_nxt;
+		char b[4];
+
+		t_knobs_default(&t);
+		t_setup(&t);
+		rcv_nxt = rst_fixture(&t, cases[i].c, &snd_nxt);
+		CHECK(tcp_state(t.c) == cases[i].state, "%s: in %s", tcp_state_name(cases[i].state),
+		      tcp_state_name(tcp_state(t.c)));
+		/* Outside the window: dropped. */
+		SEND(&t, ((struct tseg){ PEER, .seq = rcv_nxt + 200000, .flags = TH_RST }));
+		EXPECT_NOTHING(&t, 5);
+		CHECK_EQ(STATS(&t)->tcps_badrst, 1);
+		CHECK_EQ(tcp_state(t.c), cases[i].state);
+		/* In the window, not at RCV.NXT: a challenge ACK. */
+		SEND(&t, ((struct tseg){ PEER, .seq = rcv_nxt + 100, .flags = TH_RST }));
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = snd_nxt, .ack = rcv_nxt, .flags = TH_ACK }));
+		CHECK_EQ(STATS(&t)->tcps_rstchallenge, 1);
+		CHECK_EQ(STATS(&t)->tcps_chalack, 1);
+		CHECK_EQ(tcp_state(t.c), cases[i].state);
+		/* At RCV.NXT: the connection is dropped. */
+		SEND(&t, ((struct tseg){ PEER, .seq = rcv_nxt, .flags = TH_RST }));
+		CHECK(tcp_state(t.c) == TCPS_CLOSED, "%s: RST at RCV.NXT left %s",
+		      tcp_state_name(cases[i].state), tcp_state_name(tcp_state(t.c)));
+		CHECK(t.ev_c & TCP_EV_ERR, "%s: no error event", tcp_state_name(cases[i].state));
+		CHECK(tcp_error(t.c, false) == ECONNRESET, "%s: error %d",
+		      tcp_state_name(cases[i].state), tcp_error(t.c, false));
+		CHECK_EQ(t_read(&t, b, sizeof(b)), -ECONNRESET);
+		CHECK_EQ(STATS(&t)->tcps_rcvreset, 1);
+		CHECK_EQ(STATS(&t)->tcps_drops, 1);
+		CHECK_EQ(tcp_conn_count(t.h.s), 0);
+		EXPECT_NOTHING(&t, 3000); /* no FIN retransmission, no RST */
+		t_teardown(&t);
+	}
+}
+
+/* ---- MSS from the route MTU (RFC 9293 3.7.1, RFC 6691) ----
+ * Over an interface with a jumbo or an IPv6-minimum MTU the MSS option of
+ * our SYN and SYN-ACK is MTU - 40, and data segments are that size (the
+ * peer offering as much); a peer offering less is what we send.  The
+ * initial window is RFC 6928's min(10 MSS, max(2 MSS, 14600)): two
+ * segments at 8960, ten at 1240. */
+
+static void set_mtu(struct t *t, uint16_t mtu)
+{
+	t->h.cap->mtu = mtu;
+	t->h.s->ifs[0].mtu = mtu;
+}
+
+TEST(mss_from_a_non_1500_route_mtu)
+{
+	static const uint16_t mtus[] = { 9000, 1280 };
+	static char d[3 * 8960 + 100];
+
+	memset(d, 'j', sizeof(d));
+	for (unsigned i = 0; i < ARRAY_SIZE(mtus); i++) {
+		uint16_t mss = (uint16_t)(mtus[i] - 40);
+		uint32_t iw = mtus[i] == 9000 ? 2 : 10, total = mss * (iw + 1) + 100, sent = 0;
+		struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+		struct tcpcb *a;
+		struct t t;
+
+		t_knobs_default(&t);
+		t_setup(&t);
+		set_mtu(&t, mtus[i]);
+		/* Passive: the SYN-ACK announces MTU - 40. */
+		t_listen(&t);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
+		                         .opt = { .present = TOF_MSS, .mss = mss } }));
+		t.iss = EXPECT_SENT(&t, NOW,
+		                    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1,
+		                                    .flags = TH_SYN | TH_ACK, .check_opts = true,
+		                                    .opt = { .present = TOF_MSS, .mss = mss } }))
+		            .seq;
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+		                         .flags = TH_ACK }));
+		{
+			int err;
+
+			t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+		}
+		CHECK(t.c != NULL);
+		if (!t.c) {
+			t_teardown(&t);
+			continue;
+		}
+		/* Full-sized segments, as many as the initial window holds. */
+		CHECK_EQ(t_write(&t, d, total), total);
+		for (uint32_t k = 0; k < iw; k++, sent += mss)
+			EXPECT_SENT(
+			    &t, NOW,
+			    ((struct tseg){ US, .seq = t.iss + 1 + sent, .ack = PEER_ISS + 1,
+			                    .flags = TH_ACK, .data = d, .len = mss }));
+		EXPECT_NOTHING(&t, 0);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1 + sent,
+		                         .flags = TH_ACK }));
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = t.iss + 1 + sent, .ack = PEER_ISS + 1,
+		                            .flags = TH_ACK, .data = d, .len = mss }));
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = t.iss + 1 + sent + mss, .ack = PEER_ISS + 1,
+		                            .flags = TH_PUSH | TH_ACK, .data = d, .len = 100 }));
+		/* Active: the SYN announces MTU - 40 too. */
+		a = tcp_pcb_new(t.h.s, NULL);
+		CHECK_EQ(tcp_connect(t.h.s, a, &peer, PEER_PORT + 1), 0);
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ .dport = PEER_PORT + 1,
+		                            .any_seq = true,
+		                            .flags = TH_SYN,
+		                            .check_opts = true,
+		                            .opt = { .present = TOF_MSS, .mss = mss } }));
+		tcp_abort(t.h.s, a);
+		t_teardown(&t);
+	}
+}
+
+TEST(peer_mss_below_ours_clamps_what_we_send)
+{
+	static char d[2000];
+	struct t t;
+
+	memset(d, 'c', sizeof(d));
+	t_knobs_default(&t);
+	t_setup(&t);
+	set_mtu(&t, 9000);
+	T_ACTIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 536 }));
+	CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+	for (uint32_t k = 0; k < 3; k++)
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = t.iss + 1 + 536 * k, .ack = PEER_ISS + 1,
+		                            .flags = TH_ACK, .data = d, .len = 536 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1 + 3 * 536, .ack = PEER_ISS + 1,
+	                            .flags = TH_PUSH | TH_ACK, .data = d, .len = 2000 - 3 * 536 }));
+	t_teardown(&t);
+}
+
+/* ---- reassembly queue bound (net.inet.tcp.reass.maxqueuelen) ----
+ * With the first 10 bytes missing, out-of-order segments fill the queue;
+ * beyond its limit they are dropped and counted in tcps_reassfull (each
+ * still draws the immediate duplicate ACK, RFC 5681 4.2), and hold no
+ * mbuf.  The hole filled, the queue drains; the dropped segments sent
+ * again complete the data. */
+TEST(reassembly_queue_is_bounded)
+{
+	enum { SEG = 10, MAXQ = 8, NSEG = MAXQ + 3 };
+	static char d[(NSEG + 1) * SEG];
+	char got[sizeof(d)];
+	struct t t;
+	unsigned base;
+
+	for (unsigned i = 0; i < sizeof(d); i++)
+		d[i] = (char)('a' + i % 26);
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_REASS_MAXQUEUELEN] = MAXQ;
+	t_setup(&t);
+	T_PASSIVE(&t, NULL);
+	cap_port_clear(t.h.cap);
+	base = rte_mempool_in_use_count(t.h.pool);
+	for (unsigned k = 1; k <= NSEG; k++) {
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + k * SEG, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .data = d + k * SEG, .len = SEG }));
+		EXPECT_SENT(
+		    &t, NOW,
+		    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	}
+	CHECK_EQ(t.c->reass_n, MAXQ);
+	CHECK_EQ(STATS(&t)->tcps_rcvoopack, MAXQ);
+	CHECK_EQ(STATS(&t)->tcps_reassfull, NSEG - MAXQ);
+	/* One mbuf per queued segment, none for the dropped ones. */
+	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base + MAXQ);
+	CHECK_EQ(tcp_readable(t.c), 0);
+	/* The hole is filled: the queue drains up to the first dropped one. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         .data = d, .len = SEG }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1 + (MAXQ + 1) * SEG,
+	                            .flags = TH_ACK }));
+	CHECK_EQ(t.c->reass_n, 0);
+	CHECK_EQ(tcp_readable(t.c), (MAXQ + 1) * SEG);
+	/* The peer sends the dropped ones again (in order now). */
+	for (unsigned k = MAXQ + 1; k <= NSEG; k++)
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + k * SEG, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .data = d + k * SEG, .len = SEG }));
+	CHECK_EQ(tcp_readable(t.c), sizeof(d));
+	CHECK_EQ(t_read(&t, got, sizeof(got)), (ssize_t)sizeof(got));
+	CHECK(memcmp(got, d, sizeof(d)) == 0);
+	cap_port_clear(t.h.cap);
+	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base);
+	t_teardown(&t);
+}
+
+/* ---- receiver SWS avoidance (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2) ----
+ * 8 KiB receive buffer, MSS 1460, filled: window 0.  Reading does not send
+ * a window update until the right edge can move by two segments (2920
+ * bytes; FreeBSD's rule, beyond RFC 1122's min(buffer / 2, MSS)), and a
+ * segment sent meanwhile (the ACK of a window probe) offers no window
+ * until it reaches min(buffer / 4, MSS), 1460 bytes (FreeBSD's, which here
+ * is also the RFC's min(buffer / 2, MSS)). */
+static uint32_t fill_8k(struct t *t)
+{
+	static char big[1460];
+	uint32_t seq = PEER_ISS + 1;
+
+	memset(big, 'q', sizeof(big));
+	T_PASSIVE(t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	for (int i = 0; i < 5; i++) {
+		SEND(t, ((struct tseg){ PEER, .seq = seq, .ack = t->iss + 1, .flags = TH_ACK,
+		                        .data = big, .len = 1460 }));
+		seq += 1460;
+	}
+	cap_port_clear(t->h.cap);
+	SEND(t, ((struct tseg){ PEER, .seq = seq, .ack = t->iss + 1, .flags = TH_ACK, .data = big,
+	                        .len = 8192 - 5 * 1460 }));
+	seq += 8192 - 5 * 1460;
+	EXPECT_SENT(t, NOW,
+	            ((struct tseg){ US, .seq = t->iss + 1, .ack = seq, .flags = TH_ACK,
+	                            .check_win = true, .win = 0 }));
+	return seq;
+}
+
+TEST(receiver_sws_avoidance_holds_small_window_updates)
+{
+	static const uint32_t reads[] = { 1, 99, 900, 459, 1, 1459 }; /* 2919 in all */
+	char buf[8192];
+	uint32_t seq, total = 0;
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
+	t_setup(&t);
+	seq = fill_8k(&t);
+	for (unsigned i = 0; i < ARRAY_SIZE(reads); i++) {
+		CHECK_EQ(t_read(&t, buf, reads[i]), reads[i]);
+		total += reads[i];
+		EXPECT_NOTHING(&t, 0);
+	}
+	CHECK_EQ(total, 2919);
+	EXPECT_NOTHING(&t, 1000);
+	/* The 2920th byte read: the update goes out. */
+	CHECK_EQ(t_read(&t, buf, 1), 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
+	                            .check_win = true, .win = 2920 }));
+	CHECK_EQ(STATS(&t)->tcps_sndwinup, 1);
+	t_teardown(&t);
+
+	/* What an ACK carries meanwhile: the answer to a window probe. */
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
+	t_setup(&t);
+	seq = fill_8k(&t);
+	{
+		static const struct {
+			uint32_t read, win;
+		} steps[] = { { 1000, 0 }, { 459, 0 }, { 1, 1460 } };
+
+		for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
+			CHECK_EQ(t_read(&t, buf, steps[i].read), steps[i].read);
+			EXPECT_NOTHING(&t, 0);
+			SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1,
+			                         .flags = TH_ACK, PAYLOAD("p") }));
+			EXPECT_SENT(
+			    &t, NOW,
+			    ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
+			                    .check_win = true, .win = steps[i].win }));
+		}
+	}
+	CHECK_EQ(STATS(&t)->tcps_rcvwinprobe, 3);
+	t_teardown(&t);
+}
+
+/* ---- ephemeral ports (net.inet.ip.portrange.first/last) ----
+ * connect() takes its local port from the range; with four ports, four
+ * connections to one peer use all of them; a fifth gets EADDRNOTAVAIL
+ * (FreeBSD's and Linux's errno); another peer port still has a 4-tuple
+ * free on each; bind(port 0), which needs a port nobody holds, fails. */
+TEST(ephemeral_port_range_is_honoured_until_exhausted)
+{
+	enum { FIRST = 40000, LAST = 40003, N = LAST - FIRST + 1 };
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2")), any = ip_addr_v4(0);
+	struct tcpcb *c[N + 2];
+	bool used[N] = { false };
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_PORTRANGE_FIRST] = FIRST;
+	t.knobs[KNOB_TCP_PORTRANGE_LAST] = LAST;
+	t_setup(&t);
+	for (int i = 0; i < N; i++) {
+		struct tcp_seg syn;
+
+		c[i] = tcp_pcb_new(t.h.s, NULL);
+		CHECK_EQ(tcp_connect(t.h.s, c[i], &peer, PEER_PORT), 0);
+		syn = EXPECT_SENT(
+		    &t, NOW,
+		    ((struct tseg){ .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+		CHECK(syn.sport >= FIRST && syn.sport <= LAST, "port %u", syn.sport);
+		if (syn.sport >= FIRST && syn.sport <= LAST) {
+			CHECK(!used[syn.sport - FIRST], "port %u twice", syn.sport);
+			used[syn.sport - FIRST] = true;
+		}
+	}
+	c[N] = tcp_pcb_new(t.h.s, NULL);
+	CHECK_EQ(tcp_connect(t.h.s, c[N], &peer, PEER_PORT), -EADDRNOTAVAIL);
+	EXPECT_NOTHING(&t, 0);
+	CHECK_EQ(tcp_bind(t.h.s, c[N], &any, 0), -EADDRNOTAVAIL);
+	/* Another peer port: a 4-tuple is free, on a port of the range. */
+	c[N + 1] = tcp_pcb_new(t.h.s, NULL);
+	CHECK_EQ(tcp_connect(t.h.s, c[N + 1], &peer, PEER_PORT + 1), 0);
+	{
+		struct tcp_seg syn = EXPECT_SENT(
+		    &t, NOW,
+		    ((struct tseg){ .dport = PEER_PORT + 1, .any_seq = true, .flags = TH_SYN }));
+
+		CHECK(syn.sport >= FIRST && syn.sport <= LAST, "port %u", syn.sport);
+	}
+	for (int i = 0; i < N + 2; i++)
+		tcp_abort(t.h.s, c[i]);
+	CHECK_EQ(tcp_conn_count(t.h.s), 0);
+	t_teardown(&t);
+}
+
+/* ---- one wheel timer per connection (DESIGN.md) ----
+ * With a retransmission, a delayed ACK and the keepalive all pending, the
+ * stack's wheel holds exactly one timer for the connection, armed at the
+ * earliest deadline; as deadlines fire or stop it stays one, until the
+ * connection goes. */
+static uint64_t tick_of(const struct t *t, uint64_t ns)
+{
+	uint64_t tk = t->h.s->wheel->tick_ns;
+
+	return ns / tk + (ns % tk != 0);
+}
+
+static uint64_t earliest(const struct tcpcb *tp)
+{
+	uint64_t d = UINT64_MAX;
+
+	if (tp->t_rexmt_at && tp->t_rexmt_at < d)
+		d = tp->t_rexmt_at;
+	if (tp->t_keep_at && tp->t_keep_at < d)
+		d = tp->t_keep_at;
+	if (tp->t_delack_at && tp->t_delack_at < d)
+		d = tp->t_delack_at;
+	return d;
+}
+
+TEST(one_wheel_timer_per_connection)
+{
+	struct t t;
+	uint32_t base;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	base = t.h.s->wheel->narmed;
+	T_PASSIVE(&t, NULL);
+	CHECK_EQ(t.h.s->wheel->narmed, base + 1); /* keepalive */
+	CHECK_EQ(t_write(&t, "abc", 3), 3);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
+	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("abc") }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
+	                         PAYLOAD("xy") }));
+	CHECK(t.c->t_rexmt_at && t.c->t_delack_at && t.c->t_keep_at);
+	CHECK_EQ(t.h.s->wheel->narmed, base + 1);
+	CHECK(timer_armed(&t.c->timer));
+	CHECK_EQ(t.c->timer.expire, tick_of(&t, t.c->t_delack_at));
+	/* The delayed ACK fires; the retransmission is next. */
+	EXPECT_SENT(&t, AT_MS(40),
+	            ((struct tseg){ US, .seq = t.iss + 4, .ack = PEER_ISS + 3, .flags = TH_ACK }));
+	CHECK(t.c->t_delack_at == 0 && t.c->t_rexmt_at && t.c->t_keep_at);
+	CHECK_EQ(t.h.s->wheel->narmed, base + 1);
+	CHECK_EQ(t.c->timer.expire, tick_of(&t, earliest(t.c)));
+	CHECK_EQ(t.c->timer.expire, tick_of(&t, t.c->t_rexmt_at));
+	/* Our data is ACKed: the keepalive alone. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 3, .ack = t.iss + 4, .flags = TH_ACK }));
+	CHECK(t.c->t_rexmt_at == 0 && t.c->t_keep_at);
+	CHECK_EQ(t.h.s->wheel->narmed, base + 1);
+	CHECK_EQ(t.c->timer.expire, tick_of(&t, t.c->t_keep_at));
+	tcp_abort(t.h.s, t.c);
+	t.c = NULL;
+	CHECK_EQ(t.h.s->wheel->narmed, base);
 	t_teardown(&t);
 }
 

@@ -107,11 +107,20 @@ static uint64_t xfer_bytes(void)
 	return (e ? strtoull(e, NULL, 10) : 64) << 20;
 }
 
+/* What a run did, both sides added. */
+struct xfer_stats {
+	uint64_t rto;        /* tcps_rexmttimeo */
+	uint64_t dup_rcvd;   /* tcps_rcvduppack: segments with only old data */
+	uint64_t reordered;  /* fault_reordered: frames the links held back */
+	uint64_t duplicated; /* fault_duplicated */
+};
+
 /* offload: both link ends pretend to be NICs with checksum offloads
  * (port_memlink_set_offloads; no fault wrapper then, since it copies the
- * offloads of what it wraps); mb: MiB each way, 0 = xfer_bytes(). */
+ * offloads of what it wraps); mb: MiB each way, 0 = xfer_bytes(); st: what
+ * happened (may be NULL). */
 static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uint64_t seed,
-                            bool offload, uint64_t mb, bool tlp)
+                            bool offload, uint64_t mb, bool tlp, struct xfer_stats *st)
 {
 	struct h_pair h;
 	struct fault_cfg f = { .loss = loss, .reorder = reorder, .dup = dup, .seed = seed };
@@ -240,6 +249,17 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 		CHECK_EQ(h.a->stats.ip4.ips_swcsum + h.b->stats.ip4.ips_swcsum, 0);
 		CHECK_EQ(h.a->stats.tcp.tcps_rcvbadsum + h.b->stats.tcp.tcps_rcvbadsum, 0);
 	}
+	if (st) {
+		st->rto = h.a->stats.tcp.tcps_rexmttimeo + h.b->stats.tcp.tcps_rexmttimeo;
+		st->dup_rcvd = h.a->stats.tcp.tcps_rcvduppack + h.b->stats.tcp.tcps_rcvduppack;
+		st->reordered = h.a->stats.port.fault_reordered + h.b->stats.port.fault_reordered;
+		st->duplicated =
+		    h.a->stats.port.fault_duplicated + h.b->stats.port.fault_duplicated;
+		printf("  frames reordered %llu, duplicated %llu; duplicate segments received "
+		       "%llu\n",
+		       (unsigned long long)st->reordered, (unsigned long long)st->duplicated,
+		       (unsigned long long)st->dup_rcvd);
+	}
 out:
 	if (a.tp)
 		tcp_abort(h.a, a.tp);
@@ -252,12 +272,25 @@ out:
 
 static void transfer(double loss, double reorder, double dup, int cc, uint64_t seed)
 {
-	transfer_ex(loss, reorder, dup, cc, seed, false, 0, false);
+	transfer_ex(loss, reorder, dup, cc, seed, false, 0, false, NULL);
 }
 
 TEST(transfer_clean_newreno)
 {
 	transfer(0, 0, 0, 0, 1);
+}
+
+/* No loss, but frames reordered and duplicated: the bytes still arrive
+ * exactly once and in order, and with nothing lost no retransmission
+ * timer fires (reordering may still cost a spurious fast retransmit). */
+TEST(transfer_no_loss_reorder_dup)
+{
+	struct xfer_stats st;
+
+	transfer_ex(0, 0.02, 0.01, 0, 10, false, 0, false, &st);
+	CHECK(st.reordered > 0 && st.duplicated > 0, "no impairment applied");
+	CHECK(st.dup_rcvd > 0, "no duplicate reached TCP");
+	CHECK_EQ(st.rto, 0);
 }
 
 TEST(transfer_loss1_reorder_dup)
@@ -278,19 +311,19 @@ TEST(transfer_loss10_reorder_dup)
 /* Beyond the four: 16 MiB each way, to keep the suite fast. */
 TEST(transfer_loss2_reorder)
 {
-	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, false);
+	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, false, NULL);
 }
 
 TEST(transfer_loss1_cubic)
 {
-	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, false);
+	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, false, NULL);
 }
 
 /* TCP checksums left to the ports (PORT_OFF_TX_TCP_CKSUM), verdicts from
  * them on receive: the bytes still hash equal. */
 TEST(transfer_checksum_offloads)
 {
-	transfer_ex(0, 0, 0, 0, 6, true, 16, false);
+	transfer_ex(0, 0, 0, 0, 6, true, 16, false, NULL);
 }
 
 /* Tail loss probes (fastack.tcp.tlp) turn most of the retransmission
@@ -298,8 +331,8 @@ TEST(transfer_checksum_offloads)
  * RTOs, less time. */
 TEST(transfer_loss5_tail_loss_probes)
 {
-	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, false);
-	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, true);
+	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, false, NULL);
+	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, true, NULL);
 
 	printf("  16 MiB each way at 5%% loss: %llu ms without TLP, %llu ms with\n",
 	       (unsigned long long)plain, (unsigned long long)tlp);
