@@ -401,6 +401,69 @@ TEST(sack_recovery_fills_several_holes)
 	t_teardown(&t);
 }
 
+/* RFC 6675 section 5 (IsLost): more than DupThresh - 1 segments SACKed
+ * above SND.UNA mean the first is lost: one duplicate ACK reporting three
+ * segments starts recovery. */
+TEST(sack_of_three_segments_starts_recovery_at_once)
+{
+	struct t t;
+	uint32_t b;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_SACK] = 1;
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
+	send_segments(&t, 5);
+	b = t.iss + 1;
+	{
+		const uint32_t blk[][2] = { { b + 1460, b + 4 * 1460 } };
+
+		sack_dupack(&t, b, 1, blk);
+	}
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[0], .len = 1460 }));
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
+	CHECK_EQ(STATS(&t)->tcps_rcvdupack, 1);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* RFC 6675 section 2: with SACK, an ACK carrying SACK blocks is a
+ * duplicate even when its window differs (RFC 5681 would not count it). */
+TEST(sack_dupacks_count_when_the_window_moves)
+{
+	struct t t;
+	uint32_t b;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_SACK] = 1;
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
+	send_segments(&t, 5);
+	b = t.iss + 1;
+	for (int i = 0; i < 3; i++) {
+		/* Two segments SACKed at most: IsLost does not apply. */
+		struct tseg sg = { PEER, .seq = PEER_ISS + 1, .ack = b, .flags = TH_ACK,
+			           .win = (uint32_t)(60000 - 5000 * i) };
+
+		sg.opt.present = TOF_SACK;
+		sg.opt.nsack = 1;
+		sg.opt.sack[0].start = b + 1460;
+		sg.opt.sack[0].end = b + (i ? 3 : 2) * 1460;
+		SEND(&t, sg);
+		if (i < 2)
+			EXPECT_NOTHING(&t, 0);
+	}
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[0], .len = 1460 }));
+	CHECK_EQ(STATS(&t)->tcps_rcvdupack, 3);
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
 /* ---- tail loss probes (RFC 8985 section 7, fastack.tcp.tlp) ----
  *
  * SACK without timestamps; the handshake gives an RTT of ~0, so PTO = 2 ms
