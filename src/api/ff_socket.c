@@ -403,6 +403,9 @@ int ff_ioctl(int fd, unsigned long request, ...)
 		so->nonblock = *argp != 0;
 		return 0;
 	case FIONREAD:
+		/* Linux's tcp_ioctl(SIOCINQ): EINVAL on a listener. */
+		if (so->state & SS_ISLISTENING)
+			return (int)ret(-EINVAL);
 		*argp = (int)(so->ops->fionread ? so->ops->fionread(so) : so->ops->readable(so));
 		return 0;
 	default:

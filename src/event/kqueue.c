@@ -14,12 +14,20 @@
  *
  *   filter   active when                               data
  *   READ     bytes queued, EOF, error; listener: a      bytes readable
- *            connection to accept                       (listener: backlog)
- *   WRITE    send space, or the connection is broken    send space
+ *            connection to accept                       (listener: accept
+ *                                                       queue length)
+ *   WRITE    send space, EOF or error; a stream socket  send space
+ *            only once connected
  *
- * EV_EOF is set when the peer has shut down (READ) or we can send no more
- * (WRITE); fflags then holds the socket error.  READ honours a low-water
- * mark (NOTE_LOWAT's data, else SO_RCVLOWAT) unless at EOF or in error.
+ * (FreeBSD's filt_soread/filt_sowrite.)  EV_EOF is set when the receive
+ * direction is closed (READ: the peer's FIN, shutdown(SHUT_RD), a reset) or
+ * we can send no more (WRITE: shutdown(SHUT_WR), a reset); fflags then
+ * holds the socket error as sock_error() keeps it (0 after a FIN,
+ * ECONNRESET after a RST until it is read), else 0.  READ honours a
+ * low-water mark (NOTE_LOWAT's data, else SO_RCVLOWAT) unless at EOF or in
+ * error.  The levels are the socket's epoll bits (sock_poll) and SS_CANT*
+ * state; a bare EPOLLHUP (a never-connected TCP socket) is no event here,
+ * as in FreeBSD.
  * EV_CLEAR reports once per wakeup; EV_ONESHOT deletes after reporting;
  * EV_DISPATCH disables.  Only sockets can be watched (EBADF otherwise).
  */
@@ -120,21 +128,35 @@ static bool kn_active(struct knote *kn, struct kevent *kev)
 	int64_t data;
 
 	if (kn->filter == EVFILT_READ) {
-		if (!(lvl & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-			return false;
 		data = so->ops->readable ? so->ops->readable(so) : 0;
-		eof = (lvl & (EPOLLRDHUP | EPOLLHUP)) != 0 || (so->state & SS_CANTRCVMORE);
-		if (!eof && !(lvl & EPOLLERR)) {
-			int64_t lowat = (kn->fflags & NOTE_LOWAT) ? kn->sdata : so->rcvlowat;
-
-			if (lowat > 1 && data < lowat)
+		if (so->state & SS_ISLISTENING) {
+			/* kn_data = sol_qlen; active while a connection waits. */
+			if (!(lvl & EPOLLIN))
 				return false;
+			eof = false;
+		} else {
+			eof = (lvl & EPOLLRDHUP) != 0 || (so->state & SS_CANTRCVMORE);
+			if (!eof && !(lvl & (EPOLLIN | EPOLLERR)))
+				return false;
+			if (!eof && !(lvl & EPOLLERR)) {
+				int64_t lowat =
+				    (kn->fflags & NOTE_LOWAT) ? kn->sdata : so->rcvlowat;
+
+				if (lowat > 1 && data < lowat)
+					return false;
+			}
 		}
 	} else {
-		if (!(lvl & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
-			return false;
+		eof = (so->state & SS_CANTSENDMORE) != 0;
+		if (!eof && !(lvl & EPOLLERR)) {
+			/* A connection-oriented socket is not writable until
+			 * connected (FreeBSD: PR_CONNREQUIRED, SS_ISCONNECTED). */
+			if (so->type == SOCK_STREAM && !(so->state & SS_ISCONNECTED))
+				return false;
+			if (!(lvl & EPOLLOUT))
+				return false;
+		}
 		data = so->ops->writable ? so->ops->writable(so) : 0;
-		eof = (lvl & EPOLLHUP) != 0 || (so->state & SS_CANTSENDMORE);
 	}
 	memset(kev, 0, sizeof(*kev));
 	kev->ident = kn->ident;
@@ -143,7 +165,7 @@ static bool kn_active(struct knote *kn, struct kevent *kev)
 	kev->fflags = 0;
 	if (eof) {
 		kev->flags |= EV_EOF;
-		kev->fflags = (unsigned)so->so_error;
+		kev->fflags = (unsigned)sock_error(so, false);
 	}
 	kev->data = data;
 	kev->udata = kn->udata;

@@ -289,6 +289,23 @@ int sock_close(struct stack *s, int fd)
 	return 0;
 }
 
+int sock_error(struct socket *so, bool clear)
+{
+	int e;
+
+	if (so->ops->error)
+		return so->ops->error(so, clear);
+	e = so->so_error;
+	if (clear)
+		so->so_error = 0;
+	return e;
+}
+
+unsigned fd_count(struct stack *s)
+{
+	return s->socks ? s->socks->used : 0;
+}
+
 /* ---- readiness ---- */
 
 void sock_wakeup(struct socket *so, uint32_t events)
@@ -516,17 +533,10 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 		return put_int(val, len, so->protocol);
 	case SO_DOMAIN:
 		return put_int(val, len, so->family);
-	case SO_ERROR: {
-		int e = so->so_error;
-		int rc = put_int(val, len, e);
-		if (rc == 0) {
-			so->so_error = 0;
-			/* The protocol may hold an error of its own (TCP). */
-			if (e == 0 && so->ops->getopt)
-				so->ops->getopt(s, so, SOL_SOCKET, SO_ERROR, val, len);
-		}
-		return rc;
-	}
+	case SO_ERROR:
+		if (!val || *len < (socklen_t)sizeof(int))
+			return -EINVAL;
+		return put_int(val, len, sock_error(so, true));
 	case SO_ACCEPTCONN:
 		return put_int(val, len, (so->state & SS_ISLISTENING) != 0);
 	case SO_RCVBUF:

@@ -47,9 +47,13 @@
  *      live on, but must not touch the struct socket, which is freed);
  *   3. the protocol keeps so->state (SS_*) in step and calls
  *      sock_wakeup(so, EPOLL* bits) on every change a user may wait for
- *      (data, space, connection, EOF, error); so->so_error holds a pending
- *      error the next call reports (SO_ERROR reads and clears it);
- *   4. poll() answers the level; readable()/writable() give kqueue's data.
+ *      (data, space, connection, EOF, error), and SS_CANTRCVMORE /
+ *      SS_CANTSENDMORE once a direction is closed (kqueue's EV_EOF);
+ *   4. a pending error the next call reports lives in one place: the
+ *      protocol's error() slot when it has one (TCP keeps it in the tcpcb),
+ *      else so->so_error.  sock_error() reads it for SO_ERROR (which clears
+ *      it) and for kqueue's EV_EOF fflags (which do not);
+ *   5. poll() answers the level; readable()/writable() give kqueue's data.
  * A NULL listen/accept slot makes ff_listen/ff_accept EOPNOTSUPP; a NULL
  * setopt/getopt makes non-SOL_SOCKET levels ENOPROTOOPT.
  */
@@ -143,13 +147,16 @@ struct proto_ops {
 	/* shutdown(): SHUT_RD / SHUT_WR / SHUT_RDWR (already checked). */
 	int (*shutdown)(struct stack *s, struct socket *so, int how);
 	/* setsockopt/getsockopt: protocol levels (IPPROTO_IP, IPPROTO_TCP, ...)
-	 * and SOL_SOCKET options the protocol must know of (called after the
-	 * socket layer stored them; getopt only for SO_ERROR when so->so_error
-	 * is 0).  NULL: other levels are ENOPROTOOPT. */
+	 * and SOL_SOCKET options the protocol must know of (setopt is called
+	 * after the socket layer stored them; getopt only for other levels).
+	 * NULL: other levels are ENOPROTOOPT. */
 	int (*setopt)(struct stack *s, struct socket *so, int level, int name, const void *val,
 	              socklen_t len);
 	int (*getopt)(struct stack *s, struct socket *so, int level, int name, void *val,
 	              socklen_t *len);
+	/* The pending error (positive errno, 0 if none), cleared when clear is
+	 * set: for protocols that keep it themselves.  NULL: so->so_error. */
+	int (*error)(struct socket *so, bool clear);
 	/* Readiness level now: EPOLLIN/OUT/ERR/HUP/RDHUP (and RDNORM/WRNORM)
 	 * bits.  Cheap; called on every report. */
 	uint32_t (*poll)(struct socket *so);
@@ -175,7 +182,7 @@ struct socket {
 	uint32_t state; /* SS_* */
 	bool nonblock;  /* O_NONBLOCK (informational: nothing ever blocks) */
 	bool cloexec;   /* FD_CLOEXEC (kept for F_GETFD) */
-	int so_error;   /* pending error (positive errno), SO_ERROR */
+	int so_error;   /* pending error (positive errno) unless ops->error */
 	/* SOL_SOCKET options */
 	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
 	bool reuseaddr, reuseport, keepalive, broadcast;
@@ -214,6 +221,9 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **nso, i
 int sock_close(struct stack *s, int fd);
 /* Closes every descriptor (stack teardown). */
 void sock_close_all(struct stack *s);
+/* Descriptors in use (sockets, epoll instances, kqueues): for the tests'
+ * leak checks. */
+unsigned fd_count(struct stack *s);
 
 /* Readiness.  sock_wakeup: events are the EPOLL* bits of what changed (0:
  * "something"); watchers recheck the level with sock_poll() when they
@@ -240,14 +250,14 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 /* Total length of an iovec array. */
 size_t iov_total(const struct iovec *iov, int iovcnt);
 
-/* Takes the pending error (SO_ERROR semantics): -so_error and clears it,
- * or 0. */
+/* The socket's pending error (positive errno or 0), from the one place it
+ * lives (see "Plugging a protocol in", 4); clear: SO_ERROR semantics. */
+int sock_error(struct socket *so, bool clear);
+
+/* Takes the pending error (SO_ERROR semantics): -errno and clears it, or 0. */
 static inline int sock_error_take(struct socket *so)
 {
-	int e = so->so_error;
-
-	so->so_error = 0;
-	return -e;
+	return -sock_error(so, true);
 }
 
 #endif

@@ -156,10 +156,10 @@ const char *tcp_state_name(int state);
 /* Events passed to the notify callback. */
 #define TCP_EV_IN 0x01   /* data, EOF, error, or (listener) a connection to accept */
 #define TCP_EV_OUT 0x02  /* connected and send space available */
-#define TCP_EV_HUP 0x04  /* peer sent FIN (no more data will come) */
+#define TCP_EV_HUP 0x04  /* receive side closed: peer's FIN, SHUT_RD, or ended */
 #define TCP_EV_ERR 0x08  /* the connection failed: tcp_error() says why */
 #define TCP_EV_CONN 0x10 /* an active open completed */
-#define TCP_EV_DOWN 0x20 /* connection fully closed in both directions */
+#define TCP_EV_DOWN 0x20 /* both directions closed, ended, or never connected */
 
 typedef void (*tcp_notify_fn)(struct stack *s, void *owner, unsigned events);
 
@@ -265,5 +265,8 @@ void tcp_info_get(const struct tcpcb *tp, struct tcp_info_lite *ti);
 size_t tcp_pcb_size(void);
 /* Connections in the stack's table (any state but LISTEN/CLOSED). */
 unsigned tcp_conn_count(struct stack *s);
+/* Control blocks allocated, in any state (listeners, bound, connections,
+ * ended ones still owned): 0 once everything is closed (leak checks). */
+unsigned tcp_pcb_count(struct stack *s);
 
 #endif

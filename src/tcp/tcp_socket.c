@@ -7,11 +7,18 @@
  *
  * Readiness: tcp_init() makes tcp_so_notify() the stack's TCP notify
  * callback; it turns TCP_EV_* into EPOLL* bits for sock_wakeup() and keeps
- * the socket's SS_* state bits in step.  The level comes from tcp_poll():
+ * the socket's SS_* state bits in step (SS_CANTRCVMORE on the peer's FIN,
+ * both SS_CANT* bits when the connection ends: FreeBSD's socantrcvmore and
+ * soisdisconnected, which kqueue's EV_EOF reads).  The level comes from
+ * tcp_poll() (Linux's tcp_poll values, see there):
  *
  *   TCP_EV_IN   -> EPOLLIN | EPOLLRDNORM      TCP_EV_OUT  -> EPOLLOUT | EPOLLWRNORM
- *   TCP_EV_HUP  -> EPOLLRDHUP (peer's FIN)    TCP_EV_ERR  -> EPOLLERR
- *   TCP_EV_DOWN -> EPOLLHUP (both directions closed, or reset)
+ *   TCP_EV_HUP  -> EPOLLIN | EPOLLRDHUP       TCP_EV_ERR  -> EPOLLERR
+ *   TCP_EV_DOWN -> EPOLLHUP
+ *
+ * The socket error lives in the tcpcb only (tcp_so_error is the socket
+ * layer's error slot), so SO_ERROR, kqueue's EV_EOF fflags, recv and send
+ * all see the same value.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -58,6 +65,10 @@ void tcp_so_notify(struct stack *s, void *owner, unsigned ev)
 		so->state |= SS_CANTRCVMORE;
 	if (ev & (TCP_EV_ERR | TCP_EV_DOWN))
 		so->state &= ~SS_ISCONNECTING;
+	/* TCP_EV_DOWN is notified when the connection ends (tcp_close_conn),
+	 * or a listener stops: only a connection has directions to close. */
+	if ((ev & TCP_EV_DOWN) && !(so->state & SS_ISLISTENING))
+		so->state |= SS_CANTRCVMORE | SS_CANTSENDMORE;
 	sock_wakeup(so, ev_to_epoll(ev));
 }
 
@@ -127,8 +138,15 @@ static int tcp_so_connect(struct stack *s, struct socket *so, const struct sock_
 	apply_sockopts(s, so, pcb(so));
 	rc = tcp_connect(s, pcb(so), &a->addr, a->port);
 	if (rc < 0) {
+		/* Linux's __inet_stream_connect on a socket whose attempt
+		 * failed: the attempt's error once, then ECONNABORTED (an
+		 * established connection that ended stays EISCONN).  FIXME:
+		 * Linux then allows a new attempt; the tcpcb here is spent. */
 		if (rc == -EISCONN && tcp_error(pcb(so), false))
-			return -tcp_error(pcb(so), true); /* the failed attempt's error */
+			return -tcp_error(pcb(so), true);
+		if (rc == -EISCONN && !(so->state & SS_ISCONNECTED) &&
+		    tcp_state(pcb(so)) == TCPS_CLOSED)
+			return -ECONNABORTED;
 		return rc;
 	}
 	so->state |= SS_ISCONNECTING | SS_ISBOUND;
@@ -178,16 +196,22 @@ static ssize_t tcp_so_send(struct stack *s, struct socket *so, const struct iove
 static ssize_t tcp_so_recv(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
                            int flags, struct sock_addr *from, int *msg_flags)
 {
-	ssize_t r;
-
 	if (msg_flags)
 		*msg_flags = 0;
+	/* No source address on a stream: recvfrom's *fromlen and recvmsg's
+	 * msg_namelen come back 0 (Linux's tcp_recvmsg leaves the name
+	 * alone; FreeBSD fills it only for PR_ADDR protocols). */
+	if (from)
+		memset(from, 0, sizeof(*from));
 	if (!pcb(so))
 		return 0;
-	r = tcp_recv(s, pcb(so), iov, iovcnt, flags);
-	if (r >= 0 && from && tcp_peer(pcb(so), &from->addr, &from->port) < 0)
-		memset(from, 0, sizeof(*from));
-	return r;
+	/* MSG_WAITALL waits for the whole request on a blocking socket; as
+	 * nothing blocks here, tcp_recv says EAGAIN until it is all there.
+	 * Non-blocking (O_NONBLOCK or MSG_DONTWAIT), Linux returns what there
+	 * is (tcp_recvmsg stops when the timeout is 0), and so do we. */
+	if ((flags & MSG_WAITALL) && (so->nonblock || (flags & MSG_DONTWAIT)))
+		flags &= ~MSG_WAITALL;
+	return tcp_recv(s, pcb(so), iov, iovcnt, flags);
 }
 
 static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
@@ -196,6 +220,13 @@ static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
 
 	if (!pcb(so))
 		return -ENOTCONN;
+	if (so->state & SS_ISLISTENING) {
+		/* SHUT_WR: nothing; SHUT_RD: the listener stops (tcp_shutdown). */
+		rc = tcp_shutdown(s, pcb(so), how);
+		if (rc == 0 && tcp_state(pcb(so)) != TCPS_LISTEN)
+			so->state &= ~SS_ISLISTENING;
+		return rc;
+	}
 	rc = tcp_shutdown(s, pcb(so), how);
 	if (rc == 0) {
 		if (how == SHUT_RD || how == SHUT_RDWR)
@@ -232,12 +263,19 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 	if (!tp)
 		return level == SOL_SOCKET ? 0 : -EINVAL;
 	if (level == SOL_SOCKET) {
-		/* The socket layer stored the value already. */
+		/* The socket layer stored the value already; TCP's floor (2048)
+		 * is what getsockopt then reports, as it is what is used. */
 		switch (name) {
 		case SO_RCVBUF:
-			return tcp_setopt(s, tp, TCP_OPT_RCVBUF, (int)so->rcvbuf);
+			rc = tcp_setopt(s, tp, TCP_OPT_RCVBUF, (int)so->rcvbuf);
+			tcp_getopt(s, tp, TCP_OPT_RCVBUF, &v);
+			so->rcvbuf = (uint32_t)v;
+			return rc;
 		case SO_SNDBUF:
-			return tcp_setopt(s, tp, TCP_OPT_SNDBUF, (int)so->sndbuf);
+			rc = tcp_setopt(s, tp, TCP_OPT_SNDBUF, (int)so->sndbuf);
+			tcp_getopt(s, tp, TCP_OPT_SNDBUF, &v);
+			so->sndbuf = (uint32_t)v;
+			return rc;
 		case SO_KEEPALIVE:
 			return tcp_setopt(s, tp, TCP_OPT_KEEPALIVE, so->keepalive);
 		case SO_LINGER:
@@ -303,11 +341,6 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 	struct tcpcb *tp = pcb(so);
 	int v, rc;
 
-	if (level == SOL_SOCKET) {
-		if (name == SO_ERROR)
-			return put_int(val, len, tp ? tcp_error(tp, true) : 0);
-		return -ENOPROTOOPT;
-	}
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (!tp)
@@ -390,9 +423,24 @@ static uint32_t tcp_so_poll(struct socket *so)
 	return ev_to_epoll(tcp_poll(pcb(so)));
 }
 
+/* The one place the socket error is kept (socket.h, proto_ops.error). */
+static int tcp_so_error(struct socket *so, bool clear)
+{
+	return pcb(so) ? tcp_error(pcb(so), clear) : 0;
+}
+
+/* kqueue's EVFILT_READ data: bytes queued, or a listener's connections
+ * ready to accept (FreeBSD's filt_soread). */
 static uint32_t tcp_so_readable(struct socket *so)
 {
 	return pcb(so) ? tcp_readable(pcb(so)) : 0;
+}
+
+/* FIONREAD (Linux's SIOCINQ): bytes queued.  A listener is EINVAL, which
+ * ff_ioctl says before asking. */
+static uint32_t tcp_so_fionread(struct socket *so)
+{
+	return pcb(so) && tcp_state(pcb(so)) != TCPS_LISTEN ? tcp_readable(pcb(so)) : 0;
 }
 
 static uint32_t tcp_so_writable(struct socket *so)
@@ -429,10 +477,11 @@ static const struct proto_ops tcp_ops = {
 	.shutdown = tcp_so_shutdown,
 	.setopt = tcp_so_setopt,
 	.getopt = tcp_so_getopt,
+	.error = tcp_so_error,
 	.poll = tcp_so_poll,
 	.readable = tcp_so_readable,
 	.writable = tcp_so_writable,
-	.fionread = tcp_so_readable,
+	.fionread = tcp_so_fionread,
 	.sockname = tcp_so_sockname,
 	.peername = tcp_so_peername,
 };

@@ -62,6 +62,7 @@ struct tcp_layer {
 	tcp_notify_fn notify;
 	uint64_t isn_key[2], cookie_key[2], ts_key[2];
 	uint32_t nconns;           /* in the hash */
+	uint32_t npcbs;            /* allocated, any state (leak checks) */
 	uint32_t nsyn;             /* half-open (TF_LIMITED) */
 	uint32_t rst_sec, rst_cnt; /* closed-port RST rate limit */
 };
@@ -350,6 +351,11 @@ unsigned tcp_conn_count(struct stack *s)
 	return s->tcp->nconns;
 }
 
+unsigned tcp_pcb_count(struct stack *s)
+{
+	return s->tcp->npcbs;
+}
+
 size_t tcp_pcb_size(void)
 {
 	return sizeof(struct tcpcb);
@@ -367,6 +373,7 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 		STAT_INC(s, tcp, tcps_nomem);
 		return NULL;
 	}
+	s->tcp->npcbs++;
 	timer_init(&tp->timer, tcp_timer_fire);
 	list_init(&tp->link);
 	list_init(&tp->incq);
@@ -426,6 +433,8 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 	tcp_reass_free(tp);
 	free(tp->sack);
 	free(tp);
+	if (t)
+		t->npcbs--; /* after tcp_fini, sockets free what they still own */
 }
 
 static void key_make(struct tcp_key *k)

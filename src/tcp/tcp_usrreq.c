@@ -5,9 +5,13 @@
  * errno conventions follow Linux (what F-Stack applications check):
  * connect on a connected endpoint -EISCONN, while connecting -EALREADY;
  * send before the handshake completes -EAGAIN (non-blocking), after
- * shutdown(SHUT_WR) or on a closed connection -EPIPE (never a signal);
- * recv on a never-connected endpoint -ENOTCONN; a pending error (reset,
- * timeout) is returned once, then cleared (SO_ERROR semantics).
+ * shutdown(SHUT_WR), on a closed connection, and on a never-connected or
+ * listening endpoint -EPIPE (never a signal; Linux's sk_stream_wait_connect
+ * -- FreeBSD says ENOTCONN for the last two); recv on a never-connected
+ * endpoint -ENOTCONN; a pending error (reset, timeout) is returned once,
+ * then cleared (SO_ERROR semantics); shutdown of a CLOSED endpoint
+ * -ENOTCONN, of a listener SHUT_WR is a no-op and SHUT_RD stops listening
+ * (Linux's inet_shutdown; see tcp_shutdown).
  *
  * Close (FreeBSD's tcp_disconnect): SO_LINGER with a zero timeout aborts
  * with a RST; otherwise unread data is discarded and a FIN follows the
@@ -276,11 +280,16 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		if (tp->t_flags & TF_SHUT_WR)
 			return -EPIPE;
 		break;
-	case TCPS_CLOSED:
-	case TCPS_LISTEN:
-		return (tp->t_flags & TF_CONNECTED_ONCE) ? -EPIPE : -ENOTCONN;
 	default:
-		return -EPIPE;
+		return -EPIPE; /* CLOSED, LISTEN, or a FIN sent */
+	}
+	{
+		size_t want = 0;
+
+		for (int i = 0; i < iovcnt; i++)
+			want += iov[i].iov_len;
+		if (want == 0)
+			return 0; /* nothing to send: 0, as Linux's tcp_sendmsg */
 	}
 	space = tcp_sendspace(tp);
 	if (space == 0)
@@ -310,6 +319,10 @@ ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 
 	for (int i = 0; i < iovcnt; i++)
 		want += (uint32_t)iov[i].iov_len;
+	/* A read of 0 bytes is 0 at once, whatever is queued (Linux's
+	 * tcp_recvmsg: the target is met before anything is looked at). */
+	if (want == 0)
+		return tp->t_state == TCPS_LISTEN ? -ENOTCONN : 0;
 	if (avail == 0) {
 		if (tp->so_error)
 			return take_error(tp);
@@ -321,8 +334,6 @@ ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 			return -ENOTCONN;
 		return -EAGAIN;
 	}
-	if (want == 0)
-		return 0;
 	if ((flags & MSG_WAITALL) && avail < want && !(tp->t_flags & TF_RCVD_FIN) &&
 	    tp->t_state != TCPS_CLOSED && !tp->so_error)
 		return -EAGAIN;
@@ -430,11 +441,46 @@ static void usrclosed(struct stack *s, struct tcpcb *tp)
 	tcp_output(s, tp);
 }
 
+/* shutdown(SHUT_RD) on a listener: Linux's tcp_disconnect of a listening
+ * socket (inet_csk_listen_stop): the children waiting for accept and the
+ * half-open ones are reset, and the endpoint is back to bound and closed
+ * (it may listen again).  Applications use it to wake a thread blocked in
+ * accept. */
+static void unlisten(struct stack *s, struct tcpcb *tp)
+{
+	while (!list_empty(&tp->acceptq)) {
+		struct tcpcb *c = list_first_entry(&tp->acceptq, struct tcpcb, link);
+
+		list_del(&c->link);
+		c->t_flags &= ~TF_ACCEPTQ;
+		c->listener = NULL;
+		tp->q_len--;
+		tcp_send_rst(s, c);
+		tcp_pcb_free(s, c);
+	}
+	while (!list_empty(&tp->incq)) {
+		struct tcpcb *c = list_first_entry(&tp->incq, struct tcpcb, link);
+
+		tcp_send_rst(s, c);
+		tcp_pcb_free(s, c); /* unlinks c and counts it out */
+	}
+	tcp_set_state(s, tp, TCPS_CLOSED);
+	tcp_bound_add(s, tp); /* off the listener list, still holding the port */
+}
+
 int tcp_shutdown(struct stack *s, struct tcpcb *tp, int how)
 {
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN)
+	if (tp->t_state == TCPS_LISTEN) {
+		/* Linux's inet_shutdown: SHUT_WR does nothing (0). */
+		if (how != SHUT_WR) {
+			unlisten(s, tp);
+			tcp_notify(s, tp, TCP_EV_IN | TCP_EV_OUT | TCP_EV_DOWN);
+		}
+		return 0;
+	}
+	if (tp->t_state == TCPS_CLOSED)
 		return -ENOTCONN;
 	if (how == SHUT_RD || how == SHUT_RDWR) {
 		tp->t_flags |= TF_SHUT_RD;
@@ -485,6 +531,10 @@ void tcp_abort(struct stack *s, struct tcpcb *tp)
 
 uint32_t tcp_readable(const struct tcpcb *tp)
 {
+	/* A listener's "readable" count is its accept queue (FreeBSD's
+	 * filt_soread: kn_data = sol_qlen). */
+	if (tp->t_state == TCPS_LISTEN)
+		return tp->q_len;
 	return tp->rcvq.bytes;
 }
 
@@ -493,28 +543,44 @@ uint32_t tcp_sendspace(const struct tcpcb *tp)
 	return tp->snd.cc >= tp->snd.hiwat ? 0 : tp->snd.hiwat - tp->snd.cc;
 }
 
+/* Linux's tcp_poll (net/ipv4/tcp.c), with sk_shutdown read as:
+ *   RCV_SHUTDOWN  the peer's FIN, shutdown(SHUT_RD), or the connection has
+ *                 ended (reset, timeout, refused: tcp_done sets both);
+ *   SEND_SHUTDOWN shutdown(SHUT_WR), or the connection has ended.
+ *
+ *   LISTEN                            IN while the accept queue is not empty
+ *   both shut down, or CLOSED         HUP (a never-connected socket too)
+ *   RCV_SHUTDOWN                      IN | RDHUP
+ *   not SYN_SENT/SYN_RECEIVED         IN if data; OUT if send space, or
+ *                                     SEND_SHUTDOWN (a write then fails at
+ *                                     once with EPIPE)
+ *   a pending error                   ERR
+ *
+ * So a fresh socket is OUT|HUP, a reset or refused one
+ * IN|OUT|ERR|HUP|RDHUP (ERR until the error is read), a half-closed one
+ * (peer's FIN) IN|OUT|RDHUP, one shut down for writing OUT, and one closed
+ * both ways IN|OUT|HUP|RDHUP: the values a Linux box gives. */
 unsigned tcp_poll(const struct tcpcb *tp)
 {
+	bool ended = tp->t_state == TCPS_CLOSED && (tp->t_flags & TF_CONNECTED_ONCE);
+	bool rcv_shut = ended || (tp->t_flags & (TF_RCVD_FIN | TF_SHUT_RD));
+	bool snd_shut = ended || (tp->t_flags & TF_SHUT_WR);
 	unsigned ev = 0;
 
 	if (tp->t_state == TCPS_LISTEN)
 		return tp->q_len ? TCP_EV_IN : 0;
-	if (tp->rcvq.bytes || (tp->t_flags & (TF_RCVD_FIN | TF_SHUT_RD)) || tp->so_error)
-		ev |= TCP_EV_IN;
-	if (tp->t_flags & TF_RCVD_FIN)
-		ev |= TCP_EV_HUP;
-	if (tp->so_error)
-		ev |= TCP_EV_ERR | TCP_EV_IN | TCP_EV_OUT;
-	if (tp->t_state == TCPS_CLOSED) {
+	if ((rcv_shut && snd_shut) || tp->t_state == TCPS_CLOSED)
 		ev |= TCP_EV_DOWN;
-		if (tp->t_flags & TF_CONNECTED_ONCE)
-			ev |= TCP_EV_IN | TCP_EV_OUT;
-	} else if ((tp->t_flags & TF_RCVD_FIN) && (tp->t_flags & TF_SHUT_WR)) {
-		ev |= TCP_EV_DOWN;
+	if (rcv_shut)
+		ev |= TCP_EV_HUP; /* IN | RDHUP */
+	if (tp->t_state != TCPS_SYN_SENT && tp->t_state != TCPS_SYN_RECEIVED) {
+		if (tp->rcvq.bytes)
+			ev |= TCP_EV_IN;
+		if (snd_shut || tcp_sendspace(tp) > 0)
+			ev |= TCP_EV_OUT;
 	}
-	if ((tp->t_state == TCPS_ESTABLISHED || tp->t_state == TCPS_CLOSE_WAIT) &&
-	    !(tp->t_flags & TF_SHUT_WR) && tcp_sendspace(tp) > 0)
-		ev |= TCP_EV_OUT;
+	if (tp->so_error)
+		ev |= TCP_EV_ERR;
 	return ev;
 }
 
@@ -549,9 +615,13 @@ int tcp_local(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port)
 	return 0;
 }
 
+/* Linux's inet_getname: no peer in CLOSED (never connected, or the
+ * connection ended: reset, refused, timed out) or SYN_SENT; FreeBSD's
+ * getpeername says ENOTCONN there too (not SS_ISCONNECTED). */
 int tcp_peer(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port)
 {
-	if (tp->t_state <= TCPS_SYN_SENT && !(tp->t_flags & TF_CONNECTED_ONCE))
+	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
+	    tp->t_state == TCPS_SYN_SENT)
 		return -ENOTCONN;
 	if (tp->key.fport == 0)
 		return -ENOTCONN;
@@ -712,7 +782,9 @@ void tcp_info_get(const struct tcpcb *tp, struct tcp_info_lite *ti)
 	ti->rto_us = tp->t_rxtcur_ms * 1000u;
 	ti->snd_mss = tp->t_maxseg;
 	ti->rcv_mss = tp->t_advmss;
-	ti->unacked = tp->t_maxseg ? (tp->snd_max - tp->snd_una) / tp->t_maxseg : 0;
+	/* Linux counts segments in flight (packets_out): a partial one is one. */
+	ti->unacked =
+	    tp->t_maxseg ? (tp->snd_max - tp->snd_una + tp->t_maxseg - 1u) / tp->t_maxseg : 0;
 	ti->sacked = tp->sack && tp->t_maxseg ? tp->sack->sacked / tp->t_maxseg : 0;
 	ti->retrans = 0;
 	ti->rtt_us = tp->t_srtt;

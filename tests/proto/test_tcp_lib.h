@@ -17,7 +17,12 @@
  * window (NOW, AT_MS(n), WITHIN_MS(n)) or differs from the template; a
  * mismatch prints both as tcpdump-style lines.  The parsed segment is
  * returned so a test can learn, e.g., the stack's ISS.  t_teardown()
- * destroys the stack and checks that no mbuf leaked.
+ * lets go of t->c and t->l, runs the stack on (virtual time, deadline to
+ * deadline) until its connection table is empty, fails the test if any
+ * control block is left (STYLE #11), then destroys the stack and checks
+ * that no mbuf leaked.  T_PAIR_TEARDOWN does the same for two stacks driven
+ * through the socket API, after checking that the test closed every
+ * descriptor.
  */
 #ifndef FASTACK_TESTS_PROTO_TCP_TEST_H
 #define FASTACK_TESTS_PROTO_TCP_TEST_H
@@ -70,6 +75,8 @@ struct t {
 void t_knobs_default(struct t *t);
 void t_setup(struct t *t);
 void t_teardown(struct t *t);
+void t_pair_teardown_(const char *file, int line, struct h_pair *h);
+#define T_PAIR_TEARDOWN(h) t_pair_teardown_(__FILE__, __LINE__, (h))
 void t_send_(const char *file, int line, struct t *t, const struct tseg *sg);
 struct tcp_seg t_expect_(const char *file, int line, struct t *t, struct twin w,
                          const struct tseg *sg);
