@@ -20,7 +20,11 @@
  *   STALE       max_age passed without news       none; while used, a unicast
  *                                                 request (RFC 1122 2.3.2.1)
  *                                                 goes out at most every
- *                                                 retry_ms; a reply -> REACHABLE
+ *                                                 retry_ms; a reply -> REACHABLE;
+ *                                                 maxtries unanswered -> the
+ *                                                 next use deletes the entry
+ *                                                 (arp_stalefail) and resolves
+ *                                                 anew by broadcast
  *
  * A permanent entry (arp_add_static) is REACHABLE forever and never changed
  * by received packets.  A full cache evicts its oldest STALE entry (a list
@@ -41,9 +45,10 @@
  *     entry if it was not merged, and answer a request on that netif.
  *   Probes (sender IP 0) are answered but create no entry.
  *
- * FIXME: a STALE entry whose host stopped answering stays in use (with
- * unicast requests) until evicted or replaced; Linux would declare it
- * FAILED after a few unanswered probes.
+ * A host that stopped answering (or moved to another MAC without telling)
+ * is found out by its STALE entry's unanswered unicast requests, as Linux's
+ * PROBE state does (RFC 1122 2.3.2.1 "unicast poll"): traffic keeps going
+ * to the old MAC meanwhile, then waits in a new INCOMPLETE entry.
  */
 #include "eth/arp.h"
 
@@ -309,9 +314,17 @@ void arp_output(struct stack *s, struct netif *ifp, uint32_t nh, struct rte_mbuf
 		return;
 	}
 	e = arp_lookup(s->arp, nh, ifp->index);
+	if (e && e->state == ARP_STALE && s->now >= e->expire &&
+	    e->tries >= KNOB(s, ARP_MAXTRIES)) {
+		/* maxtries unicast requests, retry_ms apart, went unanswered. */
+		STAT_INC(s, arp, arp_stalefail);
+		arp_entry_delete(s, e);
+		e = NULL;
+	}
 	if (e && e->state != ARP_INCOMPLETE) {
 		if (e->state == ARP_STALE && s->now >= e->expire) {
 			arp_request(s, e, &e->mac);
+			e->tries++;
 			e->expire = s->now + retry_ns(s);
 		}
 		eth_output(s, ifp, m, RTE_ETHER_TYPE_IPV4, &e->mac);

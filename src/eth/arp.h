@@ -35,6 +35,7 @@ struct netif;
 	X(arp_held, "packets held awaiting resolution")                                  \
 	X(arp_holddrop, "dropped: hold queue full (net.link.ether.inet.maxhold)")        \
 	X(arp_timeouts, "entries given up unresolved; held packets dropped")             \
+	X(arp_stalefail, "stale entries deleted: unicast requests went unanswered")      \
 	X(arp_dropped, "dropped: packets held by an entry given up or deleted")          \
 	X(arp_defended, "gratuitous ARPs sent to defend an address (RFC 5227)")          \
 	X(arp_cachefull, "dropped: cache full (net.link.ether.inet.max_entries)")        \

@@ -100,7 +100,7 @@
 	X(ARP_MAXHOLD, "net.link.ether.inet.maxhold", 16, 1, 1024, "packets",                   \
 	  "packets held per unresolved neighbour while ARP resolves it")                        \
 	X(ARP_MAXTRIES, "net.link.ether.inet.maxtries", 5, 1, 100, "requests",                  \
-	  "ARP requests sent before an unresolved entry is given up")                           \
+	  "ARP requests sent before an unresolved entry, or a stale one, is given up")          \
 	X(ARP_RETRY_MS, "net.link.ether.inet.retry_ms", 1000, 10, 60000, "ms",                  \
 	  "interval between ARP requests for an unresolved neighbour")                          \
 	X(ARP_GRATUITOUS, "net.link.ether.inet.garp", 1, 0, 1, "bool",                          \

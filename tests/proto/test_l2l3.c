@@ -569,6 +569,65 @@ TEST(arp_reachable_goes_stale_after_max_age_and_is_refreshed)
 	h_one_destroy(&h);
 }
 
+/* A STALE entry whose host stopped answering: the unicast requests go
+ * unanswered (maxtries of them, retry_ms apart, sent only while the entry
+ * is used); the next use deletes it (arp_stalefail) and resolves anew by
+ * broadcast, the packet waiting in the new INCOMPLETE entry. */
+TEST(arp_stale_entry_of_a_silent_host_is_resolved_anew)
+{
+	struct h_one h;
+	struct stack_stats b;
+	struct pkt p;
+
+	knobs_default();
+	knobs[KNOB_ARP_MAX_AGE] = 2; /* seconds */
+	knobs[KNOB_ARP_RETRY_MS] = 500;
+	knobs[KNOB_ARP_MAXTRIES] = 3;
+	setup_knobs(&h);
+	arp_frame(&p, &BCAST_MAC, RTE_ARP_OP_REQUEST, &PEER_MAC, PEER, &ZERO_MAC, US);
+	inject(&h, &p);
+	cap_port_clear(h.cap);
+	h_one_run_ms(&h, 2000);
+	CHECK(arp_find(&h, PEER).e.state == ARP_STALE, "stale at max_age");
+	b = h.s->stats;
+	for (int k = 1; k <= 3; k++) {
+		CHECK_EQ(send_to(&h, PEER, (uint8_t)k), 0);
+		h_one_pass(&h);
+		if (EXPECT_SENT(&h, &p))
+			CHECK_ARP(&p, &PEER_MAC, RTE_ARP_OP_REQUEST, &US_MAC, US, &ZERO_MAC, PEER);
+		if (EXPECT_SENT(&h, &p))
+			CHECK_IP(&p, &PEER_MAC, US, PEER, 253, 8); /* still to the old MAC */
+		EXPECT_NOTHING(&h);
+		CHECK_EQ(arp_find(&h, PEER).e.tries, k);
+		h_one_run_ms(&h, 499);
+		CHECK_EQ(send_to(&h, PEER, 9), 0); /* before retry_ms: no request */
+		h_one_pass(&h);
+		if (EXPECT_SENT(&h, &p))
+			CHECK_IP(&p, &PEER_MAC, US, PEER, 253, 8);
+		EXPECT_NOTHING(&h);
+		h_one_run_ms(&h, 1);
+	}
+	EXPECT_COUNTERS(&h, &b, "arp_txrequests=3", "ips_localout=6");
+	/* Three unanswered: this use gives the entry up and broadcasts. */
+	b = h.s->stats;
+	CHECK_EQ(send_to(&h, PEER, 4), 0);
+	h_one_pass(&h);
+	if (EXPECT_SENT(&h, &p))
+		CHECK_ARP(&p, &BCAST_MAC, RTE_ARP_OP_REQUEST, &US_MAC, US, &ZERO_MAC, PEER);
+	EXPECT_NOTHING(&h);
+	CHECK(arp_find(&h, PEER).e.state == ARP_INCOMPLETE, "resolving anew");
+	EXPECT_COUNTERS(&h, &b, "arp_stalefail=1", "arp_txrequests=1", "arp_held=1",
+	                "ips_localout=1");
+	/* The host answers from a new MAC: the held packet goes there. */
+	arp_frame(&p, &US_MAC, RTE_ARP_OP_REPLY, &OTHER_MAC, PEER, &US_MAC, US);
+	inject(&h, &p);
+	if (EXPECT_SENT(&h, &p))
+		CHECK_IP(&p, &OTHER_MAC, US, PEER, 253, 8);
+	EXPECT_NOTHING(&h);
+	CHECK(arp_find(&h, PEER).e.state == ARP_REACHABLE);
+	h_one_destroy(&h);
+}
+
 TEST(arp_incomplete_retried_then_given_up)
 {
 	struct h_one h;
