@@ -200,7 +200,9 @@ uint32_t tcp_rcv_space(const struct tcpcb *tp)
 static uint16_t rcv_window(struct tcpcb *tp, bool syn)
 {
 	uint32_t space = tcp_rcv_space(tp);
-	uint8_t sc = syn ? 0 : tp->rcv_scale;
+	/* Unscaled on a SYN (RFC 7323 2.2) and until ESTABLISHED: FreeBSD
+	 * takes rcv_scale into use only then. */
+	uint8_t sc = syn || tp->t_state < TCPS_ESTABLISHED ? 0 : tp->rcv_scale;
 	uint32_t win;
 
 	if (tp->t_flags & TF_SHUT_RD)
@@ -344,8 +346,21 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		o.tsval = tcp_ms(s) + tp->ts_offset;
 		o.tsecr = tp->ts_recent;
 	}
-	if (!syn && (tp->t_flags & TF_SACK_PERMIT) && tp->reass) {
-		o.nsack = (uint8_t)tcp_sack_blocks(tp, o.sack, TCP_MAX_SACK);
+	if (!syn && (tp->t_flags & TF_SACK_PERMIT) &&
+	    (tp->reass || tp->rcv_dsack_start != tp->rcv_dsack_end)) {
+		unsigned n = 0;
+
+		/* A duplicate goes first, reported once (RFC 2883 4.1,
+		 * FreeBSD's D-SACK); the blocks that do not fit the option
+		 * space are left out from the end. */
+		if (tp->rcv_dsack_start != tp->rcv_dsack_end) {
+			o.sack[n].start = tp->rcv_dsack_start;
+			o.sack[n++].end = tp->rcv_dsack_end;
+			if (flags & TH_ACK)
+				tp->rcv_dsack_start = tp->rcv_dsack_end;
+		}
+		n += tcp_sack_blocks(tp, o.sack + n, TCP_MAX_SACK - n);
+		o.nsack = (uint8_t)n;
 		if (o.nsack) {
 			o.present |= TOF_SACK;
 			STAT_ADD(s, tcp, tcps_sack_send_blocks, o.nsack);
@@ -550,7 +565,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 		uint32_t cc = tp->snd.cc;
 		uint32_t mss = tp->t_maxseg;
 		uint32_t win, len = 0, fin_seq;
-		bool send = false;
+		bool send = false, fin_again;
 		int rc;
 
 		if (++guard > 100000)
@@ -620,7 +635,14 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 
 	decide:
 		fin_seq = tp->snd_una + tp->snd.cc;
-		if ((flags & TH_FIN) && tp->snd_nxt + len != fin_seq)
+		/* Our FIN is out and unacknowledged, nothing is being resent:
+		 * whatever this pass sends (an ACK, a window update) carries
+		 * the FIN again at its own sequence number, as FreeBSD's
+		 * tcp_output does ("if resending a FIN, be sure not to use a
+		 * new sequence number"); by itself it is no reason to send. */
+		fin_again = (flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && !len &&
+		            tp->snd_nxt == tp->snd_max && tp->snd_max == fin_seq + 1;
+		if ((flags & TH_FIN) && !fin_again && tp->snd_nxt + len != fin_seq)
 			flags &= (uint8_t)~TH_FIN;
 
 		if (len) {
@@ -655,7 +677,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			send = true;
 		if (flags & (TH_SYN | TH_RST))
 			send = true;
-		if (flags & TH_FIN)
+		if ((flags & TH_FIN) && !fin_again)
 			send = true;
 		if (!send) {
 			/* Data held back with nothing in flight: a closed
@@ -670,7 +692,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			return 0;
 		}
 		{
-			uint32_t seq = tp->snd_nxt;
+			uint32_t seq = fin_again ? fin_seq : tp->snd_nxt;
 
 			if (flags & TH_SYN)
 				seq = tp->iss;
@@ -685,7 +707,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			len = (uint32_t)rc;
 			sent_seg(s, tp, seq, len, flags);
 		}
-		if (!len && !(flags & (TH_SYN | TH_FIN)))
+		if ((!len && !(flags & (TH_SYN | TH_FIN))) || fin_again)
 			return 0; /* a pure ACK or window update: done */
 		if (flags & TH_SYN)
 			return 0;

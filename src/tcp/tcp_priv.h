@@ -95,6 +95,7 @@ struct tcp_key {
 #define TF_COOKIE 0x10000000         /* created from a SYN cookie */
 #define TF_LIMITED 0x20000000        /* counts against the stack's SYN limit */
 #define TF_TXCSUM 0x40000000         /* the route's port computes TCP checksums */
+#define TF_NO_ISS_CHECK 0x80000000u  /* SND.UNA is a window past ISS: no ghost-ACK check */
 
 /* Tail loss probe state (t_tlp; RFC 8985 section 7, fastack.tcp.tlp). */
 #define TLP_PTO 0x01    /* t_rexmt_at is the probe timeout, not the RTO */
@@ -182,8 +183,9 @@ struct tcpcb {
 	struct rte_mbuf *reass; /* out-of-order payload, sorted */
 	uint16_t reass_n;
 	uint32_t reass_bytes;
-	uint32_t rcv_sack_start, rcv_sack_end; /* most recent out-of-order arrival */
-	struct tcp_sack *sack;                 /* sender scoreboard, NULL until needed */
+	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
+	uint32_t rcv_dsack_start, rcv_dsack_end; /* a duplicate to report once (RFC 2883) */
+	struct tcp_sack *sack;                   /* sender scoreboard, NULL until needed */
 
 	struct tcp_cc_state cc;
 
@@ -229,6 +231,13 @@ struct tcpcb *tcp_hash_lookup(struct stack *s, const struct tcp_key *k);
 struct tcpcb *tcp_listener_lookup(struct stack *s, uint8_t family, const uint8_t *laddr,
                                   uint16_t lport);
 void tcp_listener_add(struct stack *s, struct tcpcb *tp);
+/* A listener goes away (close, or shutdown of a listening socket): the
+ * connections in its accept queue are aborted with a RST (FreeBSD's
+ * soclose: soabort -> tcp_drop); half-open ones are left to themselves, as
+ * FreeBSD's syncache entries outlive their listener: the SYN-ACK is still
+ * retransmitted until given up, and what the peer sends is answered as a
+ * closed port would answer it (tcp_input.c). */
+void tcp_listener_drop_children(struct stack *s, struct tcpcb *l);
 void tcp_bound_add(struct stack *s, struct tcpcb *tp);
 void tcp_bound_remove(struct stack *s, struct tcpcb *tp);
 /* A listener or bound endpoint other than self conflicts with binding
