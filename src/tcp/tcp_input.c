@@ -358,6 +358,13 @@ static void established(struct stack *s, struct tcpcb *tp)
 
 /* ---- LISTEN ---- */
 
+/* An ECN-setup SYN (RFC 3168 6.1.1: ECE and CWR) that we agree to
+ * (net.inet.tcp.ecn.enable 1 or 2; FreeBSD's tcp_ecn_syncache_add). */
+static bool ecn_setup_syn(struct stack *s, const struct tcp_seg *seg)
+{
+	return (seg->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) && KNOB(s, TCP_ECN) >= 1;
+}
+
 /* Fills a child of listener l for the 4-tuple k from a SYN. */
 static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tcp_key *k)
 {
@@ -402,6 +409,8 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
+	if (ecn_setup_syn(s, seg))
+		tp->t_ecn |= ECN_PERMIT;
 	tp->iss = tcp_new_isn(s, k);
 	if (iss_floor && SEQ_LT(tp->iss, *iss_floor))
 		tp->iss = *iss_floor; /* above the old incarnation (as Linux) */
@@ -446,6 +455,8 @@ cookie:
 		syn_options(s, &tmp, &seg->opt, false);
 		tmp.irs = seg->seq;
 		tmp.rcv_nxt = seg->seq + 1;
+		if (ecn_setup_syn(s, seg))
+			tmp.t_ecn |= ECN_PERMIT; /* the SYN-ACK says yes; the cookie forgets it */
 		ws_idx = (tmp.t_flags & TF_RCVD_SCALE) ? (uint8_t)(tmp.snd_scale + 1) : 0;
 		tmp.iss = tcp_cookie_make(s, k, seg->seq, tcp_cookie_mss_idx(tmp.t_peermss), ws_idx,
 		                          (tmp.t_flags & TF_SACK_PERMIT) != 0);
@@ -618,7 +629,15 @@ static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, str
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	if (fl & TH_ACK) {
-		/* Our SYN is acknowledged: ESTABLISHED. */
+		/* Our SYN is acknowledged: ESTABLISHED.  ECN if we asked and
+		 * the SYN-ACK agrees: ECE without CWR (RFC 3168 6.1.1; a host
+		 * that did not ask MUST NOT use it, whatever FreeBSD's
+		 * tcp_ecn_input_syn_sent accepts). */
+		if ((tp->t_ecn & ECN_REQ) && (fl & (TH_ECE | TH_CWR)) == TH_ECE) {
+			tp->t_ecn |= ECN_PERMIT;
+			STAT_INC(s, tcp, tcps_ecn_shs);
+		}
+		tp->t_ecn &= (uint8_t)~ECN_REQ;
 		if (tp->t_flags & TF_RCVD_TSTMP && (seg->opt.present & TOF_TS) && seg->opt.tsecr)
 			tcp_rtt_update(s, tp,
 			               (tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset)) * 1000u);
@@ -714,6 +733,8 @@ static bool syn_received_passive(struct stack *s, struct tcpcb *tp, const struct
 			goto consumed;
 		}
 		STAT_INC(s, tcp, tcps_sc_dupsyn);
+		if (!ecn_setup_syn(s, seg))
+			tp->t_ecn &= (uint8_t)~ECN_PERMIT; /* the peer fell back */
 		if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS)) {
 			tp->ts_recent = o->tsval;
 			tp->ts_recent_age_ms = tcp_ms(s);
@@ -755,6 +776,32 @@ static bool syn_received_passive(struct stack *s, struct tcpcb *tp, const struct
 consumed:
 	rte_pktmbuf_free(m);
 	return false;
+}
+
+/* ECN on a connection that negotiated it (RFC 3168 6.1.2-6.1.3, as
+ * FreeBSD's tcp_ecn_input_segment and cc_cong_signal(CC_ECN)): CWR from
+ * the peer ends our ECE echo (and is ACKed at once); a CE mark starts it;
+ * an ECE reduces the congestion window, at most once per window of data
+ * (until SND.UNA passes what was in flight), and our next new data carries
+ * CWR. */
+static void ecn_input(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg, uint8_t fl)
+{
+	if (fl & TH_CWR) {
+		tp->t_ecn &= (uint8_t)~ECN_SND_ECE;
+		tp->t_flags |= TF_ACKNOW;
+	}
+	if (seg->ecn == IPECN_CE) {
+		STAT_INC(s, tcp, tcps_ecn_ce);
+		tp->t_ecn |= ECN_SND_ECE;
+	}
+	if ((fl & (TH_ECE | TH_SYN | TH_ACK)) != (TH_ECE | TH_ACK))
+		return;
+	if ((tp->t_ecn & ECN_CONG) && SEQ_LT(seg->ack, tp->t_ecn_recover))
+		return;
+	STAT_INC(s, tcp, tcps_ecn_rcwnd);
+	tcp_cc(tp)->cong_signal(s, tp, CC_ECN);
+	tp->t_ecn |= ECN_CONG | ECN_SND_CWR;
+	tp->t_ecn_recover = tp->snd_max + 1;
 }
 
 /* The oldest acceptable SEG.ACK (RFC 5961 section 5.2): SND.UNA -
@@ -860,6 +907,8 @@ static void fast_retransmit(struct stack *s, struct tcpcb *tp)
 	tp->t_tlp = 0;
 	tp->t_dupacks = 3;
 	tcp_cc(tp)->cong_signal(s, tp, CC_DUPACK_RECOVERY);
+	if (tp->t_ecn & ECN_PERMIT)
+		tp->t_ecn |= ECN_SND_CWR; /* the reduction is told (RFC 3168 6.1.2) */
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
 	tp->t_rtttime = 0;
@@ -978,8 +1027,15 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 			data_acked = 0;
 		}
 	} else {
+		/* After an ECE the window does not grow until what was in
+		 * flight then is acknowledged, that ACK included (FreeBSD
+		 * calls cc_ack_received before it leaves recovery). */
+		bool ecn_cong = (tp->t_ecn & ECN_CONG) != 0;
+
 		tp->t_dupacks = 0;
-		if (!tlp_cut)
+		if (ecn_cong && SEQ_GEQ(ack, tp->t_ecn_recover))
+			tp->t_ecn &= (uint8_t)~ECN_CONG;
+		if (!tlp_cut && !ecn_cong)
 			tcp_cc(tp)->ack_received(s, tp, data_acked);
 	}
 	tcp_sndbuf_drop(&tp->snd, data_acked);
@@ -1147,6 +1203,9 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		}
 	}
 
+	if ((tp->t_ecn & ECN_PERMIT) && tp->t_state >= TCPS_ESTABLISHED)
+		ecn_input(s, tp, seg, fl);
+
 	/* Sequence check: trim to the window (3.10.7.4 first step). */
 	rcv_wnd = rcv_wnd_now(tp);
 	todrop = tp->rcv_nxt - seq;
@@ -1257,6 +1316,8 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
 		}
 		tp->t_rtttime = 0;
+		if (tp->t_ecn & ECN_PERMIT)
+			STAT_INC(s, tcp, tcps_ecn_shs);
 		tp->snd_una++;
 		tp->snd_wnd = tiwin;
 		tp->max_sndwnd = tiwin > tp->max_sndwnd ? tiwin : tp->max_sndwnd;
@@ -1540,6 +1601,7 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	}
 	if (seg.opt.present & TOF_MALFORMED)
 		STAT_INC(s, tcp, tcps_badopt);
+	seg.ecn = ih->type_of_service & IPECN_MASK;
 
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET;

@@ -97,6 +97,17 @@ struct tcp_key {
 #define TF_TXCSUM 0x40000000         /* the route's port computes TCP checksums */
 #define TF_NO_ISS_CHECK 0x80000000u  /* SND.UNA is a window past ISS: no ghost-ACK check */
 
+/* ECN state (t_ecn; RFC 3168). */
+#define ECN_PERMIT 0x01  /* negotiated: data goes out ECT(0) */
+#define ECN_REQ 0x02     /* our SYN asked for it (net.inet.tcp.ecn.enable 1) */
+#define ECN_SND_ECE 0x04 /* a CE mark came in: ECE on our ACKs until CWR */
+#define ECN_SND_CWR 0x08 /* the window was reduced: CWR on the next new data */
+#define ECN_CONG 0x10    /* reduced for an ECE until SND.UNA passes t_ecn_recover */
+/* IP ECN codepoints (RFC 3168 section 5). */
+#define IPECN_MASK 0x03
+#define IPECN_ECT0 0x02
+#define IPECN_CE 0x03
+
 /* Tail loss probe state (t_tlp; RFC 8985 section 7, fastack.tcp.tlp). */
 #define TLP_PTO 0x01    /* t_rexmt_at is the probe timeout, not the RTO */
 #define TLP_OUT 0x02    /* a probe is outstanding (up to t_tlp_high) */
@@ -151,6 +162,7 @@ struct tcpcb {
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
 	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
+	uint8_t t_ecn;                         /* ECN_*: RFC 3168 state */
 	int16_t so_error;                      /* positive errno */
 	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
@@ -169,10 +181,11 @@ struct tcpcb {
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
 	/* RTT (RFC 6298), in microseconds. */
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
-	uint32_t t_rtseq;    /* sequence number being timed */
-	uint32_t t_rexmt_hi; /* end of the highest retransmitted data (Karn for TS) */
-	uint32_t t_tlp_high; /* SND.MAX after the outstanding loss probe */
-	uint64_t t_rtttime;  /* ns when it was sent; 0 = not timing */
+	uint32_t t_rtseq;       /* sequence number being timed */
+	uint32_t t_rexmt_hi;    /* end of the highest retransmitted data (Karn for TS) */
+	uint32_t t_tlp_high;    /* SND.MAX after the outstanding loss probe */
+	uint32_t t_ecn_recover; /* SND.MAX at the last ECE reduction (once per window) */
+	uint64_t t_rtttime;     /* ns when it was sent; 0 = not timing */
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_recent_age_ms, ts_offset;
 	uint32_t last_ack_sent;
@@ -201,14 +214,15 @@ struct tcpcb {
 };
 
 /* Congestion control module (RFC 5681 framework). */
-enum cc_signal { CC_DUPACK_RECOVERY, CC_RTO };
+enum cc_signal { CC_DUPACK_RECOVERY, CC_RTO, CC_ECN };
 struct tcp_cc_ops {
 	const char *name;
 	/* Connection established (or created): initial state. */
 	void (*conn_init)(struct stack *s, struct tcpcb *tp);
 	/* New data acknowledged outside recovery: grow cwnd. */
 	void (*ack_received)(struct stack *s, struct tcpcb *tp, uint32_t acked);
-	/* Loss detected: set ssthresh (and cwnd for RTO). */
+	/* Loss detected: set ssthresh (and cwnd for RTO); CC_ECN: an ECE,
+	 * ssthresh and cwnd both to the reduced window (RFC 3168 6.1.2). */
 	void (*cong_signal)(struct stack *s, struct tcpcb *tp, enum cc_signal sig);
 	/* Recovery ended (full ACK). */
 	void (*post_recovery)(struct stack *s, struct tcpcb *tp);

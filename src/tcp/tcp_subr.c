@@ -948,6 +948,12 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 		if (tp->t_rxtshift == 1)
 			tcp_cc(tp)->cong_signal(s, tp, CC_RTO);
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
+		if (tp->t_ecn & ECN_PERMIT)
+			tp->t_ecn |= ECN_SND_CWR; /* RFC 3168 6.1.2 */
+	} else if (tp->t_state == TCPS_SYN_RECEIVED && tp->t_rxtshift > 1) {
+		/* No ECE from the second SYN-ACK retransmission on (FreeBSD:
+		 * net.inet.tcp.ecn.maxretries 1): it may be what gets lost. */
+		tp->t_ecn &= (uint8_t)~ECN_PERMIT;
 	}
 	tp->t_flags &= ~TF_FASTRECOVERY;
 	tp->t_tlp = 0;

@@ -1798,6 +1798,69 @@ TEST(time_wait_answers_as_tcp_twcheck)
 	t_teardown(&t);
 }
 
+/* ---- ECN (RFC 3168; net.inet.tcp.ecn.enable = 2, FreeBSD's default) ---- */
+
+/* Passive open with an ECN-setup SYN (MSS 1000): the SYN-ACK agrees. */
+static void ecn_passive(struct t *t)
+{
+	struct tcp_seg sa;
+	int err;
+
+	t_listen(t);
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN | TH_ECE | TH_CWR,
+	                        .opt = { .present = TOF_MSS, .mss = 1000 } }));
+	sa = EXPECT_SENT(t, NOW,
+	                 ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1,
+	                                 .flags = TH_SYN | TH_ACK | TH_ECE }));
+	t->iss = sa.seq;
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1, .flags = TH_ACK }));
+	t->c = tcp_accept(t->h.s, t->l, &owner_c, &err);
+	CHECK(t->c != NULL);
+	CHECK_EQ(STATS(t)->tcps_ecn_shs, 1);
+}
+
+/* An ECE halves the window at once with NewReno (FreeBSD: half of cwnd
+ * in whole segments) and takes it to beta = 0.7 with CUBIC; a second ECE
+ * before the data then in flight is acknowledged changes nothing, and the
+ * window does not grow meanwhile (the ACK that gets past it included);
+ * then an ECE reduces again.
+ * (ecn-ece-reduces-cwnd pins the NewReno case on the wire.) */
+TEST(ecn_ece_reduces_cwnd_once_per_window)
+{
+	static char d[30000];
+
+	for (int cc = 0; cc < 2; cc++) {
+		uint32_t first = cc ? 7000 : 5000, second = cc ? 4900 : 2000;
+		struct t t;
+
+		t_knobs_default(&t);
+		t.knobs[KNOB_TCP_CC] = cc;
+		t_setup(&t);
+		ecn_passive(&t);
+		CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+		cap_port_clear(t.h.cap);
+		CHECK_EQ(t.c->snd_cwnd, 10000);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(t.c->snd_cwnd, first);
+		CHECK_EQ(t.c->snd_ssthresh, first);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 6001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(t.c->snd_cwnd, first);
+		CHECK_EQ(STATS(&t)->tcps_ecn_rcwnd, 1);
+		/* Everything that was in flight at the ECE (10,000 bytes) is
+		 * acknowledged: the next ECE counts. */
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 10002,
+		                         .flags = TH_ACK }));
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 11001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(STATS(&t)->tcps_ecn_rcwnd, 2);
+		CHECK(t.c->snd_cwnd <= second, "cwnd %u after the second ECE", t.c->snd_cwnd);
+		cap_port_clear(t.h.cap);
+		t_teardown(&t);
+	}
+}
+
 /* ---- MSS from the route MTU (RFC 9293 3.7.1, RFC 6691) ----
  * Over an interface with a jumbo or an IPv6-minimum MTU the MSS option of
  * our SYN and SYN-ACK is MTU - 40, and data segments are that size (the
