@@ -85,8 +85,8 @@
 	  "challenge ACKs per connection per window; 0 = unlimited")                             \
 	X(TCP_BLACKHOLE, "net.inet.tcp.blackhole", 0, 0, 2, "mode",                              \
 	  "segments to closed ports: 0 RST, 1 no RST for SYNs, 2 never RST")                     \
-	X(TCP_ECN, "net.inet.tcp.ecn.enable", 0, 0, 0, "mode",                                   \
-	  "ECN (RFC 3168): not implemented, must be 0")                                          \
+	X(TCP_ECN, "net.inet.tcp.ecn.enable", 2, 0, 2, "mode",                                   \
+	  "ECN (RFC 3168): 0 off, 1 also ask for it on active opens, 2 only when the peer asks") \
 	X(TCP_PORTRANGE_FIRST, "net.inet.ip.portrange.first", 10000, 1024, 65535, "port",        \
 	  "first ephemeral port")                                                                \
 	X(TCP_PORTRANGE_LAST, "net.inet.ip.portrange.last", 65535, 1024, 65535, "port",          \

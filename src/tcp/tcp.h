@@ -132,6 +132,11 @@ struct tcpcb;
 	X(tcps_sc_recvcookie, "SYN cookies accepted")                                    \
 	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")       \
 	X(tcps_sc_aborted, "SYN queue: entries aborted (RST or too many retransmits)")   \
+	X(tcps_sc_dupsyn, "SYN queue: duplicate SYNs (SYN-ACK sent again)")              \
+	X(tcps_tw_responds, "TIME_WAIT: segments answered with an ACK")                  \
+	X(tcps_ecn_shs, "ECN handshakes (RFC 3168): ECN in use on the connection")       \
+	X(tcps_ecn_ce, "CE-marked segments received (ECE echoed)")                       \
+	X(tcps_ecn_rcwnd, "congestion window reductions for an ECE")                     \
 	X(tcps_nomem, "connections not created: no memory or connection table full")
 
 COUNTER_STRUCT(tcp_stats, TCP_STATS);

@@ -103,6 +103,13 @@ static void nr_cong_signal(struct stack *s, struct tcpcb *tp, enum cc_signal sig
 	tp->cc.bytes_acked = 0;
 	if (sig == CC_RTO)
 		tp->snd_cwnd = tp->t_maxseg;
+	if (sig == CC_ECN) {
+		/* FreeBSD's newreno: half of cwnd in whole segments, at least
+		 * two; cwnd drops to it at once. */
+		uint32_t mss = tp->t_maxseg, w = tp->snd_cwnd / 2 / mss;
+
+		tp->snd_ssthresh = tp->snd_cwnd = (w < 2 ? 2 : w) * mss;
+	}
 }
 
 static void nr_post_recovery(struct stack *s, struct tcpcb *tp)
@@ -214,6 +221,8 @@ static void cubic_cong_signal(struct stack *s, struct tcpcb *tp, enum cc_signal 
 		tp->snd_cwnd = tp->t_maxseg;
 		tp->cc.w_last_max = 0; /* section 4.8: restart from slow start */
 	}
+	if (sig == CC_ECN)
+		tp->snd_cwnd = ss; /* section 4.6: an ECE reduces at once */
 }
 
 static void cubic_post_recovery(struct stack *s, struct tcpcb *tp)

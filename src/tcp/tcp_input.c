@@ -11,11 +11,15 @@
  *                                the queue being full, is answered with a
  *                                SYN cookie (RFC 4987); an ACK may carry a
  *                                valid cookie;
+ *   time_wait_input()            TIME_WAIT, as FreeBSD's tcp_twcheck (RFC
+ *                                1337; a new SYN may start over);
  *   syn_sent()                   SYN_SENT (3.10.7.3);
- *   do_segment()                 every other state (3.10.7.4), in the RFC's
- *                                order: RST check (RFC 5961 section 3,
- *                                RFC 1337 in TIME_WAIT), PAWS (RFC 7323
- *                                section 5), SYN check (RFC 5961 section 4),
+ *   syn_received_passive()       a half-open passive connection first
+ *                                answers as FreeBSD's syncache would;
+ *   do_segment()                 every other state (3.10.7.4), in FreeBSD's
+ *                                order: RST check (RFC 5961 section 3),
+ *                                SYN check (RFC 5961 section 4), PAWS (RFC
+ *                                7323 section 5),
  *                                sequence check with trimming to the window,
  *                                ACK processing (RFC 5961 section 5,
  *                                duplicate ACKs, fast retransmit/recovery:
@@ -116,6 +120,17 @@ void tcp_reass_free(struct tcpcb *tp)
 	tp->reass_bytes = 0;
 }
 
+/* A duplicate [start, end) to report in the next ACK (D-SACK, RFC 2883
+ * 4.1; FreeBSD reports duplicates this way when SACK is on). */
+static void dsack_note(struct tcpcb *tp, uint32_t start, uint32_t end)
+{
+	if (!(tp->t_flags & TF_SACK_PERMIT) || !SEQ_LT(start, end))
+		return;
+	tp->rcv_dsack_start = start;
+	tp->rcv_dsack_end = end;
+	tp->t_flags |= TF_ACKNOW;
+}
+
 static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct rte_mbuf *m)
 {
 	struct rte_mbuf **pp = &tp->reass, *prev = NULL, *cur;
@@ -132,10 +147,16 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 		if (SEQ_GEQ(pend, seq + len)) {
 			STAT_INC(s, tcp, tcps_rcvduppack);
 			STAT_ADD(s, tcp, tcps_rcvdupbyte, len);
+			dsack_note(tp, seq, seq + len);
+			/* The block holding it is reported next (RFC 2883
+			 * 4.1.2). */
+			tp->rcv_sack_start = seq;
+			tp->rcv_sack_end = seq + len;
 			rte_pktmbuf_free(m);
 			return;
 		}
 		if (SEQ_GT(pend, seq)) {
+			dsack_note(tp, seq, pend);
 			m = m_adj_front(m, pend - seq);
 			len -= pend - seq;
 			seq = pend;
@@ -146,6 +167,7 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 		uint32_t cend = mseq(cur) + cur->pkt_len;
 
 		if (SEQ_GEQ(seq + len, cend)) {
+			dsack_note(tp, mseq(cur), cend);
 			*pp = mnext(cur);
 			tp->reass_n--;
 			tp->reass_bytes -= cur->pkt_len;
@@ -154,6 +176,7 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 			continue;
 		}
 		/* Partial overlap: cut the new segment's tail. */
+		dsack_note(tp, mseq(cur), seq + len);
 		m = m_trim_to(m, mseq(cur) - seq);
 		len = mseq(cur) - seq;
 		break;
@@ -335,6 +358,13 @@ static void established(struct stack *s, struct tcpcb *tp)
 
 /* ---- LISTEN ---- */
 
+/* An ECN-setup SYN (RFC 3168 6.1.1: ECE and CWR) that we agree to
+ * (net.inet.tcp.ecn.enable 1 or 2; FreeBSD's tcp_ecn_syncache_add). */
+static bool ecn_setup_syn(struct stack *s, const struct tcp_seg *seg)
+{
+	return (seg->flags & (TH_ECE | TH_CWR)) == (TH_ECE | TH_CWR) && KNOB(s, TCP_ECN) >= 1;
+}
+
 /* Fills a child of listener l for the 4-tuple k from a SYN. */
 static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tcp_key *k)
 {
@@ -379,6 +409,8 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
 	tp->rcv_adv = tp->rcv_nxt;
+	if (ecn_setup_syn(s, seg))
+		tp->t_ecn |= ECN_PERMIT;
 	tp->iss = tcp_new_isn(s, k);
 	if (iss_floor && SEQ_LT(tp->iss, *iss_floor))
 		tp->iss = *iss_floor; /* above the old incarnation (as Linux) */
@@ -423,6 +455,8 @@ cookie:
 		syn_options(s, &tmp, &seg->opt, false);
 		tmp.irs = seg->seq;
 		tmp.rcv_nxt = seg->seq + 1;
+		if (ecn_setup_syn(s, seg))
+			tmp.t_ecn |= ECN_PERMIT; /* the SYN-ACK says yes; the cookie forgets it */
 		ws_idx = (tmp.t_flags & TF_RCVD_SCALE) ? (uint8_t)(tmp.snd_scale + 1) : 0;
 		tmp.iss = tcp_cookie_make(s, k, seg->seq, tcp_cookie_mss_idx(tmp.t_peermss), ws_idx,
 		                          (tmp.t_flags & TF_SACK_PERMIT) != 0);
@@ -489,6 +523,7 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 	tp->iss = seg->ack - 1;
 	tp->snd_una = tp->iss;
 	tp->snd_nxt = tp->snd_max = tp->iss + 1;
+	tp->last_ack_sent = tp->rcv_nxt; /* the cookie SYN-ACK acknowledged it */
 	tp->snd_recover = tp->iss;
 	tp->snd_wl1 = seg->seq - 1;
 	if (tcp_hash_insert(s, tp) < 0) {
@@ -511,14 +546,23 @@ static void listen_input(struct stack *s, struct tcpcb *l, const struct tcp_key 
 {
 	if (seg->flags & TH_RST)
 		goto drop;
+	if ((seg->flags & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
+		/* A SYN-ACK is bogus on a listener: <SEQ=SEG.ACK><CTL=RST>
+		 * (FreeBSD tcp_input, "SYN|ACK invalid"). */
+		STAT_INC(s, tcp, tcps_badsyn);
+		reset_for(s, k, seg);
+		goto drop;
+	}
 	if (seg->flags & TH_ACK) {
 		listen_cookie_ack(s, l, k, seg, m);
 		return;
 	}
-	if (!(seg->flags & TH_SYN) || (seg->flags & TH_FIN)) {
+	if (!(seg->flags & TH_SYN)) {
 		STAT_INC(s, tcp, tcps_badsyn);
 		goto drop;
 	}
+	/* A SYN, or a SYN+FIN: FreeBSD (net.inet.tcp.drop_synfin = 0) takes
+	 * the latter as a SYN; the FIN is ignored, as data on a SYN is. */
 	listen_syn(s, l, k, seg, iss_floor);
 drop:
 	rte_pktmbuf_free(m);
@@ -526,16 +570,43 @@ drop:
 
 /* ---- SYN_SENT (3.10.7.3) ---- */
 
+static void process_fin(struct stack *s, struct tcpcb *tp);
+
+/* Text and FIN on the SYN-ACK that established tp (RFC 9293 3.10.7.3:
+ * "continue processing at the sixth step"): the data, trimmed to the
+ * receive buffer (a trimmed segment loses its FIN), is queued in order;
+ * FreeBSD acknowledges it at once (the delayed-ACK timer it arms for the
+ * data makes DELAY_ACK() false when the text is queued). */
+static void syn_ack_text(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
+                         struct rte_mbuf *m)
+{
+	uint32_t space = tcp_rcv_space(tp), len = m ? m->pkt_len : 0;
+	bool fin = (seg->flags & TH_FIN) != 0;
+
+	if (len > space) {
+		STAT_INC(s, tcp, tcps_rcvpackafterwin);
+		STAT_ADD(s, tcp, tcps_rcvbyteafterwin, len - space);
+		m = m_trim_to(m, space);
+		len = space;
+		fin = false;
+	}
+	if (m) {
+		rcvq_append(s, tp, m);
+		tcp_notify(s, tp, TCP_EV_IN);
+	}
+	if (fin)
+		process_fin(s, tp);
+}
+
 static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, struct rte_mbuf *m)
 {
 	uint8_t fl = seg->flags;
 
-	rte_pktmbuf_free(m); /* FIXME(tfo): data on a SYN-ACK is not kept */
 	if ((fl & TH_ACK) && (SEQ_LEQ(seg->ack, tp->iss) || SEQ_GT(seg->ack, tp->snd_max))) {
 		STAT_INC(s, tcp, tcps_badsyn);
 		if (!(fl & TH_RST))
 			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
-		return;
+		goto drop;
 	}
 	if (fl & TH_RST) {
 		if (fl & TH_ACK) {
@@ -544,11 +615,11 @@ static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, str
 		} else {
 			STAT_INC(s, tcp, tcps_badrst);
 		}
-		return;
+		goto drop;
 	}
 	if (!(fl & TH_SYN)) {
 		STAT_INC(s, tcp, tcps_badsyn);
-		return;
+		goto drop;
 	}
 	tp->irs = seg->seq;
 	tp->rcv_nxt = seg->seq + 1;
@@ -558,7 +629,15 @@ static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, str
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	if (fl & TH_ACK) {
-		/* Our SYN is acknowledged: ESTABLISHED. */
+		/* Our SYN is acknowledged: ESTABLISHED.  ECN if we asked and
+		 * the SYN-ACK agrees: ECE without CWR (RFC 3168 6.1.1; a host
+		 * that did not ask MUST NOT use it, whatever FreeBSD's
+		 * tcp_ecn_input_syn_sent accepts). */
+		if ((tp->t_ecn & ECN_REQ) && (fl & (TH_ECE | TH_CWR)) == TH_ECE) {
+			tp->t_ecn |= ECN_PERMIT;
+			STAT_INC(s, tcp, tcps_ecn_shs);
+		}
+		tp->t_ecn &= (uint8_t)~ECN_REQ;
 		if (tp->t_flags & TF_RCVD_TSTMP && (seg->opt.present & TOF_TS) && seg->opt.tsecr)
 			tcp_rtt_update(s, tp,
 			               (tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset)) * 1000u);
@@ -572,27 +651,174 @@ static void syn_sent(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, str
 		STAT_INC(s, tcp, tcps_connects);
 		if (tp->t_flags & TF_SHUT_WR)
 			tcp_set_state(s, tp, TCPS_FIN_WAIT_1); /* closed while connecting */
+		tcp_notify(s, tp, TCP_EV_CONN | TCP_EV_OUT);
+		syn_ack_text(s, tp, seg, m);
 		tp->t_flags |= TF_ACKNOW;
 		tcp_output(s, tp);
-		tcp_notify(s, tp, TCP_EV_CONN | TCP_EV_OUT);
 		return;
 	}
-	/* Simultaneous open: SYN_RECEIVED, send SYN,ACK (same ISS). */
+	/* Simultaneous open: SYN_RECEIVED, send SYN,ACK (same ISS).
+	 * FIXME(tfo): data on the SYN is dropped (the peer sends it again). */
 	tcp_set_state(s, tp, TCPS_SYN_RECEIVED);
 	tp->snd_nxt = tp->iss;
 	tp->t_rtttime = 0;
 	tcp_output(s, tp);
+drop:
+	rte_pktmbuf_free(m);
 }
 
 /* ---- the synchronized states (3.10.7.4) ---- */
 
-static bool in_rcv_window(const struct tcpcb *tp, uint32_t seq)
+/* RCV.WND for the acceptability tests: the free buffer space, but never
+ * less than what was advertised (FreeBSD tcp_do_segment's rcv_wnd). */
+static uint32_t rcv_wnd_now(const struct tcpcb *tp)
 {
-	uint32_t wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	uint32_t space = tcp_rcv_space(tp);
 
-	if (wnd == 0)
-		wnd = 1;
-	return SEQ_GEQ(seq, tp->rcv_nxt) && SEQ_LT(seq, tp->rcv_nxt + wnd);
+	return space > adv ? space : adv;
+}
+
+/* A half-open passive connection (SYN_RECEIVED from a listener) answers
+ * what arrives as FreeBSD's syncache, which holds such connections, does
+ * (tcp_syncache.c, and tcp_input's listen-socket checks); RFC 9293
+ * 3.10.7.4 either agrees or leaves the choice open:
+ *   (its listener closed: answered as a closed port, the entry kept);
+ *   RST     at RCV.NXT: back to LISTEN; elsewhere in the window: an ACK,
+ *           not rate limited; outside: ignored (syncache_chkrst);
+ *   SYN     without ACK, whatever its sequence number: the SYN-ACK again,
+ *           its timer restarted (syncache_add finds the entry); with an
+ *           ACK: <SEQ=SEG.ACK><CTL=RST>, the entry kept;
+ *   no ACK  dropped (the listener's "SYN is missing");
+ *   ACK     dropped silently if it fails PAWS or lacks a timestamp the SYN
+ *           had; <SEQ=SEG.ACK><CTL=RST> and the half-open connection gone
+ *           if SEG.ACK is not ISS+1 or SEG.SEQ is outside (IRS, IRS +
+ *           RCV.WND] (syncache_expand takes the entry out before checking);
+ *           otherwise on to do_segment, which completes the handshake.
+ * Returns true when do_segment goes on with the segment; false when it
+ * was consumed (m freed, tp maybe freed). */
+static bool syn_received_passive(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
+                                 struct rte_mbuf *m)
+{
+	uint8_t fl = seg->flags;
+	uint32_t wnd = tp->rcv_hiwat < TCP_MAXWIN ? tp->rcv_hiwat : TCP_MAXWIN;
+	const struct tcp_opts *o = &seg->opt;
+
+	if (!tp->listener) {
+		/* Its listener is gone (tcp_listener_drop_children): FreeBSD
+		 * finds no listening socket for the segment and answers as a
+		 * closed port; the syncache entry goes on until it times out. */
+		STAT_INC(s, tcp, tcps_noport);
+		reset_for(s, &tp->key, seg);
+		goto consumed;
+	}
+	if (fl & TH_RST) {
+		if (seg->seq == tp->rcv_nxt) {
+			STAT_INC(s, tcp, tcps_rcvreset);
+			STAT_INC(s, tcp, tcps_sc_aborted);
+			tcp_close_conn(s, tp);
+		} else if (SEQ_GT(seg->seq, tp->rcv_nxt) && SEQ_LT(seg->seq, tp->rcv_nxt + wnd)) {
+			STAT_INC(s, tcp, tcps_rstchallenge);
+			tcp_send_ack(s, tp);
+		} else {
+			STAT_INC(s, tcp, tcps_badrst);
+		}
+		goto consumed;
+	}
+	if (fl & TH_SYN) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		if (fl & TH_ACK) {
+			if (tcp_rst_allowed(s))
+				tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+			goto consumed;
+		}
+		STAT_INC(s, tcp, tcps_sc_dupsyn);
+		if (!ecn_setup_syn(s, seg))
+			tp->t_ecn &= (uint8_t)~ECN_PERMIT; /* the peer fell back */
+		if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS)) {
+			tp->ts_recent = o->tsval;
+			tp->ts_recent_age_ms = tcp_ms(s);
+		} else if (tp->t_flags & TF_RCVD_TSTMP) {
+			/* The peer dropped timestamps: so do we (syncache_add). */
+			tp->t_flags &= ~(TF_RCVD_TSTMP | TF_REQ_TSTMP);
+			tp->t_maxseg = (uint16_t)RTE_MIN(clamp_mss(s, tp->t_peermss), tp->t_advmss);
+		}
+		tp->t_rxtshift = 0;
+		tp->snd_nxt = tp->iss;
+		tcp_output(s, tp);
+		tcp_rexmt_arm(s, tp);
+		goto consumed;
+	}
+	if (!(fl & TH_ACK)) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		goto consumed;
+	}
+	if (tp->t_flags & TF_RCVD_TSTMP) {
+		if (!(o->present & TOF_TS)) {
+			STAT_INC(s, tcp, tcps_tsmissing);
+			goto consumed;
+		}
+		if (SEQ_LT(o->tsval, tp->ts_recent)) {
+			STAT_INC(s, tcp, tcps_pawsdrop);
+			goto consumed;
+		}
+	}
+	if (seg->ack != tp->iss + 1 || SEQ_LEQ(seg->seq, tp->irs) ||
+	    SEQ_GT(seg->seq, tp->irs + wnd)) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		STAT_INC(s, tcp, tcps_sc_aborted);
+		if (tcp_rst_allowed(s))
+			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+		tcp_close_conn(s, tp);
+		goto consumed;
+	}
+	return true;
+consumed:
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/* ECN on a connection that negotiated it (RFC 3168 6.1.2-6.1.3, as
+ * FreeBSD's tcp_ecn_input_segment and cc_cong_signal(CC_ECN)): CWR from
+ * the peer ends our ECE echo (and is ACKed at once); a CE mark starts it;
+ * an ECE reduces the congestion window, at most once per window of data
+ * (until SND.UNA passes what was in flight), and our next new data carries
+ * CWR. */
+static void ecn_input(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg, uint8_t fl)
+{
+	if (fl & TH_CWR) {
+		tp->t_ecn &= (uint8_t)~ECN_SND_ECE;
+		tp->t_flags |= TF_ACKNOW;
+	}
+	if (seg->ecn == IPECN_CE) {
+		STAT_INC(s, tcp, tcps_ecn_ce);
+		tp->t_ecn |= ECN_SND_ECE;
+	}
+	if ((fl & (TH_ECE | TH_SYN | TH_ACK)) != (TH_ECE | TH_ACK))
+		return;
+	if ((tp->t_ecn & ECN_CONG) && SEQ_LT(seg->ack, tp->t_ecn_recover))
+		return;
+	STAT_INC(s, tcp, tcps_ecn_rcwnd);
+	tcp_cc(tp)->cong_signal(s, tp, CC_ECN);
+	tp->t_ecn |= ECN_CONG | ECN_SND_CWR;
+	tp->t_ecn_recover = tp->snd_max + 1;
+}
+
+/* The oldest acceptable SEG.ACK (RFC 5961 section 5.2): SND.UNA -
+ * MAX.SND.WND, or ISS + 1 while that is stricter (an ACK of nothing we
+ * ever sent, FreeBSD's ghost ACK check; given up for good once SND.UNA is
+ * a whole maximal window past the ISS, TF_NO_ISS_CHECK, so that sequence
+ * wrap cannot fool it). */
+static uint32_t ack_min(struct tcpcb *tp)
+{
+	uint32_t old = tp->snd_una - tp->max_sndwnd;
+
+	if (!(tp->t_flags & TF_NO_ISS_CHECK) &&
+	    SEQ_GEQ(tp->snd_una, tp->iss + (TCP_MAXWIN << tp->snd_scale)))
+		tp->t_flags |= TF_NO_ISS_CHECK;
+	if (!(tp->t_flags & TF_NO_ISS_CHECK) && SEQ_GT(tp->iss + 1, old))
+		return tp->iss + 1;
+	return old;
 }
 
 /* New data after the owner closed (RFC 1122 4.2.2.13, FreeBSD's
@@ -681,6 +907,8 @@ static void fast_retransmit(struct stack *s, struct tcpcb *tp)
 	tp->t_tlp = 0;
 	tp->t_dupacks = 3;
 	tcp_cc(tp)->cong_signal(s, tp, CC_DUPACK_RECOVERY);
+	if (tp->t_ecn & ECN_PERMIT)
+		tp->t_ecn |= ECN_SND_CWR; /* the reduction is told (RFC 3168 6.1.2) */
 	tp->snd_recover = tp->snd_max;
 	tp->t_flags |= TF_FASTRECOVERY;
 	tp->t_rtttime = 0;
@@ -799,8 +1027,15 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 			data_acked = 0;
 		}
 	} else {
+		/* After an ECE the window does not grow until what was in
+		 * flight then is acknowledged, that ACK included (FreeBSD
+		 * calls cc_ack_received before it leaves recovery). */
+		bool ecn_cong = (tp->t_ecn & ECN_CONG) != 0;
+
 		tp->t_dupacks = 0;
-		if (!tlp_cut)
+		if (ecn_cong && SEQ_GEQ(ack, tp->t_ecn_recover))
+			tp->t_ecn &= (uint8_t)~ECN_CONG;
+		if (!tlp_cut && !ecn_cong)
 			tcp_cc(tp)->ack_received(s, tp, data_acked);
 	}
 	tcp_sndbuf_drop(&tp->snd, data_acked);
@@ -883,6 +1118,9 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		syn_sent(s, tp, seg, m);
 		return;
 	}
+	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE) &&
+	    !syn_received_passive(s, tp, seg, m))
+		return;
 	if (!(fl & TH_SYN))
 		tiwin <<= tp->snd_scale;
 
@@ -895,58 +1133,36 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	}
 
 	/* Keepalive: any segment shows the peer is alive. */
-	if (tp->t_state >= TCPS_ESTABLISHED && tp->t_state <= TCPS_FIN_WAIT_2 &&
-	    tp->t_state != TCPS_TIME_WAIT)
+	if (tp->t_state >= TCPS_ESTABLISHED && tp->t_state <= TCPS_FIN_WAIT_2)
 		tcp_keep_arm(s, tp);
 
-	/* First: RST (RFC 5961 section 3.2, RFC 1337). */
+	/* First: RST (RFC 5961 section 3.2), against the last ACK sent
+	 * rather than RCV.NXT, so that a delayed ACK does not move the
+	 * target (FreeBSD tcp_do_segment: last_ack_sent; a closed window
+	 * takes exactly that sequence number). */
 	if (fl & TH_RST) {
-		if (tp->t_state == TCPS_TIME_WAIT) {
-			STAT_INC(s, tcp, tcps_tw_rst_ignored);
+		uint32_t las = tp->last_ack_sent, wnd = rcv_wnd_now(tp);
+
+		if (!((SEQ_GEQ(seq, las) && SEQ_LT(seq, las + wnd)) || (wnd == 0 && seq == las))) {
+			STAT_INC(s, tcp, tcps_badrst);
 			goto drop;
 		}
-		if (seq == tp->rcv_nxt) {
-			STAT_INC(s, tcp, tcps_rcvreset);
-			rte_pktmbuf_free(m);
-			switch (tp->t_state) {
-			case TCPS_SYN_RECEIVED:
-				if (tp->t_flags & TF_PASSIVE) {
-					STAT_INC(s, tcp, tcps_sc_aborted);
-					tcp_close_conn(s, tp); /* back to LISTEN */
-				} else {
-					tcp_drop(s, tp, ECONNREFUSED);
-				}
-				return;
-			default:
-				/* ESTABLISHED, FIN_WAIT_1/2, CLOSE_WAIT (RFC 9293
-				 * 3.10.7.4: "connection reset"), and CLOSING,
-				 * LAST_ACK, where the RFC only closes: FreeBSD
-				 * (and Linux) report ECONNRESET there too. */
-				tp->so_error = ECONNRESET;
-				pktq_free(&tp->rcvq);
-				STAT_INC(s, tcp, tcps_drops);
-				tcp_close_conn(s, tp);
-				return;
-			}
-		}
-		if (in_rcv_window(tp, seq)) {
+		if (seq != las) {
 			STAT_INC(s, tcp, tcps_rstchallenge);
 			challenge_ack(s, tp);
-		} else {
-			STAT_INC(s, tcp, tcps_badrst);
+			goto drop;
 		}
-		goto drop;
-	}
-
-	/* PAWS (RFC 7323 section 5.3). */
-	if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) && tp->ts_recent &&
-	    SEQ_LT(o->tsval, tp->ts_recent)) {
-		if (tcp_ms(s) - tp->ts_recent_age_ms > 24u * 24 * 3600 * 1000) {
-			tp->ts_recent = 0; /* too old to compare (section 5.5) */
-		} else {
-			STAT_INC(s, tcp, tcps_pawsdrop);
-			goto dropafterack;
-		}
+		STAT_INC(s, tcp, tcps_rcvreset);
+		STAT_INC(s, tcp, tcps_drops);
+		rte_pktmbuf_free(m);
+		/* SYN_RECEIVED (a simultaneous open): refused; ESTABLISHED,
+		 * FIN_WAIT_1/2, CLOSE_WAIT (RFC 9293 3.10.7.4: "connection
+		 * reset"), and CLOSING, LAST_ACK, where the RFC only closes:
+		 * FreeBSD (and Linux) report ECONNRESET there too.  What was
+		 * received stays readable before the error (both do). */
+		tp->so_error = tp->t_state == TCPS_SYN_RECEIVED ? ECONNREFUSED : ECONNRESET;
+		tcp_close_conn(s, tp);
+		return;
 	}
 
 	/* SYN in a synchronized state (RFC 5961 section 4). */
@@ -973,8 +1189,25 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		}
 	}
 
+	/* PAWS (RFC 7323 section 5.3): an old timestamp drops the segment;
+	 * FreeBSD answers only one that carries data. */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) && tp->ts_recent &&
+	    SEQ_LT(o->tsval, tp->ts_recent)) {
+		if (tcp_ms(s) - tp->ts_recent_age_ms > 24u * 24 * 3600 * 1000) {
+			tp->ts_recent = 0; /* too old to compare (section 5.5) */
+		} else {
+			STAT_INC(s, tcp, tcps_pawsdrop);
+			if (tlen)
+				goto dropafterack;
+			goto drop;
+		}
+	}
+
+	if ((tp->t_ecn & ECN_PERMIT) && tp->t_state >= TCPS_ESTABLISHED)
+		ecn_input(s, tp, seg, fl);
+
 	/* Sequence check: trim to the window (3.10.7.4 first step). */
-	rcv_wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	rcv_wnd = rcv_wnd_now(tp);
 	todrop = tp->rcv_nxt - seq;
 	if ((int32_t)todrop > 0) {
 		if (todrop > tlen || (todrop == tlen && !(fl & TH_FIN))) {
@@ -988,12 +1221,16 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			STAT_INC(s, tcp, tcps_rcvpartduppack);
 			STAT_ADD(s, tcp, tcps_rcvdupbyte, todrop);
 		}
+		dsack_note(tp, seq, seq + todrop);
 		if (m)
 			m = m_adj_front(m, todrop);
 		seq += todrop;
 		tlen -= todrop;
 	}
-	if ((tp->t_flags & TF_DETACHED) && tp->t_state > TCPS_CLOSE_WAIT && tlen) {
+	/* New data after close() while the peer's FIN is still to come (FreeBSD:
+	 * TF_CLOSED, no FIN received; in CLOSING and LAST_ACK the text is just
+	 * ignored, as any after a FIN). */
+	if ((tp->t_flags & TF_DETACHED) && !(tp->t_flags & TF_RCVD_FIN) && tlen) {
 		rte_pktmbuf_free(m);
 		rcv_after_close(s, tp, seg);
 		return;
@@ -1065,16 +1302,22 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		}
 		/* The SYN is acknowledged; the ACK may cover data too.  RTT
 		 * sample: the echoed timestamp (RFC 7323 section 4), else
-		 * the timed SYN-ACK unless it was retransmitted (Karn). */
+		 * the timed SYN-ACK of a simultaneous open unless it was
+		 * retransmitted (Karn).  A passive open without timestamps
+		 * takes none: FreeBSD's syncache times no SYN-ACK, so the
+		 * first RTO stays net.inet.tcp.rexmit_initial. */
 		if ((tp->t_flags & TF_RCVD_TSTMP) && (o->present & TOF_TS) && o->tsecr) {
 			uint32_t rtt_ms = tcp_ms(s) - (o->tsecr - tp->ts_offset);
 
 			if (rtt_ms < 60u * 1000u)
 				tcp_rtt_update(s, tp, rtt_ms * 1000u + 1);
-		} else if (tp->t_rtttime && tp->t_rxtshift == 0 && !(tp->t_flags & TF_RCVD_TSTMP)) {
+		} else if (tp->t_rtttime && tp->t_rxtshift == 0 &&
+		           !(tp->t_flags & (TF_RCVD_TSTMP | TF_PASSIVE))) {
 			tcp_rtt_update(s, tp, (uint32_t)((s->now - tp->t_rtttime) / 1000u));
 		}
 		tp->t_rtttime = 0;
+		if (tp->t_ecn & ECN_PERMIT)
+			STAT_INC(s, tcp, tcps_ecn_shs);
 		tp->snd_una++;
 		tp->snd_wnd = tiwin;
 		tp->max_sndwnd = tiwin > tp->max_sndwnd ? tiwin : tp->max_sndwnd;
@@ -1097,7 +1340,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		STAT_INC(s, tcp, tcps_rcvacktoomuch);
 		goto dropafterack;
 	}
-	if (SEQ_LT(seg->ack, tp->snd_una - tp->max_sndwnd)) {
+	if (SEQ_LT(seg->ack, ack_min(tp))) {
 		STAT_INC(s, tcp, tcps_rcvghostack);
 		challenge_ack(s, tp);
 		goto drop;
@@ -1198,8 +1441,11 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	return;
 
 dropafterack:
+	/* The ACK comes from tcp_output, as FreeBSD's does (with our FIN
+	 * again while it is unacknowledged). */
 	rte_pktmbuf_free(m);
-	tcp_send_ack(s, tp);
+	tp->t_flags |= TF_ACKNOW;
+	tcp_output(s, tp);
 	return;
 drop:
 	rte_pktmbuf_free(m);
@@ -1277,23 +1523,56 @@ ignore:
 
 /* ---- entry ---- */
 
-/* A SYN (no ACK, no RST) for a connection in TIME_WAIT: may it start a new
- * incarnation (RFC 9293 3.10.7.4 MAY-2)?  Yes if its sequence number is
- * above the old RCV.NXT (FreeBSD's tcp_twcheck, RFC 6191 without
- * timestamps), or if the old connection used timestamps, the new one would
- * (net.inet.tcp.rfc1323) and the SYN's TSval is newer than TS.Recent
- * (RFC 6191 section 2: the timestamp then tells a new SYN from an old
- * duplicate whatever its sequence number; Linux does the same).  Otherwise
- * it is an old duplicate and dropped silently, as FreeBSD does (the
- * connection stays in TIME_WAIT, its timer untouched). */
-static bool tw_syn_ok(struct stack *s, const struct tcpcb *tp, const struct tcp_seg *seg)
+/* TIME_WAIT (RFC 9293 3.10.7.4 as FreeBSD's tcp_twcheck reads it):
+ *   RST                  ignored (RFC 1337);
+ *   SYN without ACK      above the old RCV.NXT: a new incarnation (RFC
+ *                        9293 MAY-2); the old connection ends and the SYN is
+ *                        looked up again (returns true, *iss_floor set: the
+ *                        new ISS must be above the old sequence space);
+ *                        otherwise an old duplicate, dropped -- whatever its
+ *                        timestamp (RFC 6191 would let a newer one in;
+ *                        FreeBSD does not);
+ *   no ACK               dropped;
+ *   no timestamp         dropped if the connection used them (RFC 7323 3.2);
+ *   a retransmitted FIN  (its sequence number RCV.NXT - 1) restarts 2 MSL;
+ *   anything but the exact bare ACK <SEQ=RCV.NXT><ACK=SND.NXT> (data, other
+ *                        flags, an old or too new ACK) is answered with an
+ *                        ACK, not rate limited.
+ * Returns false when the segment was consumed. */
+static bool time_wait_input(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
+                            struct rte_mbuf *m, uint32_t *iss_floor)
 {
-	int64_t r = KNOB(s, TCP_RFC1323);
+	uint8_t fl = seg->flags;
 
-	if (SEQ_GT(seg->seq, tp->rcv_nxt))
+	if (fl & TH_RST) {
+		STAT_INC(s, tcp, tcps_tw_rst_ignored);
+		goto drop;
+	}
+	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN) {
+		if (!SEQ_GT(seg->seq, tp->rcv_nxt)) {
+			STAT_INC(s, tcp, tcps_tw_syn_dropped);
+			goto drop;
+		}
+		STAT_INC(s, tcp, tcps_tw_reuse);
+		*iss_floor = tp->snd_max + TCP_MAXWIN + 2;
+		tcp_close_conn(s, tp);
 		return true;
-	return (tp->t_flags & TF_RCVD_TSTMP) && (seg->opt.present & TOF_TS) && (r == 1 || r == 3) &&
-	       SEQ_GT(seg->opt.tsval, tp->ts_recent);
+	}
+	if (!(fl & TH_ACK))
+		goto drop;
+	if ((tp->t_flags & TF_RCVD_TSTMP) && !(seg->opt.present & TOF_TS)) {
+		STAT_INC(s, tcp, tcps_tsmissing);
+		goto drop;
+	}
+	if ((fl & TH_FIN) && seg->seq + seg->len + ((fl & TH_SYN) ? 1u : 0u) + 1u == tp->rcv_nxt)
+		tcp_2msl_arm(s, tp);
+	if (fl != TH_ACK || seg->len || seg->seq != tp->rcv_nxt || seg->ack != tp->snd_nxt) {
+		STAT_INC(s, tcp, tcps_tw_responds);
+		tcp_send_ack(s, tp);
+	}
+drop:
+	rte_pktmbuf_free(m);
+	return false;
 }
 
 void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
@@ -1322,6 +1601,7 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	}
 	if (seg.opt.present & TOF_MALFORMED)
 		STAT_INC(s, tcp, tcps_badopt);
+	seg.ecn = ih->type_of_service & IPECN_MASK;
 
 	memset(&k, 0, sizeof(k));
 	k.family = AF_INET;
@@ -1334,21 +1614,15 @@ void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	m = m_adj_front(m, seg.hlen);
 
 	tp = tcp_hash_lookup(s, &k);
-	if (tp && tp->t_state == TCPS_TIME_WAIT &&
-	    (seg.flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN) {
-		/* A new incarnation may replace TIME_WAIT (tw_syn_ok); the
-		 * old one is closed and the SYN looked up again, as
-		 * FreeBSD's tcp_twcheck: a listener takes it, else it is
-		 * answered as a closed port. */
-		uint32_t iss_floor = tp->snd_max + TCP_MAXWIN + 2;
+	if (tp && tp->t_state == TCPS_TIME_WAIT) {
+		/* A new incarnation replaced TIME_WAIT: the SYN is looked up
+		 * again, as FreeBSD's tcp_twcheck has it: a listener takes
+		 * it, else it is answered as a closed port. */
+		uint32_t iss_floor;
 		struct tcpcb *l;
 
-		if (!tw_syn_ok(s, tp, &seg)) {
-			STAT_INC(s, tcp, tcps_tw_syn_dropped);
-			goto drop;
-		}
-		STAT_INC(s, tcp, tcps_tw_reuse);
-		tcp_close_conn(s, tp);
+		if (!time_wait_input(s, tp, &seg, m, &iss_floor))
+			return;
 		l = tcp_listener_lookup(s, k.family, k.laddr, k.lport);
 		if (l) {
 			listen_input(s, l, &k, &seg, m, &iss_floor);

@@ -200,7 +200,9 @@ uint32_t tcp_rcv_space(const struct tcpcb *tp)
 static uint16_t rcv_window(struct tcpcb *tp, bool syn)
 {
 	uint32_t space = tcp_rcv_space(tp);
-	uint8_t sc = syn ? 0 : tp->rcv_scale;
+	/* Unscaled on a SYN (RFC 7323 2.2) and until ESTABLISHED: FreeBSD
+	 * takes rcv_scale into use only then. */
+	uint8_t sc = syn || tp->t_state < TCPS_ESTABLISHED ? 0 : tp->rcv_scale;
 	uint32_t win;
 
 	if (tp->t_flags & TF_SHUT_RD)
@@ -243,9 +245,9 @@ static bool segs_even(const struct rte_mbuf *m)
 
 /* Finishes and sends a segment whose header mbuf m starts with room for
  * the TCP header (hlen bytes, options already written at +20); hw: the
- * port computes the checksum. */
+ * port computes the checksum; ecn: the IP header's ECN field. */
 static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, unsigned hlen,
-                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, bool hw)
+                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, bool hw, uint8_t ecn)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	uint32_t src, dst;
@@ -281,8 +283,9 @@ static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, un
 		th->cksum = ck;
 	}
 	STAT_INC(s, tcp, tcps_sndtotal);
-	rc = ip4_output(s, m,
-	                &(struct ip4_out){ .src = src, .dst = dst, .proto = IPPROTO_TCP, .df = 1 });
+	rc = ip4_output(
+	    s, m,
+	    &(struct ip4_out){ .src = src, .dst = dst, .proto = IPPROTO_TCP, .tos = ecn, .df = 1 });
 	if (rc < 0)
 		STAT_INC(s, tcp, tcps_snderr);
 	return rc;
@@ -313,7 +316,48 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 	else
 		STAT_INC(s, tcp, tcps_sndacks);
 	emit(s, k, m, WIRE_TCP_MIN_HLEN, seq, ack, flags, win,
-	     ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM));
+	     ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM), 0);
+}
+
+/* ECN (RFC 3168 section 6.1, as FreeBSD 14's tcp_ecn.c): the ECE/CWR flags
+ * a segment about to leave carries, and its IP ECN field (*ecn).
+ *   SYN      ECE|CWR when we ask (net.inet.tcp.ecn.enable = 1), on the
+ *            first SYN and one retransmission (ecn.maxretries 1);
+ *   SYN-ACK  ECE when the peer's SYN asked and we agreed (enable >= 1):
+ *            dropped from the second SYN-ACK retransmission on (tcp_timer);
+ *   else     once negotiated: new data (not a retransmission, not a
+ *            one-byte window probe) goes out ECT(0), the first after a
+ *            window reduction with CWR; every segment carries ECE while a
+ *            CE mark waits for the peer's CWR. */
+static uint8_t ecn_flags(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len,
+                         uint8_t flags, uint8_t *ecn)
+{
+	uint8_t add = 0;
+
+	*ecn = 0;
+	if (flags & TH_RST)
+		return 0;
+	if (flags & TH_SYN) {
+		if (flags & TH_ACK)
+			return (tp->t_ecn & ECN_PERMIT) ? TH_ECE : 0;
+		if (tp->t_rxtshift == 0 && KNOB(s, TCP_ECN) == 1)
+			tp->t_ecn |= ECN_REQ;
+		if (tp->t_rxtshift > 1)
+			tp->t_ecn &= (uint8_t)~ECN_REQ;
+		return (tp->t_ecn & ECN_REQ) ? TH_ECE | TH_CWR : 0;
+	}
+	if (!(tp->t_ecn & ECN_PERMIT) || tp->t_state < TCPS_ESTABLISHED)
+		return 0;
+	if (len && SEQ_GEQ(seq, tp->snd_max) && !((tp->t_flags & TF_FORCEDATA) && len == 1)) {
+		*ecn = IPECN_ECT0;
+		if (tp->t_ecn & ECN_SND_CWR) {
+			add |= TH_CWR;
+			tp->t_ecn &= (uint8_t)~ECN_SND_CWR;
+		}
+	}
+	if (tp->t_ecn & ECN_SND_ECE)
+		add |= TH_ECE;
+	return add;
 }
 
 int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags,
@@ -325,6 +369,7 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 	unsigned optlen, hlen;
 	uint8_t obuf[WIRE_TCP_MAX_OPTLEN];
 	bool syn = (flags & TH_SYN) != 0;
+	uint8_t ecn = 0;
 	uint16_t win;
 	int rc;
 
@@ -344,8 +389,21 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		o.tsval = tcp_ms(s) + tp->ts_offset;
 		o.tsecr = tp->ts_recent;
 	}
-	if (!syn && (tp->t_flags & TF_SACK_PERMIT) && tp->reass) {
-		o.nsack = (uint8_t)tcp_sack_blocks(tp, o.sack, TCP_MAX_SACK);
+	if (!syn && (tp->t_flags & TF_SACK_PERMIT) &&
+	    (tp->reass || tp->rcv_dsack_start != tp->rcv_dsack_end)) {
+		unsigned n = 0;
+
+		/* A duplicate goes first, reported once (RFC 2883 4.1,
+		 * FreeBSD's D-SACK); the blocks that do not fit the option
+		 * space are left out from the end. */
+		if (tp->rcv_dsack_start != tp->rcv_dsack_end) {
+			o.sack[n].start = tp->rcv_dsack_start;
+			o.sack[n++].end = tp->rcv_dsack_end;
+			if (flags & TH_ACK)
+				tp->rcv_dsack_start = tp->rcv_dsack_end;
+		}
+		n += tcp_sack_blocks(tp, o.sack + n, TCP_MAX_SACK - n);
+		o.nsack = (uint8_t)n;
 		if (o.nsack) {
 			o.present |= TOF_SACK;
 			STAT_ADD(s, tcp, tcps_sack_send_blocks, o.nsack);
@@ -369,6 +427,7 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 	 * RFC 9293 section 3.9.1 leaves it to the sender). */
 	if (len && seq + len == tp->snd_una + tp->snd.cc)
 		flags |= TH_PUSH;
+	flags |= ecn_flags(s, tp, seq, len, flags, &ecn);
 
 	m = rte_pktmbuf_alloc(s->pool);
 	if (!m)
@@ -412,7 +471,7 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		}
 	}
 	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win,
-	          (tp->t_flags & TF_TXCSUM) != 0);
+	          (tp->t_flags & TF_TXCSUM) != 0, ecn);
 	if (rc < 0)
 		return rc;
 	if (flags_out)
@@ -550,7 +609,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 		uint32_t cc = tp->snd.cc;
 		uint32_t mss = tp->t_maxseg;
 		uint32_t win, len = 0, fin_seq;
-		bool send = false;
+		bool send = false, fin_again;
 		int rc;
 
 		if (++guard > 100000)
@@ -620,7 +679,14 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 
 	decide:
 		fin_seq = tp->snd_una + tp->snd.cc;
-		if ((flags & TH_FIN) && tp->snd_nxt + len != fin_seq)
+		/* Our FIN is out and unacknowledged, nothing is being resent:
+		 * whatever this pass sends (an ACK, a window update) carries
+		 * the FIN again at its own sequence number, as FreeBSD's
+		 * tcp_output does ("if resending a FIN, be sure not to use a
+		 * new sequence number"); by itself it is no reason to send. */
+		fin_again = (flags & TH_FIN) && (tp->t_flags & TF_SENTFIN) && !len &&
+		            tp->snd_nxt == tp->snd_max && tp->snd_max == fin_seq + 1;
+		if ((flags & TH_FIN) && !fin_again && tp->snd_nxt + len != fin_seq)
 			flags &= (uint8_t)~TH_FIN;
 
 		if (len) {
@@ -655,7 +721,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			send = true;
 		if (flags & (TH_SYN | TH_RST))
 			send = true;
-		if (flags & TH_FIN)
+		if ((flags & TH_FIN) && !fin_again)
 			send = true;
 		if (!send) {
 			/* Data held back with nothing in flight: a closed
@@ -670,7 +736,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			return 0;
 		}
 		{
-			uint32_t seq = tp->snd_nxt;
+			uint32_t seq = fin_again ? fin_seq : tp->snd_nxt;
 
 			if (flags & TH_SYN)
 				seq = tp->iss;
@@ -685,7 +751,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			len = (uint32_t)rc;
 			sent_seg(s, tp, seq, len, flags);
 		}
-		if (!len && !(flags & (TH_SYN | TH_FIN)))
+		if ((!len && !(flags & (TH_SYN | TH_FIN))) || fin_again)
 			return 0; /* a pure ACK or window update: done */
 		if (flags & TH_SYN)
 			return 0;

@@ -95,6 +95,18 @@ struct tcp_key {
 #define TF_COOKIE 0x10000000         /* created from a SYN cookie */
 #define TF_LIMITED 0x20000000        /* counts against the stack's SYN limit */
 #define TF_TXCSUM 0x40000000         /* the route's port computes TCP checksums */
+#define TF_NO_ISS_CHECK 0x80000000u  /* SND.UNA is a window past ISS: no ghost-ACK check */
+
+/* ECN state (t_ecn; RFC 3168). */
+#define ECN_PERMIT 0x01  /* negotiated: data goes out ECT(0) */
+#define ECN_REQ 0x02     /* our SYN asked for it (net.inet.tcp.ecn.enable 1) */
+#define ECN_SND_ECE 0x04 /* a CE mark came in: ECE on our ACKs until CWR */
+#define ECN_SND_CWR 0x08 /* the window was reduced: CWR on the next new data */
+#define ECN_CONG 0x10    /* reduced for an ECE until SND.UNA passes t_ecn_recover */
+/* IP ECN codepoints (RFC 3168 section 5). */
+#define IPECN_MASK 0x03
+#define IPECN_ECT0 0x02
+#define IPECN_CE 0x03
 
 /* Tail loss probe state (t_tlp; RFC 8985 section 7, fastack.tcp.tlp). */
 #define TLP_PTO 0x01    /* t_rexmt_at is the probe timeout, not the RTO */
@@ -150,6 +162,7 @@ struct tcpcb {
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
 	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
+	uint8_t t_ecn;                         /* ECN_*: RFC 3168 state */
 	int16_t so_error;                      /* positive errno */
 	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
@@ -168,10 +181,11 @@ struct tcpcb {
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
 	/* RTT (RFC 6298), in microseconds. */
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
-	uint32_t t_rtseq;    /* sequence number being timed */
-	uint32_t t_rexmt_hi; /* end of the highest retransmitted data (Karn for TS) */
-	uint32_t t_tlp_high; /* SND.MAX after the outstanding loss probe */
-	uint64_t t_rtttime;  /* ns when it was sent; 0 = not timing */
+	uint32_t t_rtseq;       /* sequence number being timed */
+	uint32_t t_rexmt_hi;    /* end of the highest retransmitted data (Karn for TS) */
+	uint32_t t_tlp_high;    /* SND.MAX after the outstanding loss probe */
+	uint32_t t_ecn_recover; /* SND.MAX at the last ECE reduction (once per window) */
+	uint64_t t_rtttime;     /* ns when it was sent; 0 = not timing */
 	/* Timestamps (RFC 7323). */
 	uint32_t ts_recent, ts_recent_age_ms, ts_offset;
 	uint32_t last_ack_sent;
@@ -182,8 +196,9 @@ struct tcpcb {
 	struct rte_mbuf *reass; /* out-of-order payload, sorted */
 	uint16_t reass_n;
 	uint32_t reass_bytes;
-	uint32_t rcv_sack_start, rcv_sack_end; /* most recent out-of-order arrival */
-	struct tcp_sack *sack;                 /* sender scoreboard, NULL until needed */
+	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
+	uint32_t rcv_dsack_start, rcv_dsack_end; /* a duplicate to report once (RFC 2883) */
+	struct tcp_sack *sack;                   /* sender scoreboard, NULL until needed */
 
 	struct tcp_cc_state cc;
 
@@ -199,14 +214,15 @@ struct tcpcb {
 };
 
 /* Congestion control module (RFC 5681 framework). */
-enum cc_signal { CC_DUPACK_RECOVERY, CC_RTO };
+enum cc_signal { CC_DUPACK_RECOVERY, CC_RTO, CC_ECN };
 struct tcp_cc_ops {
 	const char *name;
 	/* Connection established (or created): initial state. */
 	void (*conn_init)(struct stack *s, struct tcpcb *tp);
 	/* New data acknowledged outside recovery: grow cwnd. */
 	void (*ack_received)(struct stack *s, struct tcpcb *tp, uint32_t acked);
-	/* Loss detected: set ssthresh (and cwnd for RTO). */
+	/* Loss detected: set ssthresh (and cwnd for RTO); CC_ECN: an ECE,
+	 * ssthresh and cwnd both to the reduced window (RFC 3168 6.1.2). */
 	void (*cong_signal)(struct stack *s, struct tcpcb *tp, enum cc_signal sig);
 	/* Recovery ended (full ACK). */
 	void (*post_recovery)(struct stack *s, struct tcpcb *tp);
@@ -229,6 +245,13 @@ struct tcpcb *tcp_hash_lookup(struct stack *s, const struct tcp_key *k);
 struct tcpcb *tcp_listener_lookup(struct stack *s, uint8_t family, const uint8_t *laddr,
                                   uint16_t lport);
 void tcp_listener_add(struct stack *s, struct tcpcb *tp);
+/* A listener goes away (close, or shutdown of a listening socket): the
+ * connections in its accept queue are aborted with a RST (FreeBSD's
+ * soclose: soabort -> tcp_drop); half-open ones are left to themselves, as
+ * FreeBSD's syncache entries outlive their listener: the SYN-ACK is still
+ * retransmitted until given up, and what the peer sends is answered as a
+ * closed port would answer it (tcp_input.c). */
+void tcp_listener_drop_children(struct stack *s, struct tcpcb *l);
 void tcp_bound_add(struct stack *s, struct tcpcb *tp);
 void tcp_bound_remove(struct stack *s, struct tcpcb *tp);
 /* A listener or bound endpoint other than self conflicts with binding

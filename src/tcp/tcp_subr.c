@@ -400,25 +400,8 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 		t->nsyn--;
 		tp->t_flags &= ~TF_LIMITED;
 	}
-	if (tp->t_state == TCPS_LISTEN) {
-		/* Abort the children: established ones waiting for accept,
-		 * and half-open ones (incq). */
-		while (!list_empty(&tp->acceptq)) {
-			struct tcpcb *c = list_first_entry(&tp->acceptq, struct tcpcb, link);
-
-			list_del(&c->link);
-			c->t_flags &= ~TF_ACCEPTQ;
-			c->listener = NULL;
-			tcp_send_rst(s, c);
-			tcp_pcb_free(s, c);
-		}
-		while (!list_empty(&tp->incq)) {
-			struct tcpcb *c = list_first_entry(&tp->incq, struct tcpcb, link);
-
-			tcp_send_rst(s, c);
-			tcp_pcb_free(s, c); /* unlinks c and counts it out */
-		}
-	}
+	if (tp->t_state == TCPS_LISTEN)
+		tcp_listener_drop_children(s, tp);
 	if (tp->listener) {
 		if (tp->t_flags & TF_ACCEPTQ)
 			tp->listener->q_len--;
@@ -435,6 +418,27 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 	free(tp);
 	if (t)
 		t->npcbs--; /* after tcp_fini, sockets free what they still own */
+}
+
+void tcp_listener_drop_children(struct stack *s, struct tcpcb *l)
+{
+	while (!list_empty(&l->acceptq)) {
+		struct tcpcb *c = list_first_entry(&l->acceptq, struct tcpcb, link);
+
+		list_del(&c->link);
+		c->t_flags &= ~TF_ACCEPTQ;
+		c->listener = NULL;
+		l->q_len--;
+		tcp_send_rst(s, c);
+		tcp_pcb_free(s, c);
+	}
+	while (!list_empty(&l->incq)) {
+		struct tcpcb *c = list_first_entry(&l->incq, struct tcpcb, link);
+
+		list_del(&c->link);
+		c->listener = NULL;
+		l->q_incomp--;
+	}
 }
 
 static void key_make(struct tcp_key *k)
@@ -679,8 +683,9 @@ struct tcpcb *tcp_drop(struct stack *s, struct tcpcb *tp, int err)
 	}
 	if (err)
 		tp->so_error = (int16_t)err;
-	/* A reset discards what was not read (ECONNRESET and friends). */
-	pktq_free(&tp->rcvq);
+	/* What was received stays readable before the error is reported
+	 * (FreeBSD's soisdisconnected keeps so_rcv; Linux its receive
+	 * queue). */
 	return tcp_close_conn(s, tp);
 }
 
@@ -691,8 +696,11 @@ void tcp_rtt_update(struct stack *s, struct tcpcb *tp, uint32_t rtt_us)
 	STAT_INC(s, tcp, tcps_rttupdated);
 	if (rtt_us == 0)
 		rtt_us = 1;
-	if (tp->t_srtt == 0) {
-		/* (2.2) first measurement */
+	if (tp->t_srtt == 0 || tp->t_rxtshift > TCP_MAXRXTSHIFT / 4) {
+		/* (2.2) first measurement; also the first after more than
+		 * three backoffs, when the path may have changed (FreeBSD's
+		 * TCP_RTT_INVALIDATE: the estimate is kept while backing
+		 * off, and started again here). */
 		tp->t_srtt = rtt_us;
 		tp->t_rttvar = rtt_us / 2;
 	} else {
@@ -706,27 +714,32 @@ void tcp_rtt_update(struct stack *s, struct tcpcb *tp, uint32_t rtt_us)
 	tp->t_rxtcur_ms = tcp_rto_ms(s, tp);
 }
 
+/* FreeBSD's TCP_REXMTVAL: SRTT + 4 RTTVAR (at least the clock granularity,
+ * 1 ms, for the variance term: RFC 6298 2.2/2.3), not below
+ * net.inet.tcp.rexmit_min; net.inet.tcp.rexmit_initial before any sample
+ * (RFC 6298 2.1). */
+static uint64_t rexmtval_ms(struct stack *s, const struct tcpcb *tp)
+{
+	uint64_t var = 4ull * tp->t_rttvar, v;
+
+	if (tp->t_srtt == 0 && tp->t_rttvar == 0)
+		return (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
+	if (var < 1000)
+		var = 1000;
+	v = (tp->t_srtt + var + 999) / 1000;
+	return v < (uint64_t)KNOB(s, TCP_REXMIT_MIN) ? (uint64_t)KNOB(s, TCP_REXMIT_MIN) : v;
+}
+
+/* The RTO before any backoff: REXMTVAL plus net.inet.tcp.rexmit_slop once
+ * there is a sample (FreeBSD's TCPT_RANGESET in tcp_xmit_timer), the
+ * initial RTO as it is before (FreeBSD's t_rxtcur = TCPTV_RTOBASE). */
 uint32_t tcp_rto_ms(struct stack *s, const struct tcpcb *tp)
 {
-	uint64_t rto;
+	uint64_t rto = rexmtval_ms(s, tp);
 
-	if (tp->t_srtt == 0 && tp->t_rttvar == 0) {
-		/* No sample yet (RFC 6298 2.1).  After repeated backoffs the
-		 * estimate is distrusted (srtt 0) but rttvar keeps its value. */
-		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
-	} else {
-		/* RTO = SRTT + max(G, 4 * RTTVAR), G = 1 ms, plus FreeBSD's slop. */
-		uint64_t var = 4ull * tp->t_rttvar;
-
-		if (var < 1000)
-			var = 1000;
-		rto = (tp->t_srtt + var + 999) / 1000 + (uint64_t)KNOB(s, TCP_REXMIT_SLOP);
-	}
-	if (rto < (uint64_t)KNOB(s, TCP_REXMIT_MIN))
-		rto = (uint64_t)KNOB(s, TCP_REXMIT_MIN);
-	if (rto > TCP_RTO_MAX_MS)
-		rto = TCP_RTO_MAX_MS;
-	return (uint32_t)rto;
+	if (tp->t_srtt != 0 || tp->t_rttvar != 0)
+		rto += (uint64_t)KNOB(s, TCP_REXMIT_SLOP);
+	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : (uint32_t)rto;
 }
 
 /* ---- the connection timer ---- */
@@ -752,28 +765,27 @@ void tcp_timer_update(struct stack *s, struct tcpcb *tp)
 	timer_arm(s->wheel, &tp->timer, d);
 }
 
-/* SYN retransmission (FreeBSD's behaviour since RFC 6298 lowered the
- * initial RTO to 1 s): the first five retransmissions come 1 s apart, then
- * the interval doubles, up to 64 s; with net.inet.tcp.rexmit_initial
- * = 1 s, SYNs leave at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s (keepinit, 75 s,
- * ends the attempt first).  Multiples of the initial RTO, by backoff count
- * (t_rxtshift).  The SYN-ACK of a passive open backs off by doubling
- * (FreeBSD's syncache), as everything else does (RFC 6298 5.5). */
-static const uint8_t tcp_syn_backoff[TCP_MAXRXTSHIFT + 1] = {
-	1, 1, 1, 1, 1, 2, 4, 8, 16, 32, 64, 64, 64,
-};
-
+/* The retransmission timeout after t_rxtshift backoffs, as FreeBSD 14's
+ * tcp_timer_rexmt computes it (RFC 6298 5.5, doubling): the base times
+ * 2^shift, plus net.inet.tcp.rexmit_slop, at most 64 s.  The base is
+ * net.inet.tcp.rexmit_initial for a SYN or SYN-ACK (tcp_backoff[] for SYNs
+ * too; the syncache times its SYN-ACKs the same way), REXMTVAL otherwise.
+ * With the defaults a SYN leaves at 0, 1, 3.2, 7.4, 15.6, 31.8 and 64 s,
+ * and data with one 100 ms RTT sample goes again 0.5, 0.8, 1.4, 2.6 s ...
+ * after the previous transmission. */
 static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
 {
-	uint64_t rto = tcp_rto_ms(s, tp);
 	unsigned shift = tp->t_rxtshift < TCP_MAXRXTSHIFT ? tp->t_rxtshift : TCP_MAXRXTSHIFT;
+	uint64_t rto;
 
-	if (tp->t_state == TCPS_SYN_SENT)
-		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL) * tcp_syn_backoff[shift];
-	else if (tp->t_state < TCPS_ESTABLISHED && tp->t_srtt == 0 && tp->t_rttvar == 0)
-		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL) << tp->t_rxtshift;
+	if (shift == 0)
+		return tcp_rto_ms(s, tp);
+	if (tp->t_state < TCPS_ESTABLISHED)
+		rto = (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
 	else
-		rto <<= tp->t_rxtshift;
+		rto = rexmtval_ms(s, tp);
+	/* FreeBSD's tcp_backoff[] stops doubling at 512. */
+	rto = (rto << (shift < 9 ? shift : 9)) + (uint64_t)KNOB(s, TCP_REXMIT_SLOP);
 	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
 }
 
@@ -931,16 +943,17 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 	STAT_INC(s, tcp, tcps_rexmttimeo);
 	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
 		STAT_INC(s, tcp, tcps_sc_retransmitted);
-	if (tp->t_rxtshift > TCP_MAXRXTSHIFT / 4 && tp->t_srtt) {
-		/* The path may have changed: distrust the estimate (FreeBSD). */
-		tp->t_rttvar += tp->t_srtt / 4;
-		tp->t_srtt = 0;
-	}
 	if (tp->t_state >= TCPS_ESTABLISHED) {
 		/* ssthresh from the flight on the first timeout only. */
 		if (tp->t_rxtshift == 1)
 			tcp_cc(tp)->cong_signal(s, tp, CC_RTO);
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
+		if (tp->t_ecn & ECN_PERMIT)
+			tp->t_ecn |= ECN_SND_CWR; /* RFC 3168 6.1.2 */
+	} else if (tp->t_state == TCPS_SYN_RECEIVED && tp->t_rxtshift > 1) {
+		/* No ECE from the second SYN-ACK retransmission on (FreeBSD:
+		 * net.inet.tcp.ecn.maxretries 1): it may be what gets lost. */
+		tp->t_ecn &= (uint8_t)~ECN_PERMIT;
 	}
 	tp->t_flags &= ~TF_FASTRECOVERY;
 	tp->t_tlp = 0;

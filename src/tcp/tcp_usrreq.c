@@ -448,22 +448,7 @@ static void usrclosed(struct stack *s, struct tcpcb *tp)
  * accept. */
 static void unlisten(struct stack *s, struct tcpcb *tp)
 {
-	while (!list_empty(&tp->acceptq)) {
-		struct tcpcb *c = list_first_entry(&tp->acceptq, struct tcpcb, link);
-
-		list_del(&c->link);
-		c->t_flags &= ~TF_ACCEPTQ;
-		c->listener = NULL;
-		tp->q_len--;
-		tcp_send_rst(s, c);
-		tcp_pcb_free(s, c);
-	}
-	while (!list_empty(&tp->incq)) {
-		struct tcpcb *c = list_first_entry(&tp->incq, struct tcpcb, link);
-
-		tcp_send_rst(s, c);
-		tcp_pcb_free(s, c); /* unlinks c and counts it out */
-	}
+	tcp_listener_drop_children(s, tp);
 	tcp_set_state(s, tp, TCPS_CLOSED);
 	tcp_bound_add(s, tp); /* off the listener list, still holding the port */
 }

@@ -95,6 +95,7 @@ struct tcp_seg {
 	uint16_t urp;
 	uint8_t flags; /* TH_* */
 	uint8_t hlen;  /* header + options, bytes */
+	uint8_t ecn;   /* the IP header's ECN field (filled in by tcp_input, not parsed) */
 	uint32_t len;  /* payload bytes */
 	struct tcp_opts opt;
 };

@@ -1395,7 +1395,10 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
 	pd->gateway = htonl(0xc61200feu);   /* 198.18.0.254 */
 	pd->remote_ip = htonl(0xc6120101u); /* 198.18.1.1 */
 	pd->mtu = RTE_ETHER_MTU;
-	pd->rx_timeout = 600 * PD_NS_PER_S;
+	/* Long enough for FreeBSD's default keepalive to drop an idle
+	 * connection (keepidle + keepcnt * keepintvl = 7800 s): a script
+	 * written for FreeBSD may wait that long for a segment. */
+	pd->rx_timeout = 10000 * PD_NS_PER_S;
 	pd->block_limit = 3600 * PD_NS_PER_S;
 	pd->leak_check = true;
 	for (int i = 0; i < KNOB_COUNT; i++)

@@ -15,7 +15,12 @@
 #include "test_tcp_lib.h"
 
 #define STATS(t) (&(t)->h.s->stats.tcp)
-#define RTO0 202
+/* The smallest RTO: net.inet.tcp.rexmit_min (30 ms) + rexmit_slop (200 ms),
+ * what an RTT sample of about 0 gives (FreeBSD's TCP_REXMTVAL, then
+ * TCPT_RANGESET); before any sample the RTO is rexmit_initial, and a
+ * passive open without timestamps takes none (FreeBSD's syncache). */
+#define RTO0 230
+#define RTO_INIT 1000
 
 /* ---- opening ---- */
 
@@ -142,9 +147,9 @@ TEST(simultaneous_open)
 	t_teardown(&t);
 }
 
-/* SYN retransmissions as FreeBSD times them (tcp_subr.c): five at 1 s
- * intervals, then doubling (0, 1, 2, 3, 4, 5, 7, 11, ... s); keepinit ends
- * the attempt. */
+/* SYN retransmissions as FreeBSD 14 times them (tcp_subr.c): 1 s, then
+ * 1 s * 2^k + rexmit_slop (0, 1, 3.2, 7.4, 15.6, ... s); keepinit ends the
+ * attempt. */
 TEST(syn_retransmitted_with_backoff_then_timeout)
 {
 	struct t t;
@@ -163,17 +168,65 @@ TEST(syn_retransmitted_with_backoff_then_timeout)
 	(void)syn;
 	t.us_port = syn.sport;
 	t.iss = syn.seq;
-	for (int i = 0; i < 5; i++)
-		EXPECT_SENT(&t, AT_MS(1000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
-	EXPECT_SENT(&t, AT_MS(2000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
-	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 6);
-	/* At 7 s; the next would leave at 11 s, but keepinit (10 s) gives up
-	 * first: no RST for an unanswered SYN. */
-	EXPECT_NOTHING(&t, 3100);
+	/* FreeBSD 14: 1 s, then 1 s * 2^k + rexmit_slop (200 ms). */
+	EXPECT_SENT(&t, AT_MS(1000), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	EXPECT_SENT(&t, AT_MS(2200), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	EXPECT_SENT(&t, AT_MS(4200), ((struct tseg){ US, .seq = t.iss, .flags = TH_SYN }));
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 3);
+	/* At 7.4 s; the next would leave at 15.6 s, but keepinit (10 s) gives
+	 * up first: no RST for an unanswered SYN. */
+	EXPECT_NOTHING(&t, 2700);
 	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
 	CHECK_EQ(tcp_error(t.c, true), ETIMEDOUT);
 	CHECK(t.ev_c & TCP_EV_ERR);
 	CHECK_EQ(STATS(&t)->tcps_keepdrops, 1);
+	t_teardown(&t);
+}
+
+/* Text and FIN on the SYN-ACK (RFC 9293 3.10.7.3: processing goes on at
+ * the sixth step): taken up to what the receive buffer holds; a segment
+ * cut there loses its FIN (FreeBSD trims to rcv_wnd and drops the FIN).
+ * The ACK goes out at once and covers what was kept. */
+TEST(syn_ack_text_is_kept_up_to_the_buffer)
+{
+	static char d[3000];
+	char got[sizeof(d)];
+	struct ip_addr peer = ip_addr_v4(h_ip4("198.18.0.2"));
+	struct tcp_seg syn;
+	struct t t;
+
+	memset(d, 's', sizeof(d));
+	t_knobs_default(&t);
+	t_setup(&t);
+	t.c = tcp_pcb_new(t.h.s, &owner_c);
+	CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_RCVBUF, 2048), 0);
+	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	syn = EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ .sport = 0, .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
+	t.iss = syn.seq;
+	t.us_port = syn.sport;
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .ack = t.iss + 1,
+	                         .flags = TH_SYN | TH_ACK | TH_FIN, .data = d, .len = 3000 }));
+	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1 + 2048, .flags = TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_rcvbyteafterwin, 3000 - 2048);
+	CHECK_EQ(t_read(&t, got, sizeof(got)), 2048);
+	/* The window opens again (a window update)... */
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1 + 2048,
+	                            .flags = TH_ACK, .check_win = true, .win = 2048 }));
+	/* ...and the peer sends the rest again, with the FIN: CLOSE_WAIT. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + 2048, .ack = t.iss + 1,
+	                         .flags = TH_FIN | TH_ACK, .data = d, .len = 3000 - 2048 }));
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSE_WAIT);
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 3002, .flags = TH_ACK }));
+	CHECK_EQ(t_read(&t, got, sizeof(got)), 3000 - 2048);
+	CHECK_EQ(t_read(&t, got, sizeof(got)), 0);
 	t_teardown(&t);
 }
 
@@ -451,13 +504,14 @@ TEST(rto_backoff_and_karn)
 	EXPECT_SENT(&t, NOW,
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
 	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("hello") }));
-	EXPECT_SENT(&t, AT_MS(RTO0),
+	/* No RTT sample yet: 1 s, then 1 s * 2^k + 200 ms (FreeBSD 14). */
+	EXPECT_SENT(&t, AT_MS(RTO_INIT),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
 	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("hello") }));
-	EXPECT_SENT(&t, AT_MS(2 * RTO0),
+	EXPECT_SENT(&t, AT_MS(2 * RTO_INIT + 200),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
 	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("hello") }));
-	EXPECT_SENT(&t, AT_MS(4 * RTO0),
+	EXPECT_SENT(&t, AT_MS(4 * RTO_INIT + 200),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
 	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("hello") }));
 	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 3);
@@ -586,8 +640,10 @@ TEST(simultaneous_close_through_closing)
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
 	                         .flags = TH_FIN | TH_ACK }));
 	CHECK_EQ(tcp_state(t.c), TCPS_CLOSING);
-	EXPECT_SENT(&t, NOW,
-	            ((struct tseg){ US, .seq = t.iss + 2, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+	/* The ACK repeats our unacknowledged FIN (FreeBSD tcp_output). */
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 2, .flags = TH_FIN | TH_ACK }));
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 2, .ack = t.iss + 2, .flags = TH_ACK }));
 	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
 	t_teardown(&t);
@@ -770,8 +826,22 @@ TEST(ack_checks_rfc5961)
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
 	CHECK_EQ(STATS(&t)->tcps_rcvghostack, 1);
 	CHECK_EQ(tcp_readable(t.c), 0);
-	/* An old but acceptable ACK: data accepted. */
+	/* Below ISS + 1 though within MAX.SND.WND: an ACK of nothing we
+	 * ever sent, a challenge ACK too (FreeBSD's ghost-ACK check). */
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss - 10, .flags = TH_ACK,
+	                         PAYLOAD("zz") }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_rcvghostack, 2);
+	CHECK_EQ(tcp_readable(t.c), 0);
+	/* An old but acceptable ACK (below SND.UNA, above ISS): data
+	 * accepted. */
+	CHECK_EQ(t_write(&t, "0123456789", 10), 10);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
+	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("0123456789") }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 11, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 5, .flags = TH_ACK,
 	                         PAYLOAD("ok") }));
 	CHECK_EQ(tcp_readable(t.c), 2);
 	t_teardown(&t);
@@ -835,18 +905,19 @@ TEST(syn_ack_retransmitted_then_given_up)
 	sa = EXPECT_SENT(
 	    &t, NOW,
 	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	/* 1 s, then 1 s * 2^k + 200 ms (FreeBSD 14 syncache_timeout). */
 	EXPECT_SENT(
 	    &t, AT_MS(1000),
 	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
 	EXPECT_SENT(
-	    &t, AT_MS(2000),
+	    &t, AT_MS(2200),
 	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
 	EXPECT_SENT(
-	    &t, AT_MS(4000),
+	    &t, AT_MS(4200),
 	    ((struct tseg){ US, .seq = sa.seq, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
 	/* net.inet.tcp.syncache.rexmtlimit = 3: then it is forgotten,
-	 * silently (FreeBSD's syncache). */
-	EXPECT_NOTHING(&t, 8100);
+	 * silently (FreeBSD's syncache), at 8.2 s. */
+	EXPECT_NOTHING(&t, 8300);
 	CHECK_EQ(tcp_conn_count(t.h.s), 0);
 	CHECK_EQ(STATS(&t)->tcps_sc_aborted, 1);
 	/* The late ACK meets the listener: not a valid cookie, RST. */
@@ -908,8 +979,9 @@ TEST(small_window_is_filled_by_the_persist_timer)
 	EXPECT_SENT(&t, WITHIN_MS(200),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
 	                            .data = d, .len = 800 }));
-	/* That was data, not a probe: lost, it is retransmitted by the RTO. */
-	EXPECT_SENT(&t, WITHIN_MS(RTO0 * 2),
+	/* That was data, not a probe: lost, it is retransmitted by the RTO
+	 * (no RTT sample yet: 1 s). */
+	EXPECT_SENT(&t, WITHIN_MS(RTO_INIT + 5),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
 	                            .data = d, .len = 800 }));
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 801, .flags = TH_ACK,
@@ -1359,6 +1431,10 @@ TEST(random_segments_are_survived)
 	random_segments(TOF_MSS | TOF_SACKPERM | TOF_SCALE);
 }
 
+/* Closing a listener aborts the connection waiting in its accept queue
+ * with a RST (FreeBSD's soclose: soabort); the half-open one lives on as
+ * FreeBSD's syncache entry does: its SYN-ACK is retransmitted until given
+ * up, and the peer's ACK is answered as a closed port would answer it. */
 TEST(listener_close_resets_its_children)
 {
 	struct t t;
@@ -1398,12 +1474,26 @@ TEST(listener_close_resets_its_children)
 	                            .seq = a.seq + 1,
 	                            .ack = 2,
 	                            .flags = TH_RST | TH_ACK }));
-	EXPECT_SENT(&t, NOW,
+	EXPECT_NOTHING(&t, 0);
+	CHECK_EQ(tcp_conn_count(t.h.s), 1);
+	EXPECT_SENT(&t, AT_MS(1000),
 	            ((struct tseg){ .sport = US_PORT,
 	                            .dport = 6002,
-	                            .seq = b.seq + 1,
+	                            .seq = b.seq,
 	                            .ack = 2,
-	                            .flags = TH_RST | TH_ACK }));
+	                            .flags = TH_SYN | TH_ACK }));
+	SEND(&t, ((struct tseg){ .sport = 6002,
+	                         .dport = US_PORT,
+	                         .win = 65535,
+	                         .seq = 2,
+	                         .ack = b.seq + 1,
+	                         .flags = TH_ACK }));
+	EXPECT_SENT(
+	    &t, NOW,
+	    ((struct tseg){ .sport = US_PORT, .dport = 6002, .seq = b.seq + 1, .flags = TH_RST }));
+	/* Given up silently after syncache.rexmtlimit retransmissions. */
+	h_one_run_ms(&t.h, 15000);
+	cap_port_clear(t.h.cap);
 	CHECK_EQ(tcp_conn_count(t.h.s), 0);
 	/* The port is free again. */
 	t_listen(&t);
@@ -1598,9 +1688,9 @@ static uint32_t rst_fixture(struct t *t, enum rst_case c, uint32_t *snd_nxt)
 		/* The peer's FIN crosses ours (it does not ACK it). */
 		SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1,
 		                        .flags = TH_FIN | TH_ACK }));
-		EXPECT_SENT(
-		    t, NOW,
-		    ((struct tseg){ US, .seq = t->iss + 2, .ack = PEER_ISS + 2, .flags = TH_ACK }));
+		EXPECT_SENT(t, NOW,
+		            ((struct tseg){ US, .seq = t->iss + 1, .ack = PEER_ISS + 2,
+		                            .flags = TH_FIN | TH_ACK }));
 		return PEER_ISS + 2;
 	}
 	return PEER_ISS + 1;
@@ -1651,6 +1741,122 @@ TEST(rst_in_the_closing_states)
 		CHECK_EQ(STATS(&t)->tcps_drops, 1);
 		CHECK_EQ(tcp_conn_count(t.h.s), 0);
 		EXPECT_NOTHING(&t, 3000); /* no FIN retransmission, no RST */
+		t_teardown(&t);
+	}
+}
+
+/* TIME_WAIT answers as FreeBSD's tcp_twcheck: nothing for a segment
+ * without ACK, for an old SYN, for a RST, or for the exact bare ACK
+ * <SEQ=RCV.NXT><ACK=SND.NXT>; an ACK <SEQ=SND.NXT><ACK=RCV.NXT> for
+ * anything else with an ACK -- data, an old ACK, PSH -- however many
+ * (no challenge-ACK budget); 2 MSL restarts only for the retransmitted
+ * FIN (its sequence number RCV.NXT - 1). */
+TEST(time_wait_answers_as_tcp_twcheck)
+{
+	struct t t;
+	uint32_t ours, theirs;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	rst_fixture(&t, RST_FIN_WAIT_2, &ours);
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = ours, .flags = TH_FIN | TH_ACK }));
+	theirs = PEER_ISS + 2;
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs, .ack = ours, .flags = TH_ACK }));
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs, .flags = TH_PUSH, PAYLOAD("no ack") }));
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs - 1, .flags = TH_SYN }));
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs, .ack = ours, .flags = TH_RST | TH_ACK }));
+	EXPECT_NOTHING(&t, 10);
+	CHECK_EQ(STATS(&t)->tcps_tw_syn_dropped, 1);
+	CHECK_EQ(STATS(&t)->tcps_tw_rst_ignored, 1);
+	for (int i = 0; i < 8; i++) {
+		SEND(&t, ((struct tseg){ PEER, .seq = theirs, .ack = ours - 1, .flags = TH_ACK }));
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	}
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs, .ack = ours, .flags = TH_PUSH | TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = theirs, .ack = ours, .flags = TH_ACK, PAYLOAD("late") }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	CHECK_EQ(STATS(&t)->tcps_tw_responds, 10);
+	CHECK_EQ(STATS(&t)->tcps_chalack, 0);
+	/* 2 MSL (60 s): a FIN that is not the retransmitted one does not
+	 * restart it, the retransmitted one does. */
+	h_one_run_ms(&t.h, 50000);
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs, .ack = ours, .flags = TH_FIN | TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	h_one_run_ms(&t.h, 9000);
+	SEND(&t, ((struct tseg){ PEER, .seq = theirs - 1, .ack = ours, .flags = TH_FIN | TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = ours, .ack = theirs, .flags = TH_ACK }));
+	h_one_run_ms(&t.h, 59000);
+	CHECK_EQ(tcp_state(t.c), TCPS_TIME_WAIT);
+	h_one_run_ms(&t.h, 1100);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	t_teardown(&t);
+}
+
+/* ---- ECN (RFC 3168; net.inet.tcp.ecn.enable = 2, FreeBSD's default) ---- */
+
+/* Passive open with an ECN-setup SYN (MSS 1000): the SYN-ACK agrees. */
+static void ecn_passive(struct t *t)
+{
+	struct tcp_seg sa;
+	int err;
+
+	t_listen(t);
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN | TH_ECE | TH_CWR,
+	                        .opt = { .present = TOF_MSS, .mss = 1000 } }));
+	sa = EXPECT_SENT(t, NOW,
+	                 ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1,
+	                                 .flags = TH_SYN | TH_ACK | TH_ECE }));
+	t->iss = sa.seq;
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1, .flags = TH_ACK }));
+	t->c = tcp_accept(t->h.s, t->l, &owner_c, &err);
+	CHECK(t->c != NULL);
+	CHECK_EQ(STATS(t)->tcps_ecn_shs, 1);
+}
+
+/* An ECE halves the window at once with NewReno (FreeBSD: half of cwnd
+ * in whole segments) and takes it to beta = 0.7 with CUBIC; a second ECE
+ * before the data then in flight is acknowledged changes nothing, and the
+ * window does not grow meanwhile (the ACK that gets past it included);
+ * then an ECE reduces again.
+ * (ecn-ece-reduces-cwnd pins the NewReno case on the wire.) */
+TEST(ecn_ece_reduces_cwnd_once_per_window)
+{
+	static char d[30000];
+
+	for (int cc = 0; cc < 2; cc++) {
+		uint32_t first = cc ? 7000 : 5000, second = cc ? 4900 : 2000;
+		struct t t;
+
+		t_knobs_default(&t);
+		t.knobs[KNOB_TCP_CC] = cc;
+		t_setup(&t);
+		ecn_passive(&t);
+		CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+		cap_port_clear(t.h.cap);
+		CHECK_EQ(t.c->snd_cwnd, 10000);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 2001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(t.c->snd_cwnd, first);
+		CHECK_EQ(t.c->snd_ssthresh, first);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 6001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(t.c->snd_cwnd, first);
+		CHECK_EQ(STATS(&t)->tcps_ecn_rcwnd, 1);
+		/* Everything that was in flight at the ECE (10,000 bytes) is
+		 * acknowledged: the next ECE counts. */
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 10002,
+		                         .flags = TH_ACK }));
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 11001,
+		                         .flags = TH_ACK | TH_ECE }));
+		CHECK_EQ(STATS(&t)->tcps_ecn_rcwnd, 2);
+		CHECK(t.c->snd_cwnd <= second, "cwnd %u after the second ECE", t.c->snd_cwnd);
+		cap_port_clear(t.h.cap);
 		t_teardown(&t);
 	}
 }
@@ -1867,7 +2073,10 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	CHECK_EQ(STATS(&t)->tcps_sndwinup, 1);
 	t_teardown(&t);
 
-	/* What an ACK carries meanwhile: the answer to a window probe. */
+	/* What an ACK carries meanwhile: a one-byte probe fits the free
+	 * buffer (FreeBSD's RCV.WND is the free space, never less than what
+	 * was advertised), is taken, and the ACK offers no window below
+	 * min(buffer / 4, MSS). */
 	t_knobs_default(&t);
 	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
@@ -1876,20 +2085,22 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	{
 		static const struct {
 			uint32_t read, win;
-		} steps[] = { { 1000, 0 }, { 459, 0 }, { 1, 1460 } };
+		} steps[] = { { 1000, 0 }, { 460, 0 }, { 3, 1460 } };
 
 		for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
 			CHECK_EQ(t_read(&t, buf, steps[i].read), steps[i].read);
 			EXPECT_NOTHING(&t, 0);
 			SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1,
 			                         .flags = TH_ACK, PAYLOAD("p") }));
+			seq++;
 			EXPECT_SENT(
 			    &t, NOW,
 			    ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
 			                    .check_win = true, .win = steps[i].win }));
 		}
 	}
-	CHECK_EQ(STATS(&t)->tcps_rcvwinprobe, 3);
+	CHECK_EQ(STATS(&t)->tcps_rcvwinprobe, 0);
+	CHECK_EQ(tcp_readable(t.c), 8192 - 1463 + 3);
 	t_teardown(&t);
 }
 
