@@ -17,7 +17,15 @@
  *   - FIONREAD on UDP gives the size of the next datagram (Linux), while
  *     kqueue's EVFILT_READ data gives all bytes queued (FreeBSD);
  *   - SO_RCVBUF/SO_SNDBUF keep the value set (FreeBSD; Linux doubles it),
- *     up to kern.ipc.maxsockbuf (ENOBUFS beyond).
+ *     up to kern.ipc.maxsockbuf (ENOBUFS beyond);
+ *   - MSG_WAITALL on a blocking TCP socket says EAGAIN until the whole
+ *     request is queued (or the stream ends or fails), then returns it all;
+ *     on a non-blocking one, what there is (as Linux);
+ *   - SO_LINGER with a time (even a negative one) makes ff_close return at
+ *     once while the connection closes gracefully (FreeBSD's non-blocking
+ *     soclose); only a zero time resets it (src/tcp/tcp_usrreq.c);
+ *   - shutdown(SHUT_RD) of a TCP connection discards what is queued and
+ *     what arrives later (FreeBSD's sorflush; Linux still returns it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +196,8 @@ int ff_setsockopt(int fd, int level, int optname, const void *optval, socklen_t 
 {
 	STACK_OR_FAIL(s);
 	SOCK_OR_FAIL(s, so, fd);
+	if ((int)optlen < 0)
+		return (int)ret(-EINVAL);
 	if (!optval && optlen)
 		return (int)ret(-EFAULT);
 	return (int)ret(sock_setopt(s, so, level, optname, optval, optlen));
@@ -197,7 +207,13 @@ int ff_getsockopt(int fd, int level, int optname, void *optval, socklen_t *optle
 {
 	STACK_OR_FAIL(s);
 	SOCK_OR_FAIL(s, so, fd);
-	if (!optval || !optlen)
+	if (!optlen)
+		return (int)ret(-EFAULT);
+	/* A length shorter than the value is no error: the value is cut to
+	 * it (Linux); a NULL buffer is one only if there is room. */
+	if ((int)*optlen < 0)
+		return (int)ret(-EINVAL);
+	if (!optval && *optlen)
 		return (int)ret(-EFAULT);
 	return (int)ret(sock_getopt(s, so, level, optname, optval, optlen));
 }
@@ -236,6 +252,13 @@ static ssize_t send_common(int fd, const struct iovec *iov, int iovcnt, int flag
 		return ret(rc);
 	if (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM))
 		return ret(-EOPNOTSUPP);
+	if (to && so->type == SOCK_STREAM) {
+		/* A connection ignores the address; only its length is
+		 * checked (Linux's move_addr_to_kernel, then tcp_sendmsg). */
+		if ((int)tolen < 0 || tolen > (socklen_t)sizeof(struct sockaddr_storage))
+			return ret(-EINVAL);
+		to = NULL;
+	}
 	if (to) {
 		rc = sock_addr_from_user(so, to, tolen, &a);
 		if (rc < 0)
@@ -244,8 +267,11 @@ static ssize_t send_common(int fd, const struct iovec *iov, int iovcnt, int flag
 	return ret(so->ops->send(s, so, iov, iovcnt, flags, to ? &a : NULL));
 }
 
+/* is_read: read()/readv(), which return 0 for nothing asked without asking
+ * the protocol (Linux's sock_read_iter); recv* go on (TCP says ENOTCONN,
+ * EAGAIN, an error, ...). */
 static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flags,
-                           struct sockaddr *from, socklen_t *fromlen, int *msg_flags)
+                           struct sockaddr *from, socklen_t *fromlen, int *msg_flags, bool is_read)
 {
 	struct sock_addr a;
 	ssize_t n;
@@ -255,6 +281,8 @@ static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flag
 	SOCK_OR_FAIL(s, so, fd);
 	if ((rc = iov_check(iov, iovcnt)) < 0)
 		return ret(rc);
+	if (is_read && iov_total(iov, iovcnt) == 0)
+		return 0;
 	if (flags &
 	    ~(MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC | MSG_WAITALL | MSG_CMSG_CLOEXEC | MSG_NOSIGNAL))
 		return ret(-EOPNOTSUPP);
@@ -312,25 +340,25 @@ ssize_t ff_sendmsg(int fd, const struct msghdr *msg, int flags)
 ssize_t ff_read(int fd, void *buf, size_t nbytes)
 {
 	struct iovec iov = { buf, nbytes };
-	return recv_common(fd, &iov, 1, 0, NULL, NULL, NULL);
+	return recv_common(fd, &iov, 1, 0, NULL, NULL, NULL, true);
 }
 
 ssize_t ff_readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	return recv_common(fd, iov, iovcnt, 0, NULL, NULL, NULL);
+	return recv_common(fd, iov, iovcnt, 0, NULL, NULL, NULL, true);
 }
 
 ssize_t ff_recv(int fd, void *buf, size_t len, int flags)
 {
 	struct iovec iov = { buf, len };
-	return recv_common(fd, &iov, 1, flags, NULL, NULL, NULL);
+	return recv_common(fd, &iov, 1, flags, NULL, NULL, NULL, false);
 }
 
 ssize_t ff_recvfrom(int fd, void *buf, size_t len, int flags, struct linux_sockaddr *from,
                     socklen_t *fromlen)
 {
 	struct iovec iov = { buf, len };
-	return recv_common(fd, &iov, 1, flags, (struct sockaddr *)from, fromlen, NULL);
+	return recv_common(fd, &iov, 1, flags, (struct sockaddr *)from, fromlen, NULL, false);
 }
 
 ssize_t ff_recvmsg(int fd, struct msghdr *msg, int flags)
@@ -345,7 +373,8 @@ ssize_t ff_recvmsg(int fd, struct msghdr *msg, int flags)
 	}
 	namelen = msg->msg_namelen;
 	n = recv_common(fd, msg->msg_iov, (int)msg->msg_iovlen, flags,
-	                (struct sockaddr *)msg->msg_name, msg->msg_name ? &namelen : NULL, &mflags);
+	                (struct sockaddr *)msg->msg_name, msg->msg_name ? &namelen : NULL, &mflags,
+	                false);
 	if (n >= 0) {
 		msg->msg_namelen = msg->msg_name ? namelen : 0;
 		msg->msg_controllen = 0; /* no ancillary data */

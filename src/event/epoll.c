@@ -58,6 +58,11 @@ static void ep_notify(struct sock_watch *w, uint32_t events)
 
 	if (it->disabled)
 		return;
+	if (events & SOCK_WAKE_SPACE) {
+		events &= ~SOCK_WAKE_SPACE;
+		if (!events)
+			return; /* space Linux would not wake anyone for */
+	}
 	if (events && !(events & (it->events | EP_ALWAYS)))
 		return;
 	ep_ready_add(it);

@@ -13,11 +13,12 @@
  * the count so far for a receipt):
  *
  *   filter   active when                               data
- *   READ     bytes queued, EOF, error; listener: a      bytes readable
- *            connection to accept                       (listener: accept
- *                                                       queue length)
- *   WRITE    send space, EOF or error; a stream socket  send space
- *            only once connected
+ *   READ     bytes queued (at least the low-water       bytes readable
+ *            mark), EOF, error; listener: a connection  (listener: accept
+ *            to accept                                  queue length)
+ *   WRITE    send space of at least the low-water       send space
+ *            mark, EOF or error; a stream socket only
+ *            once connected
  *
  * (FreeBSD's filt_soread/filt_sowrite.)  EV_EOF is set when the receive
  * direction is closed (READ: the peer's FIN, shutdown(SHUT_RD), a reset) or
@@ -25,7 +26,10 @@
  * holds the socket error as sock_error() keeps it (0 after a FIN,
  * ECONNRESET after a RST until it is read), else 0.  READ honours a
  * low-water mark (NOTE_LOWAT's data, else SO_RCVLOWAT) unless at EOF or in
- * error.  The levels are the socket's epoll bits (sock_poll) and SS_CANT*
+ * error.  WRITE's low-water mark is NOTE_LOWAT's data, else FreeBSD's
+ * so_snd.sb_lowat default: MCLBYTES (2048), at most the send buffer
+ * (soreserve).  An error without EOF makes either filter active without
+ * EV_EOF.  The levels are the socket's epoll bits (sock_poll) and SS_CANT*
  * state; a bare EPOLLHUP (a never-connected TCP socket) is no event here,
  * as in FreeBSD.
  * EV_CLEAR reports once per wakeup; EV_ONESHOT deletes after reporting;
@@ -63,6 +67,7 @@ struct knote {
 };
 
 #define KN_KEEP_FLAGS (EV_ONESHOT | EV_CLEAR | EV_DISPATCH | EV_RECEIPT)
+#define KQ_SND_LOWAT 2048 /* FreeBSD's so_snd.sb_lowat default (MCLBYTES) */
 
 static void kn_ready_add(struct knote *kn)
 {
@@ -83,8 +88,9 @@ static void kn_ready_del(struct knote *kn)
 static void kn_notify(struct sock_watch *w, uint32_t events)
 {
 	struct knote *kn = container_of(w, struct knote, w);
-	uint32_t want = kn->filter == EVFILT_READ ? EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
-	                                          : EPOLLOUT | EPOLLHUP | EPOLLERR;
+	uint32_t want = kn->filter == EVFILT_READ
+	                    ? EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
+	                    : EPOLLOUT | EPOLLHUP | EPOLLERR | SOCK_WAKE_SPACE;
 
 	if (events && !(events & want))
 		return;
@@ -148,15 +154,19 @@ static bool kn_active(struct knote *kn, struct kevent *kev)
 		}
 	} else {
 		eof = (so->state & SS_CANTSENDMORE) != 0;
+		data = so->ops->writable ? so->ops->writable(so) : 0;
 		if (!eof && !(lvl & EPOLLERR)) {
+			int64_t lowat = (kn->fflags & NOTE_LOWAT)   ? kn->sdata
+			                : so->sndbuf < KQ_SND_LOWAT ? so->sndbuf
+			                                            : KQ_SND_LOWAT;
+
 			/* A connection-oriented socket is not writable until
 			 * connected (FreeBSD: PR_CONNREQUIRED, SS_ISCONNECTED). */
 			if (so->type == SOCK_STREAM && !(so->state & SS_ISCONNECTED))
 				return false;
-			if (!(lvl & EPOLLOUT))
+			if (data < lowat)
 				return false;
 		}
-		data = so->ops->writable ? so->ops->writable(so) : 0;
 	}
 	memset(kev, 0, sizeof(*kev));
 	kev->ident = kn->ident;

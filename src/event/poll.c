@@ -79,11 +79,13 @@ int event_select(struct stack *s, int nfds, fd_set *rfds, fd_set *wfds, fd_set *
 		if (!so)
 			return -EBADF;
 		lvl = sock_poll(so);
-		if (wr && (lvl & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+		/* Linux's POLLIN_SET and POLLOUT_SET: a hang-up is readable
+		 * (a read says 0 or the error) but not writable. */
+		if (wr && (lvl & (EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLHUP | EPOLLERR))) {
 			FD_SET(fd, &r);
 			n++;
 		}
-		if (ww && (lvl & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+		if (ww && (lvl & (EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND | EPOLLERR))) {
 			FD_SET(fd, &w);
 			n++;
 		}

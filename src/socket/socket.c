@@ -173,7 +173,6 @@ static struct socket *sock_new(struct stack *s, int family, int type, int protoc
 	so->family = family;
 	so->type = type;
 	so->protocol = protocol;
-	so->linger = -1;
 	so->rcvlowat = 1;
 	so->ops = ops;
 	list_init(&so->watchers);
@@ -245,6 +244,7 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **out, i
 	nso->rcvbuf = listener->rcvbuf;
 	nso->sndbuf = listener->sndbuf;
 	nso->keepalive = listener->keepalive;
+	nso->linger_on = listener->linger_on;
 	nso->linger = listener->linger;
 	nso->rcvtimeo = listener->rcvtimeo;
 	nso->sndtimeo = listener->sndtimeo;
@@ -421,22 +421,21 @@ static int opt_timeval(const void *val, socklen_t len, struct timeval *out)
 	return 0;
 }
 
-static int put_timeval(void *val, socklen_t *len, const struct timeval *tv)
+int sock_put_opt(void *val, socklen_t *len, const void *v, size_t size)
 {
-	if (!val || *len < (socklen_t)sizeof(*tv))
-		return -EINVAL;
-	memcpy(val, tv, sizeof(*tv));
-	*len = sizeof(*tv);
+	size_t n = *len < size ? *len : size;
+
+	if (n && !val)
+		return -EFAULT;
+	if (n)
+		memcpy(val, v, n);
+	*len = (socklen_t)n;
 	return 0;
 }
 
 static int put_int(void *val, socklen_t *len, int v)
 {
-	if (!val || !len || *len < (socklen_t)sizeof(int))
-		return -EINVAL;
-	memcpy(val, &v, sizeof(int));
-	*len = sizeof(int);
-	return 0;
+	return sock_put_opt(val, len, &v, sizeof(v));
 }
 
 /* The protocol learns of options it must act on. */
@@ -462,7 +461,9 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 		if (!val || len < (socklen_t)sizeof(l))
 			return -EINVAL;
 		memcpy(&l, val, sizeof(l));
-		so->linger = l.l_onoff ? (l.l_linger < 0 ? 0 : l.l_linger) : -1;
+		so->linger_on = l.l_onoff != 0;
+		if (l.l_onoff)
+			so->linger = l.l_linger;
 		return proto_setopt(s, so, level, name, val, len);
 	}
 	case SO_RCVTIMEO:
@@ -534,9 +535,7 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 	case SO_DOMAIN:
 		return put_int(val, len, so->family);
 	case SO_ERROR:
-		if (!val || *len < (socklen_t)sizeof(int))
-			return -EINVAL;
-		return put_int(val, len, sock_error(so, true));
+		return put_int(val, len, sock_error(so, true)); /* read, hence cleared */
 	case SO_ACCEPTCONN:
 		return put_int(val, len, (so->state & SS_ISLISTENING) != 0);
 	case SO_RCVBUF:
@@ -556,17 +555,13 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 	case SO_SNDLOWAT:
 		return put_int(val, len, 1);
 	case SO_RCVTIMEO:
-		return put_timeval(val, len, &so->rcvtimeo);
+		return sock_put_opt(val, len, &so->rcvtimeo, sizeof(so->rcvtimeo));
 	case SO_SNDTIMEO:
-		return put_timeval(val, len, &so->sndtimeo);
+		return sock_put_opt(val, len, &so->sndtimeo, sizeof(so->sndtimeo));
 	case SO_LINGER: {
-		struct linger l = { .l_onoff = so->linger >= 0,
-			            .l_linger = so->linger < 0 ? 0 : so->linger };
-		if (!val || *len < (socklen_t)sizeof(l))
-			return -EINVAL;
-		memcpy(val, &l, sizeof(l));
-		*len = sizeof(l);
-		return 0;
+		struct linger l = { .l_onoff = so->linger_on, .l_linger = so->linger };
+
+		return sock_put_opt(val, len, &l, sizeof(l));
 	}
 	default:
 		return -ENOPROTOOPT;

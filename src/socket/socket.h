@@ -47,8 +47,9 @@
  *      live on, but must not touch the struct socket, which is freed);
  *   3. the protocol keeps so->state (SS_*) in step and calls
  *      sock_wakeup(so, EPOLL* bits) on every change a user may wait for
- *      (data, space, connection, EOF, error), and SS_CANTRCVMORE /
- *      SS_CANTSENDMORE once a direction is closed (kqueue's EV_EOF);
+ *      (data, space, connection, EOF, error; SOCK_WAKE_SPACE for space
+ *      epoll is not to hear of), and SS_CANTRCVMORE / SS_CANTSENDMORE
+ *      once a direction is closed (kqueue's EV_EOF);
  *   4. a pending error the next call reports lives in one place: the
  *      protocol's error() slot when it has one (TCP keeps it in the tcpcb),
  *      else so->so_error.  sock_error() reads it for SO_ERROR (which clears
@@ -107,7 +108,16 @@ struct sock_watch {
 #define SS_CANTRCVMORE 0x0004u  /* shut down for reading, or EOF seen */
 #define SS_CANTSENDMORE 0x0008u /* shut down for writing */
 #define SS_ISBOUND 0x0010u
+/* A connect() said EINPROGRESS and no later connect() (or shutdown) has
+ * reported how the attempt ended: Linux's SS_CONNECTING, which decides
+ * what the next connect() says (EALREADY, 0 once, the error). */
 #define SS_ISCONNECTING 0x0020u
+
+/* A sock_wakeup() bit beside the EPOLL* ones: send space grew on a stream
+ * socket whose writer has not run out of it (nospace clear), which wakes
+ * no epoll instance (Linux's tcp_check_space) but is news to kqueue's
+ * EVFILT_WRITE (FreeBSD's sowwakeup on every ACK).  Not an EPOLL* value. */
+#define SOCK_WAKE_SPACE (1u << 27)
 
 /* One protocol's user requests.  Every slot gets the stack and the socket;
  * returns are 0 / byte counts or -errno.  The socket layer has already
@@ -181,12 +191,16 @@ struct socket {
 	int protocol;   /* IPPROTO_UDP, IPPROTO_TCP */
 	uint32_t state; /* SS_* */
 	bool nonblock;  /* O_NONBLOCK (informational: nothing ever blocks) */
+	bool nospace;   /* a writer found no room (Linux's SOCK_NOSPACE): the
+	                 * next growth of send space wakes epoll */
 	bool cloexec;   /* FD_CLOEXEC (kept for F_GETFD) */
 	int so_error;   /* pending error (positive errno) unless ops->error */
 	/* SOL_SOCKET options */
 	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
 	bool reuseaddr, reuseport, keepalive, broadcast;
-	int linger;              /* SO_LINGER: -1 off; else seconds */
+	bool linger_on;          /* SO_LINGER l_onoff */
+	int linger;              /* SO_LINGER l_linger as last set with l_onoff (Linux
+	                          * keeps it when lingering is turned off) */
 	struct timeval rcvtimeo; /* SO_RCVTIMEO: kept, never waited on */
 	struct timeval sndtimeo; /* SO_SNDTIMEO: kept, never waited on */
 	int rcvlowat;            /* SO_RCVLOWAT: kept (>= 1) */
@@ -246,6 +260,22 @@ void sock_addr_to_user(const struct sock_addr *a, struct sockaddr *sa, socklen_t
 int sock_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
                 socklen_t len);
 int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *val, socklen_t *len);
+
+/* SO_LINGER as a protocol acts on it at close: -1 off, 0 abort (RST), else
+ * seconds (a negative l_linger is no abort: Linux waits "forever", FreeBSD
+ * keeps the value; INT_MAX here). */
+static inline int sock_linger(const struct socket *so)
+{
+	if (!so->linger_on)
+		return -1;
+	return so->linger < 0 ? INT32_MAX : so->linger;
+}
+
+/* Copies an option's value out as Linux's getsockopt does: at most *len
+ * bytes (a shorter buffer gets the first ones, no error), *len becomes what
+ * was copied; -EFAULT for a NULL buffer with room.  *len is not negative
+ * (ff_getsockopt says EINVAL first). */
+int sock_put_opt(void *val, socklen_t *len, const void *v, size_t size);
 
 /* Total length of an iovec array. */
 size_t iov_total(const struct iovec *iov, int iovcnt);

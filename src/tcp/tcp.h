@@ -7,7 +7,7 @@
  *     RFC 9293 section 3.10 on a connection handle (struct tcpcb), in
  *     tcp_usrreq.c: tcp_pcb_new, tcp_bind, tcp_listen, tcp_connect,
  *     tcp_accept, tcp_send, tcp_recv, tcp_shutdown, tcp_close, tcp_abort,
- *     option get/set and readiness (tcp_poll).
+ *     tcp_renew, option get/set and readiness (tcp_poll).
  *
  * tcp_socket.c turns these into the socket layer's proto_ops (registered
  * for SOCK_STREAM by tcp_init) and is the default notify callback.
@@ -219,6 +219,14 @@ int tcp_shutdown(struct stack *s, struct tcpcb *tp, int how);
 void tcp_close(struct stack *s, struct tcpcb *tp);
 /* The owner lets go with a RST. */
 void tcp_abort(struct stack *s, struct tcpcb *tp);
+/* A fresh endpoint in place of tp, whose connection has ended (CLOSED):
+ * same owner, the user's options (buffer sizes, keepalive, linger, address
+ * reuse, TCP_NODELAY, TCP_MAXSEG, the keepalive times, the congestion
+ * control), bound again to tp's local address and port if rebind (the
+ * port is dropped if taken since); tp is freed.  NULL (tp untouched)
+ * without memory.  Linux's tcp_disconnect: connect() may try again after
+ * a failure. */
+struct tcpcb *tcp_renew(struct stack *s, struct tcpcb *tp, bool rebind);
 
 /* Level-triggered readiness, TCP_EV_* bits (IN, OUT, HUP, ERR). */
 unsigned tcp_poll(const struct tcpcb *tp);

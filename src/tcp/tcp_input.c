@@ -373,16 +373,8 @@ static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tc
 	if (!tp)
 		return NULL;
 	tp->key = *k;
-	tp->t_flags |=
-	    TF_PASSIVE | TF_BOUND | (l->t_flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0));
-	tp->snd.hiwat = l->snd.hiwat;
-	tp->rcv_hiwat = l->rcv_hiwat;
-	tp->cc_id = l->cc_id;
-	tp->keepidle = l->keepidle;
-	tp->keepintvl = l->keepintvl;
-	tp->keepcnt = l->keepcnt;
-	tp->t_linger = l->t_linger;
-	tp->t_user_mss = l->t_user_mss;
+	tp->t_flags |= TF_PASSIVE | TF_BOUND;
+	tcp_pcb_copy_opts(tp, l);
 	tcp_route_init(s, tp, k);
 	tp->ts_offset = tcp_ts_offset(s, k);
 	return tp;

@@ -339,6 +339,12 @@ uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 /* Receiver: the SACK blocks to send (most recent first). */
 unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
 
+/* ---- tcp_usrreq.c ---- */
+/* Gives tp the user's options from `from` (a listener's child, a renewed
+ * endpoint): TCP_NODELAY, SO_KEEPALIVE, SO_LINGER, buffer sizes,
+ * congestion control, keepalive times, TCP_MAXSEG. */
+void tcp_pcb_copy_opts(struct tcpcb *tp, const struct tcpcb *from);
+
 /* ---- tcp_socket.c (the SOCK_STREAM proto_ops) ---- */
 void tcp_so_notify(struct stack *s, void *owner, unsigned ev);
 /* The socket owner loses its pcb (stack teardown frees it first). */

@@ -16,9 +16,25 @@
  *   TCP_EV_HUP  -> EPOLLIN | EPOLLRDHUP       TCP_EV_ERR  -> EPOLLERR
  *   TCP_EV_DOWN -> EPOLLHUP
  *
+ * Send space freed by an ACK (TCP_EV_OUT alone) wakes epoll only once a
+ * writer has run out of room (so->nospace: a send that found too little,
+ * or a poll that found the socket not writable) and it is writable again,
+ * as Linux's tcp_check_space; otherwise it goes out as SOCK_WAKE_SPACE,
+ * for kqueue alone.
+ *
  * The socket error lives in the tcpcb only (tcp_so_error is the socket
  * layer's error slot), so SO_ERROR, kqueue's EV_EOF fflags, recv and send
  * all see the same value.
+ *
+ * connect() answers from the socket's view of its attempt (SS_ISCONNECTING,
+ * Linux's __inet_stream_connect): EINPROGRESS starts it; while the
+ * handshake runs EALREADY; once it has ended, the next connect() says how,
+ * once: 0 if it succeeded (EISCONN from then on), else the error (or
+ * ECONNABORTED when the error was read already), and the socket is fresh
+ * again (tcp_renew: options kept, a bind() too), so a later connect()
+ * starts a new attempt.  A listener says EISCONN.  SS_ISBOUND records a
+ * bind() by the user (Linux's SOCK_BINDPORT_LOCK), which outlives a failed
+ * attempt.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -55,21 +71,24 @@ static uint32_t ev_to_epoll(unsigned ev)
 void tcp_so_notify(struct stack *s, void *owner, unsigned ev)
 {
 	struct socket *so = owner;
+	uint32_t e = ev_to_epoll(ev);
 
 	(void)s;
-	if (ev & TCP_EV_CONN) {
+	if (ev & TCP_EV_CONN)
 		so->state |= SS_ISCONNECTED;
-		so->state &= ~SS_ISCONNECTING;
-	}
 	if (ev & TCP_EV_HUP)
 		so->state |= SS_CANTRCVMORE;
-	if (ev & (TCP_EV_ERR | TCP_EV_DOWN))
-		so->state &= ~SS_ISCONNECTING;
 	/* TCP_EV_DOWN is notified when the connection ends (tcp_close_conn),
 	 * or a listener stops: only a connection has directions to close. */
 	if ((ev & TCP_EV_DOWN) && !(so->state & SS_ISLISTENING))
 		so->state |= SS_CANTRCVMORE | SS_CANTSENDMORE;
-	sock_wakeup(so, ev_to_epoll(ev));
+	if (ev == TCP_EV_OUT) {
+		if (so->nospace && (sock_poll(so) & EPOLLOUT))
+			so->nospace = false;
+		else
+			e = SOCK_WAKE_SPACE;
+	}
+	sock_wakeup(so, e);
 }
 
 void tcp_so_orphan(void *owner)
@@ -80,6 +99,13 @@ void tcp_so_orphan(void *owner)
 static struct tcpcb *pcb(struct socket *so)
 {
 	return so->pcb;
+}
+
+/* The connection is over as far as the socket can tell (Linux's sk_state
+ * is CLOSE once its connection waits in TIME_WAIT). */
+static bool ended(struct tcpcb *tp)
+{
+	return tcp_state(tp) == TCPS_CLOSED || tcp_state(tp) == TCPS_TIME_WAIT;
 }
 
 static void apply_sockopts(struct stack *s, struct socket *so, struct tcpcb *tp)
@@ -110,7 +136,7 @@ static void tcp_so_detach(struct stack *s, struct socket *so)
 	so->pcb = NULL;
 	if (!tp)
 		return;
-	tcp_setopt(s, tp, TCP_OPT_LINGER, so->linger);
+	tcp_setopt(s, tp, TCP_OPT_LINGER, sock_linger(so));
 	tcp_close(s, tp);
 }
 
@@ -129,27 +155,52 @@ static int tcp_so_bind(struct stack *s, struct socket *so, const struct sock_add
 
 static int tcp_so_connect(struct stack *s, struct socket *so, const struct sock_addr *a)
 {
+	struct tcpcb *tp = pcb(so);
 	int rc;
 
-	if (!pcb(so))
+	if (!tp)
 		return -EINVAL;
+	if (so->state & SS_ISCONNECTING) {
+		/* The attempt this socket started (see the file comment);
+		 * the address is not looked at, as in Linux. */
+		if (tcp_state(tp) == TCPS_SYN_SENT || tcp_state(tp) == TCPS_SYN_RECEIVED)
+			return -EALREADY;
+		so->state &= ~SS_ISCONNECTING;
+		if (!ended(tp))
+			return 0;
+		rc = tcp_error(tp, true);
+		if (tcp_state(tp) == TCPS_CLOSED) {
+			struct tcpcb *fresh = tcp_renew(s, tp, (so->state & SS_ISBOUND) != 0);
+
+			if (fresh) {
+				struct ip_addr la;
+				uint16_t lport;
+
+				so->pcb = fresh;
+				so->state &= ~(SS_ISCONNECTED | SS_CANTRCVMORE | SS_CANTSENDMORE);
+				so->nospace = false;
+				tcp_local(fresh, &la, &lport);
+				if (lport == 0)
+					so->state &= ~SS_ISBOUND;
+			}
+		}
+		return rc ? -rc : -ECONNABORTED;
+	}
+	if (so->state & SS_ISLISTENING)
+		return -EISCONN;
 	if (!a)
 		return -EAFNOSUPPORT; /* AF_UNSPEC: no dissolving a TCP connection */
-	apply_sockopts(s, so, pcb(so));
-	rc = tcp_connect(s, pcb(so), &a->addr, a->port);
+	apply_sockopts(s, so, tp);
+	rc = tcp_connect(s, tp, &a->addr, a->port);
 	if (rc < 0) {
-		/* Linux's __inet_stream_connect on a socket whose attempt
-		 * failed: the attempt's error once, then ECONNABORTED (an
-		 * established connection that ended stays EISCONN).  FIXME:
-		 * Linux then allows a new attempt; the tcpcb here is spent. */
-		if (rc == -EISCONN && tcp_error(pcb(so), false))
-			return -tcp_error(pcb(so), true);
-		if (rc == -EISCONN && !(so->state & SS_ISCONNECTED) &&
-		    tcp_state(pcb(so)) == TCPS_CLOSED)
+		/* An established connection that ended stays EISCONN, as in
+		 * Linux; an attempt whose end was reported was renewed above
+		 * (unless memory ran out: then ECONNABORTED). */
+		if (rc == -EISCONN && !(so->state & SS_ISCONNECTED) && ended(tp))
 			return -ECONNABORTED;
 		return rc;
 	}
-	so->state |= SS_ISCONNECTING | SS_ISBOUND;
+	so->state |= SS_ISCONNECTING;
 	return -EINPROGRESS;
 }
 
@@ -187,10 +238,17 @@ static int tcp_so_accept(struct stack *s, struct socket *so, struct socket *nso)
 static ssize_t tcp_so_send(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
                            int flags, const struct sock_addr *to)
 {
+	ssize_t n;
+
 	(void)to; /* ignored on a connection, as Linux does */
 	if (!pcb(so))
 		return -EPIPE;
-	return tcp_send(s, pcb(so), iov, iovcnt, flags);
+	n = tcp_send(s, pcb(so), iov, iovcnt, flags);
+	/* Out of room: the writer waits for space (Linux's SOCK_NOSPACE). */
+	if ((so->state & SS_ISCONNECTED) &&
+	    (n == -EAGAIN || (n >= 0 && (size_t)n < iov_total(iov, iovcnt))))
+		so->nospace = true;
+	return n;
 }
 
 static ssize_t tcp_so_recv(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
@@ -233,6 +291,10 @@ static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
 			so->state |= SS_CANTRCVMORE;
 		if (how == SHUT_WR || how == SHUT_RDWR)
 			so->state |= SS_CANTSENDMORE;
+		/* Linux's inet_shutdown: an attempt found established is
+		 * connected from now on (connect() then says EISCONN). */
+		if (tcp_state(pcb(so)) >= TCPS_ESTABLISHED && !ended(pcb(so)))
+			so->state &= ~SS_ISCONNECTING;
 	}
 	return rc;
 }
@@ -247,11 +309,7 @@ static int get_int(const void *val, socklen_t len, int *out)
 
 static int put_int(void *val, socklen_t *len, int v)
 {
-	if (!val || *len < (socklen_t)sizeof(int))
-		return -EINVAL;
-	memcpy(val, &v, sizeof(int));
-	*len = sizeof(int);
-	return 0;
+	return sock_put_opt(val, len, &v, sizeof(v));
 }
 
 static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
@@ -279,7 +337,7 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 		case SO_KEEPALIVE:
 			return tcp_setopt(s, tp, TCP_OPT_KEEPALIVE, so->keepalive);
 		case SO_LINGER:
-			return tcp_setopt(s, tp, TCP_OPT_LINGER, so->linger);
+			return tcp_setopt(s, tp, TCP_OPT_LINGER, sock_linger(so));
 		case SO_REUSEADDR:
 		case SO_REUSEPORT:
 			apply_sockopts(s, so, tp);
@@ -294,6 +352,8 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 		char nm[16];
 		size_t n = len < sizeof(nm) - 1 ? len : sizeof(nm) - 1;
 
+		if (len < 1)
+			return -EINVAL; /* as Linux */
 		if (!val)
 			return -EFAULT;
 		memcpy(nm, val, n);
@@ -322,14 +382,17 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 	}
 }
 
-/* Linux's TCP state numbers (include/net/tcp_states.h). */
+/* Linux's TCP state numbers (include/net/tcp_states.h).  TIME_WAIT is 7
+ * (CLOSE), not 6: a Linux socket whose connection waits in TIME_WAIT is
+ * itself closed (a separate timewait sock holds the 4-tuple), and that is
+ * what its TCP_INFO says. */
 static uint8_t linux_state(int st)
 {
 	static const uint8_t map[] = {
 		[TCPS_CLOSED] = 7,       [TCPS_LISTEN] = 10,     [TCPS_SYN_SENT] = 2,
 		[TCPS_SYN_RECEIVED] = 3, [TCPS_ESTABLISHED] = 1, [TCPS_CLOSE_WAIT] = 8,
 		[TCPS_FIN_WAIT_1] = 4,   [TCPS_CLOSING] = 11,    [TCPS_LAST_ACK] = 9,
-		[TCPS_FIN_WAIT_2] = 5,   [TCPS_TIME_WAIT] = 6,
+		[TCPS_FIN_WAIT_2] = 5,   [TCPS_TIME_WAIT] = 7,
 	};
 
 	return st >= 0 && st < (int)(sizeof(map) / sizeof(map[0])) ? map[st] : 7;
@@ -341,33 +404,27 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 	struct tcpcb *tp = pcb(so);
 	int v, rc;
 
-	if (level != IPPROTO_TCP)
+	/* Linux's ip_getsockopt: unknown IP options ENOPROTOOPT, other
+	 * levels EOPNOTSUPP (setsockopt says ENOPROTOOPT for both). */
+	if (level == IPPROTO_IP)
 		return -ENOPROTOOPT;
+	if (level != IPPROTO_TCP)
+		return -EOPNOTSUPP;
 	if (!tp)
 		return -EINVAL;
 	switch (name) {
 	case TCP_CONGESTION: {
-		const char *nm;
-		size_t n;
+		/* Linux's TCP_CA_NAME_MAX bytes, the name zero-padded. */
+		char nm[16] = { 0 };
 
 		tcp_getopt(s, tp, TCP_OPT_CONGESTION_ID, &v);
-		nm = tcp_cc_name(v);
-		n = strlen(nm) + 1;
-		if (!val)
-			return -EFAULT;
-		if (n > *len)
-			n = *len;
-		memcpy(val, nm, n);
-		*len = (socklen_t)n;
-		return 0;
+		strncpy(nm, tcp_cc_name(v), sizeof(nm) - 1);
+		return sock_put_opt(val, len, nm, sizeof(nm));
 	}
 	case TCP_INFO: {
 		struct tcp_info ti;
 		struct tcp_info_lite l;
-		size_t n = sizeof(ti);
 
-		if (!val)
-			return -EFAULT;
 		tcp_info_get(tp, &l);
 		memset(&ti, 0, sizeof(ti));
 		ti.tcpi_state = linux_state(l.state);
@@ -389,11 +446,7 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 		ti.tcpi_advmss = l.advmss;
 		ti.tcpi_rcv_space = l.rcv_space;
 		ti.tcpi_total_retrans = l.total_retrans;
-		if (n > *len)
-			n = *len;
-		memcpy(val, &ti, n);
-		*len = (socklen_t)n;
-		return 0;
+		return sock_put_opt(val, len, &ti, sizeof(ti));
 	}
 	case TCP_NODELAY:
 		rc = tcp_getopt(s, tp, TCP_OPT_NODELAY, &v);
@@ -418,9 +471,16 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 
 static uint32_t tcp_so_poll(struct socket *so)
 {
+	uint32_t e;
+
 	if (!pcb(so))
 		return EPOLLHUP;
-	return ev_to_epoll(tcp_poll(pcb(so)));
+	e = ev_to_epoll(tcp_poll(pcb(so)));
+	/* Linux's tcp_poll: a connection found not writable has a writer
+	 * waiting for space. */
+	if (!(e & EPOLLOUT) && (so->state & SS_ISCONNECTED))
+		so->nospace = true;
+	return e;
 }
 
 /* The one place the socket error is kept (socket.h, proto_ops.error). */

@@ -9,9 +9,10 @@
  * listening endpoint -EPIPE (never a signal; Linux's sk_stream_wait_connect
  * -- FreeBSD says ENOTCONN for the last two); recv on a never-connected
  * endpoint -ENOTCONN; a pending error (reset, timeout) is returned once,
- * then cleared (SO_ERROR semantics); shutdown of a CLOSED endpoint
- * -ENOTCONN, of a listener SHUT_WR is a no-op and SHUT_RD stops listening
- * (Linux's inet_shutdown; see tcp_shutdown).
+ * then cleared (SO_ERROR semantics); shutdown of a CLOSED endpoint (or one
+ * in TIME_WAIT) -ENOTCONN, of a listener SHUT_WR is a no-op and SHUT_RD
+ * stops listening (Linux's inet_shutdown; see tcp_shutdown); a receive of
+ * 0 bytes is 0 only when data is queued.
  *
  * Close (FreeBSD's tcp_disconnect): SO_LINGER with a zero timeout aborts
  * with a RST; otherwise unread data is discarded and a FIN follows the
@@ -319,10 +320,11 @@ ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 
 	for (int i = 0; i < iovcnt; i++)
 		want += (uint32_t)iov[i].iov_len;
-	/* A read of 0 bytes is 0 at once, whatever is queued (Linux's
-	 * tcp_recvmsg: the target is met before anything is looked at). */
-	if (want == 0)
-		return tp->t_state == TCPS_LISTEN ? -ENOTCONN : 0;
+	/* A receive of 0 bytes is 0 when data is queued; with nothing
+	 * queued it answers as any receive would (EAGAIN, 0 at EOF, the
+	 * error): Linux's tcp_recvmsg, whose target is never below 1. */
+	if (want == 0 && avail > 0)
+		return 0;
 	if (avail == 0) {
 		if (tp->so_error)
 			return take_error(tp);
@@ -465,7 +467,8 @@ int tcp_shutdown(struct stack *s, struct tcpcb *tp, int how)
 		}
 		return 0;
 	}
-	if (tp->t_state == TCPS_CLOSED)
+	/* TIME_WAIT: the socket is closed already (Linux's sk_state). */
+	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_TIME_WAIT)
 		return -ENOTCONN;
 	if (how == SHUT_RD || how == SHUT_RDWR) {
 		tp->t_flags |= TF_SHUT_RD;
@@ -514,6 +517,37 @@ void tcp_abort(struct stack *s, struct tcpcb *tp)
 	tcp_drop(s, tp, ECONNABORTED);
 }
 
+void tcp_pcb_copy_opts(struct tcpcb *tp, const struct tcpcb *from)
+{
+	tp->t_flags |= from->t_flags & (TF_NODELAY | TF_KEEPALIVE | TF_LINGER0);
+	tp->snd.hiwat = from->snd.hiwat;
+	tp->rcv_hiwat = from->rcv_hiwat;
+	tp->cc_id = from->cc_id;
+	tp->keepidle = from->keepidle;
+	tp->keepintvl = from->keepintvl;
+	tp->keepcnt = from->keepcnt;
+	tp->t_linger = from->t_linger;
+	tp->t_user_mss = from->t_user_mss;
+}
+
+struct tcpcb *tcp_renew(struct stack *s, struct tcpcb *old, bool rebind)
+{
+	struct tcpcb *tp = tcp_pcb_alloc(s, old->owner);
+	struct ip_addr la;
+	uint16_t lport;
+
+	if (!tp)
+		return NULL;
+	tcp_pcb_copy_opts(tp, old);
+	tp->t_flags |= old->t_flags & (TF_REUSEADDR | TF_REUSEPORT);
+	tcp_local(old, &la, &lport);
+	old->owner = NULL;
+	tcp_pcb_free(s, old); /* releases the port first */
+	if (rebind)
+		tcp_bind(s, tp, &la, lport); /* fails only if taken since: unbound then */
+	return tp;
+}
+
 uint32_t tcp_readable(const struct tcpcb *tp)
 {
 	/* A listener's "readable" count is its accept queue (FreeBSD's
@@ -536,7 +570,9 @@ uint32_t tcp_sendspace(const struct tcpcb *tp)
  *   LISTEN                            IN while the accept queue is not empty
  *   both shut down, or CLOSED         HUP (a never-connected socket too)
  *   RCV_SHUTDOWN                      IN | RDHUP
- *   not SYN_SENT/SYN_RECEIVED         IN if data; OUT if send space, or
+ *   not SYN_SENT/SYN_RECEIVED         IN if data; OUT if the free send
+ *                                     space is at least half of what is
+ *                                     queued (sk_stream_is_writeable), or
  *                                     SEND_SHUTDOWN (a write then fails at
  *                                     once with EPIPE)
  *   a pending error                   ERR
@@ -561,7 +597,7 @@ unsigned tcp_poll(const struct tcpcb *tp)
 	if (tp->t_state != TCPS_SYN_SENT && tp->t_state != TCPS_SYN_RECEIVED) {
 		if (tp->rcvq.bytes)
 			ev |= TCP_EV_IN;
-		if (snd_shut || tcp_sendspace(tp) > 0)
+		if (snd_shut || tcp_sendspace(tp) >= tp->snd.cc / 2)
 			ev |= TCP_EV_OUT;
 	}
 	if (tp->so_error)
@@ -601,12 +637,13 @@ int tcp_local(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port)
 }
 
 /* Linux's inet_getname: no peer in CLOSED (never connected, or the
- * connection ended: reset, refused, timed out) or SYN_SENT; FreeBSD's
- * getpeername says ENOTCONN there too (not SS_ISCONNECTED). */
+ * connection ended: reset, refused, timed out; TIME_WAIT too, where the
+ * socket itself is closed) or SYN_SENT; FreeBSD's getpeername says
+ * ENOTCONN there too (not SS_ISCONNECTED). */
 int tcp_peer(const struct tcpcb *tp, struct ip_addr *a, uint16_t *port)
 {
 	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN ||
-	    tp->t_state == TCPS_SYN_SENT)
+	    tp->t_state == TCPS_SYN_SENT || tp->t_state == TCPS_TIME_WAIT)
 		return -ENOTCONN;
 	if (tp->key.fport == 0)
 		return -ENOTCONN;
@@ -632,9 +669,12 @@ int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val)
 			tcp_output(s, tp);
 		return 0;
 	case TCP_OPT_MAXSEG:
-		if (val < 88 || val > 32767)
+		/* Linux's range; 0 takes a value set back. */
+		if (val != 0 && (val < 88 || val > 32767))
 			return -EINVAL;
 		tp->t_user_mss = (uint16_t)val;
+		if (val == 0)
+			return 0;
 		if (tp->t_state >= TCPS_ESTABLISHED) {
 			/* Lowers the segment size in use at once (FreeBSD);
 			 * like the MSS, it leaves room for the timestamps. */

@@ -657,17 +657,16 @@ static int pd_connect(void *userdata, int fd, const struct sockaddr *addr, sockl
 	err = errno;
 	pd_op_end(pd);
 	if (rc < 0 && err == EINPROGRESS && pd_blocking(pd, fa, 0)) {
-		/* A blocking connect returns when the handshake ends. */
+		/* A blocking connect returns when the handshake ends, with
+		 * what a second connect() then says (0, or the error), which
+		 * also leaves the socket connected as Linux's does. */
 		for (;;) {
 			struct pollfd p = { .fd = fa, .events = POLLOUT };
-			int soerr = 0;
-			socklen_t sl = sizeof(soerr);
 
 			pd_op_begin(pd);
 			if (ff_poll(&p, 1, 0) > 0) {
-				ff_getsockopt(fa, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-				rc = soerr ? -1 : 0;
-				err = soerr;
+				rc = ff_connect(fa, (const struct linux_sockaddr *)addr, len);
+				err = errno;
 			}
 			pd_op_end(pd);
 			if (p.revents)

@@ -1397,7 +1397,12 @@ TEST(api_errno_cases)
 	CHECK_ERR(ff_accept4(fd, NULL, NULL, 0x7), EINVAL);
 	v = 1;
 	CHECK_ERR(ff_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, 2), EINVAL);
+	/* A short getsockopt buffer is no error: the value is cut (Linux);
+	 * a negative length is EINVAL. */
 	len = 2;
+	CHECK_EQ(ff_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &len), 0);
+	CHECK_EQ(len, 2);
+	len = (socklen_t)-1;
 	CHECK_ERR(ff_getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &v, &len), EINVAL);
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;
