@@ -132,7 +132,9 @@ int ff_stats_get(const char *name, uint64_t *value);
 /* Prints every non-zero counter to f (a FILE *), one per line. */
 void ff_stats_print(void *f);
 /* Reads or writes a knob by its sysctl name (e.g. "net.inet.icmp.icmplim").
- * oldval may be NULL; newval NULL reads only.  0 or -1 (ENOENT, ERANGE). */
+ * oldval may be NULL; newval NULL reads only.  0 or -1 (ENOENT, ERANGE).  A
+ * knob whose values are names (net.inet.tcp.cc.algorithm: newreno, cubic)
+ * is read and written as the index of its name (docs/knobs.md). */
 int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval);
 
 #pragma GCC visibility pop

@@ -47,7 +47,7 @@ static void key_table(FILE *f, const char *section, const char *title, const cha
 	fprintf(f, "| key | default | range | unit | description |\n");
 	fprintf(f, "| --- | --- | --- | --- | --- |\n");
 	for (unsigned i = 0; config_key_info(i, &ki) == 0; i++) {
-		if (ki.hint || strcmp(ki.section, section) != 0)
+		if (ki.foreign || strcmp(ki.section, section) != 0)
 			continue;
 		fputs("| ", f);
 		md_code(f, ki.name);
@@ -81,6 +81,9 @@ static void generate(FILE *f)
 	           "A key or knob not listed here is an error.\n\n");
 
 	key_table(f, "dpdk", "[dpdk]", "Process-wide settings: lcores, ports, memory, the EAL.");
+	key_table(f, "pcap", "[pcap]",
+	          "Packet capture (F-Stack's section). `snaplen` and `savelen` apply to every\n"
+	          "capture: `enable=1`'s and each port's `pcap=`.");
 	key_table(f, "portN, vlanN", "[portN] and [vlanN]: addresses",
 	          "Addresses of an interface: a port (`[port0]` for DPDK port 0) or a VLAN on a\n"
 	          "port (`[vlan0]`, `[vlan1]`, ...).");
@@ -93,16 +96,22 @@ static void generate(FILE *f)
 	        "## [freebsd.sysctl]: knobs\n\n"
 	        "Run-time knobs, one table in src/stack/knobs.h; each stack holds its own copy.\n"
 	        "Names follow FreeBSD's sysctl names where FreeBSD has the knob. Knobs whose\n"
-	        "unit is `bool` also take yes/no, on/off, true/false.\n\n");
+	        "unit is `bool` also take yes/no, on/off, true/false; knobs whose unit is\n"
+	        "`name` take one of the names listed, or its index in the list\n"
+	        "(`ff_sysctl_knob` reads and writes the index).\n\n");
 	fprintf(f, "| knob | default | range | unit | description |\n");
 	fprintf(f, "| --- | --- | --- | --- | --- |\n");
 	for (unsigned i = 0; i < KNOB_COUNT; i++) {
 		const struct knob_desc *k = &knob_table[i];
+		char def[64], range[64];
 
 		fputs("| ", f);
 		md_code(f, k->name);
-		fprintf(f, " | `%lld` | %lld..%lld | ", (long long)k->def, (long long)k->min,
-		        (long long)k->max);
+		fputs(" | ", f);
+		md_code(f, knob_value_str((enum knob_id)i, k->def, def, sizeof(def)));
+		fputs(" | ", f);
+		md(f, knob_range_str((enum knob_id)i, range, sizeof(range)));
+		fputs(" | ", f);
 		md(f, k->unit);
 		fputs(" | ", f);
 		md(f, k->desc);
@@ -110,26 +119,40 @@ static void generate(FILE *f)
 	}
 	fputc('\n', f);
 
-	fprintf(f, "## F-Stack keys and sections fastack refuses\n\n"
-	           "These appear in F-Stack configuration files; fastack stops with an error\n"
-	           "naming the key, and says what to do instead.\n\n");
-	fprintf(f, "| section | key | instead |\n");
-	fprintf(f, "| --- | --- | --- |\n");
+	fprintf(f, "## F-Stack keys and sections fastack does not implement\n\n"
+	           "These appear in F-Stack configuration files. Where a value asks for nothing\n"
+	           "fastack lacks, fastack accepts it and logs one warning at start-up,\n"
+	           "`file:line: [section] key: ignored: why`; any other value stops it with an\n"
+	           "error that says what is missing. A key that sets a knob under another name\n"
+	           "says which.\n\n");
+	fprintf(f, "| section | key | accepted, with a warning | other values: an error |\n");
+	fprintf(f, "| --- | --- | --- | --- |\n");
 	for (unsigned i = 0; config_key_info(i, &ki) == 0; i++) {
-		if (!ki.hint)
+		if (!ki.foreign)
 			continue;
 		fputs("| ", f);
-		if (ki.name[0])
-			fprintf(f, "[%s]", ki.section);
-		else
-			md(f, ki.section);
+		md(f, ki.section);
 		fputs(" | ", f);
 		if (ki.name[0])
 			md_code(f, ki.name);
 		else
 			fputs("(the whole section)", f);
 		fputs(" | ", f);
-		md(f, ki.hint);
+		if (ki.sets) {
+			md(f, ki.range);
+			fputs(": sets ", f);
+			md_code(f, ki.sets);
+			fputs(" (no warning)", f);
+		} else if (ki.ignored) {
+			md(f, ki.range);
+			fputs(": ", f);
+			md(f, ki.ignored);
+		} else {
+			fputs("none", f);
+		}
+		fputs(" | ", f);
+		if (ki.refused)
+			md(f, ki.refused);
 		fputs(" |\n", f);
 	}
 }

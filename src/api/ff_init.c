@@ -7,13 +7,16 @@
  * prints one clear line and returns -1; nothing half-made is left running.
  *
  * ff_run: the poll loop (DESIGN.md principle 1): read the clock once, RX and
- * the stack, timers, the application's loop function, TX flush.
+ * the stack, timers, the application's loop function, TX flush; then, if
+ * the pass received nothing and [dpdk] idle_sleep is set, sleep that long
+ * (F-Stack's power saving: latency for CPU).
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -62,7 +65,7 @@ static int nth_lcore(uint64_t mask, unsigned n)
 static int eal_start(const struct config *cfg, char *extra)
 {
 	char *argv[EAL_MAX_ARGS];
-	char lcore[16], proc[32], mem[32], prefix[64];
+	char lcore[16], proc[32], mem[32], prefix[64], channels[16];
 	int argc = 0, n, lc;
 
 	lc = nth_lcore(cfg->lcore_mask, cfg->proc_id);
@@ -82,6 +85,10 @@ static int eal_start(const struct config *cfg, char *extra)
 	         : cfg->proc_type == PROC_AUTO    ? "auto"
 	                                          : "primary");
 	argv[argc++] = proc;
+	if (cfg->channel) {
+		snprintf(channels, sizeof(channels), "-n%u", cfg->channel);
+		argv[argc++] = channels;
+	}
 	if (cfg->no_huge) {
 		argv[argc++] = "--no-huge";
 		snprintf(mem, sizeof(mem), "-m%u", 256 + cfg->nb_mbufs / 256);
@@ -150,8 +157,27 @@ static struct port *open_port(const struct config *cfg, struct rte_mempool **poo
 		}
 		p = w;
 	}
-	if (pc->pcap[0]) {
-		struct port *w = port_pcap_wrap(p, pc->pcap, err, sizeof(err));
+	if (pc->pcap[0] || cfg->pcap_enable) {
+		struct port_pcap_conf pcf = { .path = pc->pcap,
+			                      .snaplen = cfg->pcap_snaplen,
+			                      .savelen = cfg->pcap_savelen };
+		char path[PATH_MAX];
+		struct port *w;
+
+		/* [pcap] enable=1: F-Stack's cpu<lcore> names, one file per port. */
+		if (!pc->pcap[0]) {
+			int n =
+			    snprintf(path, sizeof(path), "%s/cpu%d_port%u.pcap", cfg->pcap_savepath,
+			             nth_lcore(cfg->lcore_mask, cfg->proc_id), port_id);
+			if (n < 0 || (size_t)n >= sizeof(path)) {
+				fprintf(stderr, "fastack: port %u: [pcap] savepath: too long\n",
+				        port_id);
+				port_close(p);
+				return NULL;
+			}
+			pcf.path = path;
+		}
+		w = port_pcap_wrap_conf(p, &pcf, err, sizeof(err));
 		if (!w) {
 			fprintf(stderr, "fastack: port %u: pcap: %s\n", port_id, err);
 			port_close(p);
@@ -202,6 +228,10 @@ int ff_init(int argc, char *const argv[])
 		return -1;
 	}
 	log_set_level((enum log_level)cfg.log_level);
+	for (i = 0; i < cfg.nb_warn; i++)
+		LOG_WARN("%s", cfg.warn[i]);
+	if (cfg.warn_lost)
+		LOG_WARN("%s: %u more warnings not shown", cfg.file, cfg.warn_lost);
 	snprintf(extra, sizeof(extra), "%s", cfg.eal_args);
 	rc = eal_start(&cfg, extra);
 	if (rc < 0) {
@@ -227,6 +257,7 @@ int ff_init(int argc, char *const argv[])
 		goto fail_eal;
 	}
 	stack_set_current(s);
+	s->idle_sleep_us = cfg.idle_sleep_us;
 	for (i = 0; i < cfg.nb_ports; i++) {
 		uint16_t pid = cfg.port_list[i];
 		struct port *p;
@@ -284,6 +315,14 @@ static void loop_time_add(struct stack *s, bool busy, uint64_t ns)
 		s->stats.loop_idle_ns += ns;
 }
 
+/* [dpdk] idle_sleep: a syscall, on idle passes only. */
+static void idle_sleep(uint32_t us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
 void ff_run(loop_func_t loop, void *arg)
 {
 	struct stack *s = stack_current();
@@ -310,6 +349,11 @@ void ff_run(loop_func_t loop, void *arg)
 		if (loop)
 			loop(arg);
 		stack_pass_end(s);
+		/* The sleep counts as idle time at the next pass's clock read. */
+		if (!prev_busy && s->idle_sleep_us && !s->stop) {
+			s->stats.loop_sleeps++;
+			idle_sleep(s->idle_sleep_us);
+		}
 	}
 	loop_time_add(s, prev_busy, stack_clock_ns() - prev);
 }

@@ -8,14 +8,30 @@
  *                                         -> each --set, in order -> derived
  *                                         values -> proc-id check
  *     config_validate(cfg)                cross-checks between keys
+ *     cfg->warn[]                         logged by ff_init
+ *
+ * F-Stack's own config.ini loads.  The rule for every key:
+ *
+ *   - a key fastack understands is honoured (cfg_keys[], the knob table);
+ *   - an F-Stack key, or a FreeBSD tunable or sysctl that F-Stack users set,
+ *     that has no effect here is accepted when its value asks for nothing
+ *     fastack lacks (nb_vdev=0, tso=0, net.inet.ip.forwarding=0, hz=100,
+ *     table sizes in [freebsd.boot]), with one warning
+ *     "file:line: [section] key: ignored: why" in cfg->warn;
+ *   - the same key with a value that asks for something fastack does not do
+ *     (nb_bond=1, vip_addr=..., [kni] enable=1, functions_default=rack) is an
+ *     error that says what is missing;
+ *   - any other name is an error, with a "did you mean" when one is close.
+ *
+ * The known names are listed one by one (cfg_foreign[]), never by prefix: a
+ * misspelt sysctl is an error, not a silently ignored line.
  *
  * One table (cfg_keys[], STYLE habit 8) describes every key of [dpdk],
- * [portN] and [vlanN]: name, type, where it is stored, range, default, unit
- * and description.  The parser, the defaults (each default is a string that
- * goes through the same parser), config_dump() and docs/knobs.md
+ * [pcap], [portN] and [vlanN]: name, type, where it is stored, range,
+ * default, unit and description.  The parser, the defaults (each default is a
+ * string that goes through the same parser), config_dump() and docs/knobs.md
  * (config_key_info()) all come from it; [freebsd.sysctl] uses the knob table
- * of knobs.h the same way.  Keys F-Stack has and fastack refuses are listed
- * too (cfg_refused[]) so that their error says why.
+ * of knobs.h the same way, and cfg_foreign[] documents itself too.
  *
  * Line numbers.  Debian's libinih is built without line numbers in the
  * handler, so the file is fed through ini_parse_stream() by our own reader,
@@ -70,6 +86,7 @@ enum cfg_scope {
 	SC_PORT, /* struct port_cfg */
 	SC_VLAN, /* struct vlan_cfg */
 	SC_IFA,  /* struct ifaddr_cfg of a port or a VLAN */
+	SC_PCAP, /* struct config ([pcap]) */
 };
 
 struct cfg_key {
@@ -87,15 +104,17 @@ enum cfg_key_id {
 	K_LCORE_MASK,
 	K_CHANNEL,
 	K_PROMISCUOUS,
-	K_NUMA_ON,
 	K_TX_CSUM_OFFLOAD_SKIP,
-	K_TSO,
-	K_VLAN_STRIP,
+	K_IDLE_SLEEP,
 	K_PORT_LIST,
 	K_NB_MBUFS,
 	K_NO_HUGE,
 	K_EAL_ARGS,
 	K_LOG_LEVEL,
+	K_PCAP_ENABLE,
+	K_PCAP_SNAPLEN,
+	K_PCAP_SAVELEN,
+	K_PCAP_SAVEPATH,
 	K_ADDR,
 	K_NETMASK,
 	K_BROADCAST,
@@ -137,23 +156,22 @@ _Static_assert(K_COUNT <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX in config.h");
 	KEY_(id, name, SC_PORT, type, struct port_cfg, m, min, max, def, unit, desc)
 #define VLAN_(id, name, type, m, min, max, def, unit, desc) \
 	KEY_(id, name, SC_VLAN, type, struct vlan_cfg, m, min, max, def, unit, desc)
+#define PCAP_(id, name, type, m, min, max, def, unit, desc) \
+	KEY_(id, name, SC_PCAP, type, struct config, m, min, max, def, unit, desc)
 
 static const struct cfg_key cfg_keys[K_COUNT] = {
 	/* [dpdk] */
 	DPDK_(K_LCORE_MASK, "lcore_mask", CT_HEXMASK, lcore_mask, 0, 0, "1", "",
 	      "lcores to run on, a hexadecimal mask; proc-id N runs on the Nth set bit"),
-	DPDK_(K_CHANNEL, "channel", CT_UINT, channel, 1, 32, "4", "",
-	      "memory channels (accepted for F-Stack compatibility; not passed to the EAL yet)"),
+	DPDK_(K_CHANNEL, "channel", CT_UINT, channel, 1, 32, NULL, "",
+	      "memory channels, passed to the EAL (-n); unset: the EAL's own choice"),
 	DPDK_(K_PROMISCUOUS, "promiscuous", CT_BOOL, promiscuous, 0, 1, "1", "bool",
 	      "put the ports in promiscuous mode"),
-	DPDK_(K_NUMA_ON, "numa_on", CT_BOOL, numa_on, 0, 1, "1", "bool",
-	      "NUMA-aware allocation (accepted for F-Stack compatibility; not used yet)"),
 	DPDK_(K_TX_CSUM_OFFLOAD_SKIP, "tx_csum_offoad_skip", CT_BOOL, tx_csum_offload_skip, 0, 1,
 	      "0", "bool", "never use TX checksum offload (the name is F-Stack's spelling)"),
-	DPDK_(K_TSO, "tso", CT_BOOL, tso, 0, 1, "0", "bool",
-	      "TCP segmentation offload (accepted for F-Stack compatibility; not used yet)"),
-	DPDK_(K_VLAN_STRIP, "vlan_strip", CT_BOOL, vlan_strip, 0, 1, "1", "bool",
-	      "strip VLAN tags in the NIC (accepted for F-Stack compatibility; not used yet)"),
+	DPDK_(K_IDLE_SLEEP, "idle_sleep", CT_UINT, idle_sleep_us, 0, 1000000, "0", "us",
+	      "after a loop pass that received nothing, sleep this long (saves power, adds "
+	      "up to this much latency); 0: poll without sleeping"),
 	DPDK_(K_PORT_LIST, "port_list", CT_PORTLIST, port_list, 0, CFG_MAX_PORTS - 1, "0", "",
 	      "the ports (DPDK ethdev ids, in probe order) the stack uses; each needs a [portN]"),
 	DPDK_(K_NB_MBUFS, "nb_mbufs", CT_UINT, nb_mbufs, 512, 16777216, "8191", "mbufs",
@@ -164,6 +182,20 @@ static const struct cfg_key cfg_keys[K_COUNT] = {
 	      "extra EAL arguments, split at white space, e.g. --vdev=net_af_xdp0,iface=veth0"),
 	DPDK_(K_LOG_LEVEL, "log_level", CT_LOGLEVEL, log_level, 0, 0, "warning", "",
 	      "fastack's log level"),
+
+	/* [pcap] */
+	PCAP_(K_PCAP_ENABLE, "enable", CT_BOOL, pcap_enable, 0, 1, "0", "bool",
+	      "capture every port of port_list into savepath/cpu<lcore>_port<N>.pcap (a port's "
+	      "own pcap= wins)"),
+	PCAP_(K_PCAP_SNAPLEN, "snaplen", CT_UINT, pcap_snaplen, 1, 262144, "262144", "bytes",
+	      "bytes kept of each frame, in every capture (longer frames are cut, their length "
+	      "kept)"),
+	PCAP_(K_PCAP_SAVELEN, "savelen", CT_UINT, pcap_savelen, 0, 1099511627776ull, "0", "bytes",
+	      "largest capture file, in every capture: files are then numbered name_0.pcap to "
+	      "name_9.pcap, the next begun before one would grow past savelen, the eleventh "
+	      "overwriting the first; 0: one file of any size"),
+	PCAP_(K_PCAP_SAVEPATH, "savepath", CT_STR, pcap_savepath, 0, 0, ".", "",
+	      "directory of the enable=1 capture files"),
 
 	/* [portN] and [vlanN]: addresses */
 	IFA_(K_ADDR, "addr", CT_IP4, addr, 0, 0, NULL, "", "IPv4 address (required on a port)"),
@@ -207,52 +239,166 @@ static const struct cfg_key cfg_keys[K_COUNT] = {
 	      "802.1Q VLAN identifier (required; unique per port)"),
 };
 
-/* F-Stack keys fastack refuses, with what to do instead. */
-static const struct {
-	enum cfg_scope scope;
-	const char *name;
-	const char *hint;
-} cfg_refused[] = {
-	{ SC_DPDK, "base_virtaddr", "give --base-virtaddr in eal_args" },
-	{ SC_DPDK, "file_prefix", "give --file-prefix in eal_args" },
-	{ SC_DPDK, "pci_whitelist", "give -a <PCI address> in eal_args" },
-	{ SC_DPDK, "nb_vdev", "name virtual devices with --vdev in eal_args" },
-	{ SC_DPDK, "nb_bond", "bonding is not implemented" },
-	{ SC_DPDK, "idle_sleep", "the loop polls without sleeping" },
-	{ SC_DPDK, "pkt_tx_delay", "TX is flushed at the end of every loop pass" },
-	{ SC_DPDK, "symmetric_rss", "not implemented" },
-	{ SC_DPDK, "max_pkt_burst", "the burst size is fixed at build time" },
-	{ SC_PORT, "if_name", "ports are named by their DPDK port id in port_list" },
-	{ SC_PORT, "lcore_list", "every lcore of lcore_mask serves every port" },
-	{ SC_PORT, "slave_port_list", "bonding is not implemented" },
-	{ SC_PORT, "vip_ifname", "secondary addresses are not implemented" },
-	{ SC_PORT, "vip_addr", "secondary addresses are not implemented" },
-	{ SC_PORT, "vip_addr6", "secondary addresses are not implemented" },
-	{ SC_PORT, "vip_prefix_len", "secondary addresses are not implemented" },
-};
-
 /* ---- sections ---- */
 
-enum sec_kind { SEC_NONE, SEC_DPDK, SEC_PORT, SEC_VLAN, SEC_SYSCTL };
+enum sec_kind { SEC_NONE, SEC_DPDK, SEC_PORT, SEC_VLAN, SEC_SYSCTL, SEC_BOOT, SEC_PCAP, SEC_KNI };
 
 struct sect {
 	enum sec_kind kind;
 	unsigned idx; /* N of [portN] / [vlanN] */
 };
 
-/* F-Stack sections fastack refuses; "numbered" ones take a number (vdev0). */
+/* Sections of F-Stack's that fastack refuses whole; "numbered" ones take a
+ * number (vdev0). */
 static const struct {
 	const char *name;
 	bool numbered;
 	const char *display; /* in docs/knobs.md */
 	const char *hint;
 } sec_refused[] = {
-	{ "pcap", false, "[pcap]", "capture per port with pcap= in [portN]" },
-	{ "kni", false, "[kni]", "KNI is not supported" },
-	{ "freebsd.boot", false, "[freebsd.boot]",
-	  "boot-time FreeBSD tunables do not apply; run-time knobs go in [freebsd.sysctl]" },
-	{ "vdev", true, "[vdevN]", "name virtual devices with --vdev in [dpdk] eal_args" },
+	{ "vdev", true, "[vdevN]",
+	  "virtio-user devices are not created from it: give --vdev=virtio_user0,path=... in "
+	  "[dpdk] eal_args" },
 	{ "bond", true, "[bondN]", "bonding is not implemented" },
+};
+
+/* ---- F-Stack keys fastack does not implement ---- */
+
+#define IN_(kind) (1u << (kind))
+#define IN_FREEBSD (IN_(SEC_BOOT) | IN_(SEC_SYSCTL))
+#define IN_IFACE (IN_(SEC_PORT) | IN_(SEC_VLAN))
+
+/* The form a value must have even when it is ignored (a typo in it is still
+ * an error). */
+enum fv_type { FV_TEXT, FV_BOOL, FV_UINT };
+
+/* One key of F-Stack's (or a FreeBSD tunable or sysctl that F-Stack users
+ * set) that fastack does not implement, and the values it takes anyway:
+ *
+ *   ignored NULL              every value is an error: refused says why;
+ *   ignored set, ok NULL      every value (of its type) is accepted with the
+ *                             warning "ignored: <ignored>";
+ *   ignored set, ok "a|b"     a and b are (with the warning), others are
+ *                             errors: refused says what fastack lacks;
+ *   sets                      honoured under another name: sets that knob.
+ */
+struct cfg_foreign {
+	unsigned in; /* the sections it may appear in: IN_() bits */
+	const char *name;
+	enum fv_type type;
+	const char *ok;      /* '|'-separated values; "" is the empty value */
+	const char *ignored; /* why an accepted value makes no difference here */
+	const char *refused; /* what fastack lacks, for the other values */
+	const char *sets;    /* a knob name */
+};
+
+#define NO_IPV6 "IPv6 is not implemented yet (README.md, Not implemented yet)"
+#define KNI_OFF "only used with [kni] enable=1"
+#define NO_AUTOSIZE "socket buffers are not auto-sized"
+#define NO_FORWARDING "forwarding between interfaces (a router) is not implemented"
+#define IS_HOST "fastack is a host: it does not forward"
+#define NO_TSO "TCP segmentation offload is not implemented"
+#define SYNCACHE_HASH                                  \
+	"it sizes FreeBSD's syncache hash; half-open " \
+	"connections are bounded by net.inet.tcp.syncache.cachelimit"
+
+static const struct cfg_foreign cfg_foreign[] = {
+	/* [dpdk] */
+	{ IN_(SEC_DPDK), "base_virtaddr", FV_TEXT, .refused = "give --base-virtaddr in eal_args" },
+	{ IN_(SEC_DPDK), "file_prefix", FV_TEXT, .refused = "give --file-prefix in eal_args" },
+	{ IN_(SEC_DPDK), "pci_whitelist", FV_TEXT, .refused = "give -a <PCI address> in eal_args" },
+	{ IN_(SEC_DPDK), "allow", FV_TEXT, .refused = "give -a <PCI address> in eal_args" },
+	{ IN_(SEC_DPDK), "numa_on", FV_BOOL, NULL,
+	  "each stack's packet pool is always on the NUMA node of its lcore" },
+	{ IN_(SEC_DPDK), "tso", FV_BOOL, "0", "fastack does not use TCP segmentation offload",
+	  NO_TSO },
+	{ IN_(SEC_DPDK), "lro", FV_BOOL, "0", "fastack does not use large receive offload",
+	  "large receive offload is not implemented" },
+	{ IN_(SEC_DPDK), "vlan_strip", FV_BOOL, NULL,
+	  "VLAN tags are always removed in software ([vlanN]), never by the NIC" },
+	{ IN_(SEC_DPDK), "pkt_tx_delay", FV_UINT, NULL,
+	  "TX is flushed at the end of every loop pass, never later than this delay" },
+	{ IN_(SEC_DPDK), "symmetric_rss", FV_BOOL, "0", "the NIC's own RSS key is used",
+	  "a symmetric RSS key is not implemented" },
+	{ IN_(SEC_DPDK), "nb_vdev", FV_UINT, "0", "no virtio-user device is asked for",
+	  "virtio-user devices are not created from [vdevN]: give --vdev=virtio_user0,path=... "
+	  "in eal_args" },
+	{ IN_(SEC_DPDK), "nb_bond", FV_UINT, "0", "no bonded port is asked for",
+	  "bonding is not implemented" },
+	{ IN_(SEC_DPDK), "max_pkt_burst", FV_UINT,
+	  .refused = "the burst size is fixed at build time" },
+
+	/* [portN] (and F-Stack's VLAN sections) */
+	{ IN_(SEC_PORT), "if_name", FV_TEXT,
+	  .refused = "ports are named by their DPDK port id in port_list" },
+	{ IN_(SEC_PORT), "lcore_list", FV_TEXT,
+	  .refused = "every lcore of lcore_mask serves every port" },
+	{ IN_(SEC_PORT), "slave_port_list", FV_TEXT, .refused = "bonding is not implemented" },
+	{ IN_IFACE, "vip_ifname", FV_TEXT, NULL,
+	  "it names the interface of vip_addr, which fastack does not implement" },
+	{ IN_IFACE, "vip_addr", FV_TEXT, "", "the list of secondary addresses is empty",
+	  "secondary addresses are not implemented" },
+	{ IN_IFACE, "vip_addr6", FV_TEXT, "", "the list of secondary addresses is empty",
+	  "secondary addresses are not implemented" },
+	{ IN_IFACE, "vip_prefix_len", FV_UINT, NULL,
+	  "it is the prefix length of vip_addr6, which fastack does not implement" },
+
+	/* [kni] */
+	{ IN_(SEC_KNI), "enable", FV_BOOL, "0", "the exception path to the kernel stays off",
+	  "KNI, the exception path to the kernel, is not implemented" },
+	{ IN_(SEC_KNI), "method", FV_TEXT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "tcp_port", FV_TEXT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "udp_port", FV_TEXT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "kni_action", FV_TEXT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "console_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "general_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
+	{ IN_(SEC_KNI), "kernel_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
+
+	/* [freebsd.boot]: F-Stack's own words */
+	{ IN_(SEC_BOOT), "hz", FV_UINT, NULL,
+	  "timers run on a 1 ms wheel driven by the stack clock, not on a tick rate" },
+	{ IN_(SEC_BOOT), "fd_reserve", FV_UINT, NULL,
+	  "descriptors are numbered from 3 in fastack's own table (kern.maxfiles), apart from "
+	  "the kernel's" },
+	{ IN_(SEC_BOOT), "physmem", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
+	{ IN_(SEC_BOOT), "memsz_MB", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
+	{ IN_(SEC_BOOT), "tcp_ecn", FV_UINT, "0", "ECN stays off (net.inet.tcp.ecn.enable)",
+	  "ECN (RFC 3168) is not implemented" },
+
+	/* FreeBSD tunables and sysctls ([freebsd.boot] or [freebsd.sysctl]) */
+	{ IN_FREEBSD, "kern.ipc.maxsockets", FV_UINT, .sets = "kern.maxfiles" },
+	{ IN_FREEBSD, "kern.ncallout", FV_UINT, NULL,
+	  "it sizes FreeBSD's callout table; fastack's timer wheel has no fixed size" },
+	{ IN_FREEBSD, "net.inet.tcp.tcbhashsize", FV_UINT, NULL,
+	  "it sizes FreeBSD's connection hash; fastack's table is sized by fastack.tcp.maxconn" },
+	{ IN_FREEBSD, "net.inet.tcp.syncache.hashsize", FV_UINT, NULL, SYNCACHE_HASH },
+	{ IN_FREEBSD, "net.inet.tcp.syncache.bucketlimit", FV_UINT, NULL, SYNCACHE_HASH },
+	{ IN_FREEBSD, "kern.features.inet6", FV_BOOL, NULL,
+	  "a read-only FreeBSD feature flag; " NO_IPV6 },
+	{ IN_FREEBSD, "net.inet6.ip6.auto_linklocal", FV_BOOL, NULL, NO_IPV6 },
+	{ IN_FREEBSD, "net.inet6.ip6.accept_rtadv", FV_UINT, NULL, NO_IPV6 },
+	{ IN_FREEBSD, "net.inet6.icmp6.rediraccept", FV_BOOL, NULL, NO_IPV6 },
+	{ IN_FREEBSD, "net.inet6.ip6.forwarding", FV_BOOL, "0", IS_HOST, NO_FORWARDING },
+	{ IN_FREEBSD, "net.inet.ip.forwarding", FV_BOOL, "0", IS_HOST, NO_FORWARDING },
+	{ IN_FREEBSD, "net.inet.ip.redirect", FV_BOOL, NULL,
+	  "only a router sends ICMP redirects, and fastack does not forward" },
+	{ IN_FREEBSD, "net.inet.tcp.functions_default", FV_TEXT, "freebsd",
+	  "fastack's one TCP implementation behaves as FreeBSD's default stack",
+	  "only FreeBSD's default TCP stack is implemented (no rack, no bbr)" },
+	{ IN_FREEBSD, "net.inet.tcp.sendbuf_auto", FV_BOOL, NULL,
+	  NO_AUTOSIZE ": a send buffer stays at net.inet.tcp.sendspace (or SO_SNDBUF)" },
+	{ IN_FREEBSD, "net.inet.tcp.recvbuf_auto", FV_BOOL, NULL,
+	  NO_AUTOSIZE ": a receive buffer stays at net.inet.tcp.recvspace (or SO_RCVBUF)" },
+	{ IN_FREEBSD, "net.inet.tcp.sendbuf_max", FV_UINT, NULL,
+	  NO_AUTOSIZE "; SO_SNDBUF is bounded by kern.ipc.maxsockbuf" },
+	{ IN_FREEBSD, "net.inet.tcp.recvbuf_max", FV_UINT, NULL,
+	  NO_AUTOSIZE "; SO_RCVBUF is bounded by kern.ipc.maxsockbuf" },
+	{ IN_FREEBSD, "net.inet.tcp.sendbuf_inc", FV_UINT, NULL, NO_AUTOSIZE },
+	{ IN_FREEBSD, "net.inet.tcp.recvbuf_inc", FV_UINT, NULL, NO_AUTOSIZE },
+	{ IN_FREEBSD, "net.inet.tcp.nolocaltimewait", FV_BOOL, NULL,
+	  "fastack has no connections to its own addresses (no loopback)" },
+	{ IN_FREEBSD, "net.inet.tcp.tso", FV_BOOL, "0",
+	  "fastack does not use TCP segmentation offload", NO_TSO },
 };
 
 static const char *sect_label(struct sect sc, char *buf, size_t len)
@@ -268,11 +414,29 @@ static const char *sect_label(struct sect sc, char *buf, size_t len)
 		return buf;
 	case SEC_SYSCTL:
 		return "[freebsd.sysctl]";
+	case SEC_BOOT:
+		return "[freebsd.boot]";
+	case SEC_PCAP:
+		return "[pcap]";
+	case SEC_KNI:
+		return "[kni]";
 	case SEC_NONE:
 		break;
 	}
 	return "";
 }
+
+/* Sections with a fixed name. */
+static const struct {
+	const char *name;
+	enum sec_kind kind;
+} sec_named[] = {
+	{ "dpdk", SEC_DPDK },
+	{ "pcap", SEC_PCAP },
+	{ "kni", SEC_KNI },
+	{ "freebsd.boot", SEC_BOOT },
+	{ "freebsd.sysctl", SEC_SYSCTL },
+};
 
 /* Parses "N" after a prefix: digits, no leading zero; 0, or -EINVAL. */
 static int parse_index(const char *s, unsigned *out)
@@ -301,13 +465,11 @@ static int sect_resolve(const char *name, struct sect *sc, char *why, size_t len
 	struct cfg_suggest sg;
 	unsigned n;
 
-	if (strcmp(name, "dpdk") == 0) {
-		*sc = (struct sect){ SEC_DPDK, 0 };
-		return 0;
-	}
-	if (strcmp(name, "freebsd.sysctl") == 0) {
-		*sc = (struct sect){ SEC_SYSCTL, 0 };
-		return 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(sec_named); i++) {
+		if (strcmp(name, sec_named[i].name) == 0) {
+			*sc = (struct sect){ sec_named[i].kind, 0 };
+			return 0;
+		}
 	}
 	if (has_prefix(name, "port") && parse_index(name + 4, &n) == 0) {
 		if (n >= CFG_MAX_PORTS) {
@@ -338,15 +500,16 @@ static int sect_resolve(const char *name, struct sect *sc, char *why, size_t len
 		}
 	}
 	cfg_suggest_begin(&sg, name);
-	cfg_suggest_offer(&sg, "dpdk");
-	cfg_suggest_offer(&sg, "freebsd.sysctl");
+	for (unsigned i = 0; i < ARRAY_SIZE(sec_named); i++)
+		cfg_suggest_offer(&sg, sec_named[i].name);
 	cfg_suggest_offer(&sg, "port0");
 	cfg_suggest_offer(&sg, "vlan0");
 	if (sg.best)
 		snprintf(why, len, "unknown section (did you mean [%s]?)", sg.best);
 	else
 		snprintf(why, len,
-		         "unknown section (expected dpdk, portN, vlanN or freebsd.sysctl)");
+		         "unknown section (expected dpdk, portN, vlanN, pcap, kni, "
+		         "freebsd.boot or freebsd.sysctl)");
 	return -EINVAL;
 }
 
@@ -359,32 +522,54 @@ struct where {
 	const char *set;  /* the --set argument, if known */
 };
 
+/* Writes "<where>: <message>" into buf. */
+static void where_vfmt(char *buf, size_t len, const struct where *w, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+	int r;
+
+	if (w && w->set)
+		r = snprintf(buf, len, "--set %s: ", w->set);
+	else if (w && w->line == CFG_LINE_SET)
+		r = snprintf(buf, len, "--set: ");
+	else if (w && w->file && w->file[0] && w->line)
+		r = snprintf(buf, len, "%s:%u: ", w->file, w->line);
+	else if (w && w->file && w->file[0])
+		r = snprintf(buf, len, "%s: ", w->file);
+	else
+		r = 0;
+	if (r > 0)
+		n = (size_t)r < len ? (size_t)r : len - 1;
+	vsnprintf(buf + n, len - n, fmt, ap);
+}
+
 /* Writes "<where>: <message>" into err; returns -EINVAL. */
 __attribute__((format(printf, 4, 5))) static int fail(char *err, size_t errlen,
                                                       const struct where *w, const char *fmt, ...)
 {
-	size_t n = 0;
 	va_list ap;
-	int r;
 
 	if (!err || errlen == 0)
 		return -EINVAL;
-	if (w && w->set)
-		r = snprintf(err, errlen, "--set %s: ", w->set);
-	else if (w && w->line == CFG_LINE_SET)
-		r = snprintf(err, errlen, "--set: ");
-	else if (w && w->file && w->file[0] && w->line)
-		r = snprintf(err, errlen, "%s:%u: ", w->file, w->line);
-	else if (w && w->file && w->file[0])
-		r = snprintf(err, errlen, "%s: ", w->file);
-	else
-		r = 0;
-	if (r > 0)
-		n = (size_t)r < errlen ? (size_t)r : errlen - 1;
 	va_start(ap, fmt);
-	vsnprintf(err + n, errlen - n, fmt, ap);
+	where_vfmt(err, errlen, w, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/* Adds "<where>: <message>" to cfg->warn (or counts it when full). */
+__attribute__((format(printf, 3, 4))) static void warn(struct config *cfg, const struct where *w,
+                                                       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cfg->nb_warn >= CFG_WARN_MAX) {
+		cfg->warn_lost++;
+		return;
+	}
+	va_start(ap, fmt);
+	where_vfmt(cfg->warn[cfg->nb_warn++], sizeof(cfg->warn[0]), w, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- values ---- */
@@ -714,6 +899,8 @@ static bool scope_in(enum cfg_scope scope, enum sec_kind kind)
 		return scope == SC_PORT || scope == SC_IFA;
 	case SEC_VLAN:
 		return scope == SC_VLAN || scope == SC_IFA;
+	case SEC_PCAP:
+		return scope == SC_PCAP;
 	default:
 		return false;
 	}
@@ -739,26 +926,32 @@ static void sect_enter(struct config *cfg, struct sect sc, uint32_t line)
 	}
 }
 
-static int apply_knob(struct config *cfg, const char *name, const char *value,
-                      const struct where *w, struct seen *seen, char *err, size_t errlen)
+/* Reports a value knob id refused (rc from knob_parse) under key name. */
+static int knob_fail(char *err, size_t errlen, const struct where *w, const char *label,
+                     const char *name, enum knob_id id, const char *value, int rc)
 {
-	const struct knob_desc *kd;
-	struct cfg_suggest sg;
-	int64_t v;
-	int id, rc;
+	const struct knob_desc *kd = &knob_table[id];
+	char range[64];
 
-	id = knob_find(name);
-	if (id < 0) {
-		cfg_suggest_begin(&sg, name);
-		for (unsigned i = 0; i < KNOB_COUNT; i++)
-			cfg_suggest_offer(&sg, knob_table[i].name);
-		if (sg.best)
-			return fail(err, errlen, w,
-			            "[freebsd.sysctl] %s: unknown knob (did you mean %s?)", name,
-			            sg.best);
-		return fail(err, errlen, w, "[freebsd.sysctl] %s: unknown knob (see docs/knobs.md)",
-		            name);
-	}
+	knob_range_str(id, range, sizeof(range));
+	if (strcmp(kd->unit, "name") == 0)
+		return fail(err, errlen, w, "%s %s: '%s' is not one of %s", label, name, value,
+		            range);
+	if (rc == -ERANGE)
+		return fail(err, errlen, w, "%s %s: '%s' is out of range %s (%s)", label, name,
+		            value, range, kd->unit);
+	return fail(err, errlen, w, "%s %s: '%s' is not %s", label, name, value,
+	            strcmp(kd->unit, "bool") == 0 ? "a boolean (0/1, yes/no, on/off, true/false)"
+	                                          : "a number");
+}
+
+static int apply_knob(struct config *cfg, enum knob_id id, const char *value, const struct where *w,
+                      struct seen *seen, char *err, size_t errlen)
+{
+	const char *name = knob_table[id].name;
+	int64_t v;
+	int rc;
+
 	if (seen) {
 		if (seen->knob[id])
 			return fail(err, errlen, w,
@@ -766,20 +959,133 @@ static int apply_knob(struct config *cfg, const char *name, const char *value,
 			            seen->knob[id]);
 		seen->knob[id] = w->line;
 	}
-	kd = &knob_table[id];
-	rc = knob_parse((enum knob_id)id, value, &v);
-	if (rc == -ERANGE)
-		return fail(err, errlen, w,
-		            "[freebsd.sysctl] %s: '%s' is out of range %" PRId64 "..%" PRId64
-		            " (%s)",
-		            name, value, kd->min, kd->max, kd->unit);
+	rc = knob_parse(id, value, &v);
 	if (rc < 0)
-		return fail(err, errlen, w, "[freebsd.sysctl] %s: '%s' is not %s", name, value,
-		            strcmp(kd->unit, "bool") == 0
-		                ? "a boolean (0/1, yes/no, on/off, true/false)"
-		                : "a number");
+		return knob_fail(err, errlen, w, "[freebsd.sysctl]", name, id, value, rc);
 	cfg->knob[id] = v;
 	return 0;
+}
+
+/* Whether value is one of f->ok (in the form of f->type: "off" is "0"). */
+static bool foreign_value_ok(const struct cfg_foreign *f, const char *value)
+{
+	const char *ok = f->ok;
+
+	for (;;) {
+		size_t n = strcspn(ok, "|");
+		char one[32];
+		uint64_t a, b;
+		bool x, y;
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, ok);
+		if (strcmp(one, value) == 0)
+			return true;
+		if (f->type == FV_BOOL && cfg_parse_bool(one, &x) == 0 &&
+		    cfg_parse_bool(value, &y) == 0 && x == y)
+			return true;
+		if (f->type == FV_UINT && cfg_parse_u64(one, &a) == 0 &&
+		    cfg_parse_u64(value, &b) == 0 && a == b)
+			return true;
+		if (!ok[n])
+			return false;
+		ok += n + 1;
+	}
+}
+
+/* "0", "0 or off", "an empty value": f->ok for messages and docs. */
+static const char *foreign_ok_str(const struct cfg_foreign *f, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!f->ok[0]) {
+		snprintf(buf, len, "an empty value");
+		return buf;
+	}
+	for (const char *o = f->ok; *o && n + 5 < len; o++) {
+		if (*o == '|')
+			n += (size_t)snprintf(buf + n, len - n, " or ");
+		else
+			buf[n++] = *o;
+	}
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/* A key of cfg_foreign[]: honoured under another name, ignored with a
+ * warning, or refused (see the table). */
+static int apply_foreign(struct config *cfg, const struct cfg_foreign *f, const char *label,
+                         const char *value, const struct where *w, struct seen *seen, char *err,
+                         size_t errlen)
+{
+	char okbuf[64];
+	uint64_t u;
+	bool b;
+
+	if (f->type == FV_BOOL && cfg_parse_bool(value, &b) < 0)
+		return fail(err, errlen, w,
+		            "%s %s: '%s' is not a boolean (0/1, yes/no, on/off, true/false)", label,
+		            f->name, value);
+	if (f->type == FV_UINT && cfg_parse_u64(value, &u) < 0)
+		return fail(err, errlen, w, "%s %s: '%s' is not a number", label, f->name, value);
+	if (f->sets) {
+		enum knob_id id = (enum knob_id)knob_find(f->sets);
+		int64_t v;
+		int rc;
+
+		/* The knob's own name, given in this file, wins wherever it is. */
+		if (seen && seen->knob[id]) {
+			warn(cfg, w, "%s %s: ignored: %s is given at line %u", label, f->name,
+			     f->sets, seen->knob[id]);
+			return 0;
+		}
+		rc = knob_parse(id, value, &v);
+		if (rc < 0)
+			return knob_fail(err, errlen, w, label, f->name, id, value, rc);
+		cfg->knob[id] = v;
+		return 0;
+	}
+	if (!f->ignored)
+		return fail(err, errlen, w, "%s %s: not supported by fastack (%s)", label, f->name,
+		            f->refused);
+	if (f->ok && !foreign_value_ok(f, value))
+		return fail(err, errlen, w,
+		            "%s %s: '%s' is not supported by fastack (%s; only %s is accepted)",
+		            label, f->name, value, f->refused,
+		            foreign_ok_str(f, okbuf, sizeof(okbuf)));
+	warn(cfg, w, "%s %s: ignored: %s", label, f->name, f->ignored);
+	return 0;
+}
+
+static const struct cfg_foreign *foreign_find(enum sec_kind kind, const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(cfg_foreign); i++)
+		if ((cfg_foreign[i].in & IN_(kind)) && strcmp(cfg_foreign[i].name, name) == 0)
+			return &cfg_foreign[i];
+	return NULL;
+}
+
+/* The error for a name nothing in section sc knows, with the closest name
+ * the section takes. */
+static int unknown_key(struct sect sc, const char *label, const char *name, const struct where *w,
+                       char *err, size_t errlen)
+{
+	const char *what = sc.kind == SEC_SYSCTL ? "knob" : sc.kind == SEC_BOOT ? "tunable" : "key";
+	struct cfg_suggest sg;
+
+	cfg_suggest_begin(&sg, name);
+	for (unsigned i = 0; i < K_COUNT; i++)
+		if (scope_in(cfg_keys[i].scope, sc.kind))
+			cfg_suggest_offer(&sg, cfg_keys[i].name);
+	for (unsigned i = 0; sc.kind == SEC_SYSCTL && i < KNOB_COUNT; i++)
+		cfg_suggest_offer(&sg, knob_table[i].name);
+	for (unsigned i = 0; i < ARRAY_SIZE(cfg_foreign); i++)
+		if (cfg_foreign[i].in & IN_(sc.kind))
+			cfg_suggest_offer(&sg, cfg_foreign[i].name);
+	if (sg.best)
+		return fail(err, errlen, w, "%s %s: unknown %s (did you mean %s?)", label, name,
+		            what, sg.best);
+	return fail(err, errlen, w, "%s %s: unknown %s (see docs/knobs.md)", label, name, what);
 }
 
 /* Sets key name of section sc to value.  seen (NULL for --set) catches
@@ -789,16 +1095,16 @@ static int apply(struct config *cfg, struct sect sc, const char *name, const cha
 {
 	char lbuf[24], why[256];
 	const char *label = sect_label(sc, lbuf, sizeof(lbuf));
+	const struct cfg_foreign *f;
 	const struct cfg_key *k = NULL;
 	uint32_t *key_line, *seen_line = NULL;
-	struct cfg_suggest sg;
 	unsigned id;
 	char *base;
-	int rc;
+	int rc, kid;
 
-	if (sc.kind == SEC_SYSCTL)
-		return apply_knob(cfg, name, value, w, seen, err, errlen);
-
+	kid = knob_find(name);
+	if (sc.kind == SEC_SYSCTL && kid >= 0)
+		return apply_knob(cfg, (enum knob_id)kid, value, w, seen, err, errlen);
 	for (id = 0; id < K_COUNT; id++) {
 		if (scope_in(cfg_keys[id].scope, sc.kind) && strcmp(cfg_keys[id].name, name) == 0) {
 			k = &cfg_keys[id];
@@ -806,24 +1112,19 @@ static int apply(struct config *cfg, struct sect sc, const char *name, const cha
 		}
 	}
 	if (!k) {
-		enum cfg_scope own = sc.kind == SEC_DPDK ? SC_DPDK : SC_PORT;
-
-		for (unsigned i = 0; i < ARRAY_SIZE(cfg_refused); i++)
-			if (cfg_refused[i].scope == own && strcmp(cfg_refused[i].name, name) == 0)
-				return fail(err, errlen, w, "%s %s: not supported by fastack (%s)",
-				            label, name, cfg_refused[i].hint);
-		cfg_suggest_begin(&sg, name);
-		for (unsigned i = 0; i < K_COUNT; i++)
-			if (scope_in(cfg_keys[i].scope, sc.kind))
-				cfg_suggest_offer(&sg, cfg_keys[i].name);
-		if (sg.best)
-			return fail(err, errlen, w, "%s %s: unknown key (did you mean %s?)", label,
-			            name, sg.best);
-		return fail(err, errlen, w, "%s %s: unknown key (see docs/knobs.md)", label, name);
+		f = foreign_find(sc.kind, name);
+		if (f)
+			return apply_foreign(cfg, f, label, value, w, seen, err, errlen);
+		if (sc.kind == SEC_BOOT && kid >= 0)
+			return fail(err, errlen, w,
+			            "%s %s: a run-time knob: set it in [freebsd.sysctl]", label,
+			            name);
+		return unknown_key(sc, label, name, w, err, errlen);
 	}
 
 	switch (sc.kind) {
 	case SEC_DPDK:
+	case SEC_PCAP:
 		base = (char *)cfg;
 		key_line = cfg->dpdk_key_line;
 		if (seen)
@@ -902,6 +1203,7 @@ void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	defaults_apply(cfg, cfg, NULL, SC_DPDK);
+	defaults_apply(cfg, cfg, NULL, SC_PCAP);
 	for (unsigned i = 0; i < CFG_MAX_PORTS; i++) {
 		cfg->ports[i].id = (uint16_t)i;
 		defaults_apply(cfg, &cfg->ports[i], &cfg->ports[i].ifa, SC_PORT);
@@ -1482,6 +1784,11 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 	rc = check_proc_id(cfg, err, errlen);
 	if (rc < 0)
 		return rc;
+	if (cfg->pcap_enable && !cfg->pcap_savepath[0]) {
+		w = where_key(cfg, cfg->dpdk_key_line, 0, K_PCAP_SAVEPATH);
+		return fail(err, errlen, &w,
+		            "[pcap] savepath: empty (enable=1 writes its files there)");
+	}
 	if (cfg->nb_ports == 0) {
 		w = where_key(cfg, cfg->dpdk_key_line, 0, K_PORT_LIST);
 		return fail(err, errlen, &w, "[dpdk] port_list: names no port");
@@ -1613,12 +1920,17 @@ static void dump_keys(FILE *f, enum cfg_scope scope, const void *obj, const stru
 			continue;
 		if (k->type == CT_STR && !*(const char *)src)
 			continue;
+		/* A number with no default below its minimum is unset (channel). */
+		if (k->type == CT_UINT && !k->def && load_uint(src, k->size) < k->min)
+			continue;
 		fprintf(f, "%s=%s\n", k->name, format_value(k, src, buf, sizeof(buf)));
 	}
 }
 
 void config_dump(const struct config *cfg, FILE *f)
 {
+	char buf[64];
+
 	fprintf(f, "; fastack configuration%s%s\n", cfg->file[0] ? " from " : "", cfg->file);
 	fprintf(f, "; command line: --proc-type %s --proc-id %u\n",
 	        cfg->proc_type == PROC_SECONDARY ? "secondary"
@@ -1627,6 +1939,8 @@ void config_dump(const struct config *cfg, FILE *f)
 	        cfg->proc_id);
 	fprintf(f, "[dpdk]\n");
 	dump_keys(f, SC_DPDK, cfg, NULL, cfg);
+	fprintf(f, "\n[pcap]\n");
+	dump_keys(f, SC_PCAP, cfg, NULL, cfg);
 	for (unsigned p = 0; p < CFG_MAX_PORTS; p++) {
 		if (!cfg->ports[p].present)
 			continue;
@@ -1641,12 +1955,35 @@ void config_dump(const struct config *cfg, FILE *f)
 	}
 	fprintf(f, "\n[freebsd.sysctl]\n");
 	for (unsigned i = 0; i < KNOB_COUNT; i++)
-		fprintf(f, "%s=%" PRId64 "\n", knob_table[i].name, cfg->knob[i]);
+		fprintf(f, "%s=%s\n", knob_table[i].name,
+		        knob_value_str((enum knob_id)i, cfg->knob[i], buf, sizeof(buf)));
 }
 
 static const char *const scope_names[] = {
-	[SC_DPDK] = "dpdk", [SC_PORT] = "portN", [SC_VLAN] = "vlanN", [SC_IFA] = "portN, vlanN"
+	[SC_DPDK] = "dpdk",        [SC_PORT] = "portN", [SC_VLAN] = "vlanN",
+	[SC_IFA] = "portN, vlanN", [SC_PCAP] = "pcap",
 };
+
+/* The sections of a cfg_foreign row, for the docs. */
+static const char *foreign_sections(unsigned in)
+{
+	static const struct {
+		unsigned in;
+		const char *label;
+	} labels[] = {
+		{ IN_(SEC_DPDK), "[dpdk]" },
+		{ IN_(SEC_PORT), "[portN]" },
+		{ IN_IFACE, "[portN], [vlanN]" },
+		{ IN_(SEC_KNI), "[kni]" },
+		{ IN_(SEC_BOOT), "[freebsd.boot]" },
+		{ IN_FREEBSD, "[freebsd.boot], [freebsd.sysctl]" },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(labels); i++)
+		if (labels[i].in == in)
+			return labels[i].label;
+	return "?"; /* test_config's key_table test catches it */
+}
 
 int config_key_info(unsigned i, struct config_key_info *info)
 {
@@ -1702,23 +2039,36 @@ int config_key_info(unsigned i, struct config_key_info *info)
 		return 0;
 	}
 	i -= K_COUNT;
-	if (i < ARRAY_SIZE(cfg_refused)) {
-		info->section = scope_names[cfg_refused[i].scope];
-		info->name = cfg_refused[i].name;
+	if (i < ARRAY_SIZE(cfg_foreign)) {
+		const struct cfg_foreign *f = &cfg_foreign[i];
+
+		info->section = foreign_sections(f->in);
+		info->name = f->name;
 		info->def = "";
 		info->unit = "";
 		info->desc = "";
-		info->hint = cfg_refused[i].hint;
+		info->foreign = true;
+		info->ignored = f->ignored;
+		info->refused = f->refused;
+		info->sets = f->sets;
+		if (f->ok)
+			foreign_ok_str(f, info->range, sizeof(info->range));
+		else if (f->ignored || f->sets)
+			snprintf(info->range, sizeof(info->range), "%s",
+			         f->type == FV_BOOL   ? "0/1, yes/no, on/off, true/false"
+			         : f->type == FV_UINT ? "any number"
+			                              : "any value");
 		return 0;
 	}
-	i -= (unsigned)ARRAY_SIZE(cfg_refused);
+	i -= (unsigned)ARRAY_SIZE(cfg_foreign);
 	if (i < ARRAY_SIZE(sec_refused)) {
 		info->section = sec_refused[i].display;
 		info->name = ""; /* the whole section */
 		info->def = "";
 		info->unit = "";
 		info->desc = "";
-		info->hint = sec_refused[i].hint;
+		info->foreign = true;
+		info->refused = sec_refused[i].hint;
 		return 0;
 	}
 	return -ENOENT;

@@ -4,17 +4,18 @@
  *
  *   [dpdk]
  *   lcore_mask=1            hex mask of lcores; proc-id N runs on the Nth set bit
- *   channel=4
+ *   channel=4               memory channels (EAL -n); unset: the EAL's choice
  *   promiscuous=1
- *   numa_on=1
  *   tx_csum_offoad_skip=0   (sic, F-Stack's spelling) 1 = never use TX csum offload
- *   tso=0
- *   vlan_strip=1
+ *   idle_sleep=0            us to sleep after a loop pass that received nothing
  *   port_list=0             ports (ethdev ids, in probe order) the stack uses
  *   nb_mbufs=8191         * mbufs in the packet pool
  *   no_huge=0             * run the EAL without hugepages (--no-huge)
  *   eal_args=             * extra EAL arguments, e.g. --vdev=net_af_xdp0,iface=veth0
  *   log_level=warning     * error|warning|info|debug
+ *
+ *   [pcap]                  capture every port (F-Stack's section)
+ *   enable=0  snaplen=262144  savelen=0  savepath=.
  *
  *   [portN]
  *   addr=198.18.0.1  netmask=255.255.255.0  broadcast=198.18.0.255
@@ -26,11 +27,16 @@
  *   fault_dup=0  fault_reorder=0  fault_corrupt=0
  *   fault_delay_us=0  fault_seed=1  fault_dir=both   (rx|tx|both)
  *
- *   [vlanN]               * (as F-Stack's vlan sections) a tagged interface
+ *   [vlanN]               * a tagged interface (F-Stack's [vlanN] differ: N is the id)
  *   port=0 vlan_id=100 addr=... netmask=... broadcast=... gateway=... addr6=...
  *
  *   [freebsd.sysctl]
  *   <knob name>=<value>     any knob of knobs.h
+ *
+ * F-Stack keys and sections fastack does not implement ([kni], [freebsd.boot],
+ * nb_vdev, tso, FreeBSD sysctls, ...) are listed in config.c: a value that
+ * asks for nothing fastack lacks is accepted with a warning (cfg->warn), any
+ * other value is an error.
  *
  * Command line (as F-Stack): -c/--conf FILE, -t/--proc-type primary|secondary|auto,
  * -p/--proc-id N; plus --set section.key=value* overrides applied after the file.
@@ -54,6 +60,7 @@
  * line of cfg->file, 0 = the default, or CFG_LINE_SET = a --set option. */
 #define CFG_KEYS_MAX 48 /* slots per section (config.c checks its table fits) */
 #define CFG_LINE_SET UINT32_MAX
+#define CFG_WARN_MAX 64 /* warnings kept; more are counted in warn_lost */
 
 enum fault_dir { FAULT_DIR_BOTH = 0, FAULT_DIR_RX, FAULT_DIR_TX };
 
@@ -103,14 +110,22 @@ struct config {
 
 	/* [dpdk] */
 	uint64_t lcore_mask;
-	unsigned channel;
-	bool promiscuous, numa_on, tx_csum_offload_skip, tso, vlan_strip, no_huge;
+	unsigned channel; /* 0: not given */
+	bool promiscuous, tx_csum_offload_skip, no_huge;
+	uint32_t idle_sleep_us;
 	uint16_t port_list[CFG_MAX_PORTS];
 	unsigned nb_ports;
 	unsigned nb_mbufs;
 	char eal_args[1024];
 	int log_level;
-	uint32_t dpdk_key_line[CFG_KEYS_MAX]; /* per config key: see CFG_LINE_SET */
+
+	/* [pcap] */
+	bool pcap_enable;
+	uint32_t pcap_snaplen;
+	uint64_t pcap_savelen;
+	char pcap_savepath[PATH_MAX];
+
+	uint32_t dpdk_key_line[CFG_KEYS_MAX]; /* [dpdk] and [pcap] keys: see CFG_LINE_SET */
 
 	/* command line */
 	enum proc_type proc_type;
@@ -122,6 +137,11 @@ struct config {
 
 	/* [freebsd.sysctl] */
 	int64_t knob[KNOB_COUNT];
+
+	/* "file:line: [section] key: ignored: why", one per F-Stack key that was
+	 * accepted without effect; ff_init logs them at start-up. */
+	char warn[CFG_WARN_MAX][CFG_ERR_LEN];
+	unsigned nb_warn, warn_lost;
 };
 
 /* Fills cfg with defaults (every knob at its default). */
@@ -144,16 +164,22 @@ int config_validate(const struct config *cfg, char *err, size_t errlen);
 void config_dump(const struct config *cfg, FILE *f);
 
 /* One row of the configuration key table, for generated documentation
- * (tools/gen_knobs_doc.c -> docs/knobs.md). */
+ * (tools/gen_knobs_doc.c -> docs/knobs.md).  Rows of keys fastack
+ * implements come first (foreign false), then the F-Stack keys and sections
+ * it does not (foreign true; def, unit and desc ""). */
 struct config_key_info {
-	const char *section; /* "dpdk", "portN", "vlanN", "portN, vlanN"; for a
-	                        refused F-Stack section "[name]" (name "") */
-	const char *name;
-	const char *def;  /* as written in a file; "" = unset */
-	const char *unit; /* may be "" */
+	const char *section; /* "dpdk", "pcap", "portN", "vlanN", "portN, vlanN"; for a
+	                        foreign key or section "[name]", "[a], [b]" */
+	const char *name;    /* "" for a whole foreign section */
+	const char *def;     /* as written in a file; "" = unset */
+	const char *unit;    /* may be "" */
 	const char *desc;
-	const char *hint; /* non-NULL: an F-Stack key fastack refuses, and why */
-	char range[64];   /* accepted values */
+	char range[64]; /* accepted values; foreign: those accepted and ignored
+	                   ("" when none is) */
+	bool foreign;
+	const char *ignored; /* foreign: why the values of range have no effect */
+	const char *refused; /* foreign: why other values are errors; NULL: none are */
+	const char *sets;    /* foreign: the knob it sets instead, or NULL */
 };
 /* Fills info with row i; 0, or -ENOENT past the last row. */
 int config_key_info(unsigned i, struct config_key_info *info);

@@ -2,6 +2,11 @@
  * lookup and value parsing, and the small value parsers that the
  * configuration parser (config.c) shares with it (config_priv.h).
  *
+ * Name-valued knobs (unit "name", KNOB_NAMED in knobs.h) take a name or the
+ * number it stands for; their names come from the code that owns them (the
+ * congestion control modules for net.inet.tcp.cc.algorithm), so the table
+ * holds numbers and there is one list of names.
+ *
  * knob_find() is a linear scan: the table is small and is searched only while
  * the configuration is read or `fastack sysctl` names a knob, never on the
  * data path (which indexes stack->knob[] by enum knob_id).
@@ -9,11 +14,14 @@
 #include "stack/knobs.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "stack/config_priv.h"
+#include "tcp/tcp.h" /* tcp_cc_name: the names of net.inet.tcp.cc.algorithm */
 
 const struct knob_desc knob_table[KNOB_COUNT] = {
 #define KNOB_ROW_(id, name_, def_, min_, max_, unit_, desc_)                                       \
@@ -39,6 +47,51 @@ int knob_find(const char *name)
 	return -ENOENT;
 }
 
+const char *knob_value_name(enum knob_id id, int64_t v)
+{
+	switch (id) {
+#define KNOB_NAME_CASE_(kid, fn)                                                      \
+	case KNOB_##kid:                                                              \
+		if (v < knob_table[KNOB_##kid].min || v > knob_table[KNOB_##kid].max) \
+			return NULL;                                                  \
+		return fn((int)v);
+		KNOB_NAMED(KNOB_NAME_CASE_)
+#undef KNOB_NAME_CASE_
+	default:
+		return NULL;
+	}
+}
+
+const char *knob_value_str(enum knob_id id, int64_t v, char *buf, size_t len)
+{
+	const char *name = knob_value_name(id, v);
+
+	if (name)
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+const char *knob_range_str(enum knob_id id, char *buf, size_t len)
+{
+	const struct knob_desc *k = &knob_table[id];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (strcmp(k->unit, "name") != 0) {
+		snprintf(buf, len, "%" PRId64 "..%" PRId64, k->min, k->max);
+		return buf;
+	}
+	for (int64_t v = k->min; v <= k->max && n < len; v++) {
+		const char *name = knob_value_name(id, v);
+
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", v > k->min ? ", " : "",
+		                      name ? name : "?");
+	}
+	return buf;
+}
+
 int knob_parse(enum knob_id id, const char *value, int64_t *out)
 {
 	const struct knob_desc *k;
@@ -48,6 +101,16 @@ int knob_parse(enum knob_id id, const char *value, int64_t *out)
 	if ((unsigned)id >= KNOB_COUNT || !value)
 		return -EINVAL;
 	k = &knob_table[id];
+	if (strcmp(k->unit, "name") == 0) {
+		for (v = k->min; v <= k->max; v++) {
+			const char *name = knob_value_name(id, v);
+
+			if (name && strcmp(name, value) == 0) {
+				*out = v;
+				return 0;
+			}
+		}
+	}
 	if (strcmp(k->unit, "bool") == 0 && cfg_parse_bool(value, &b) == 0) {
 		v = b;
 	} else {

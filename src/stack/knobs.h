@@ -12,10 +12,10 @@
 #ifndef FASTACK_STACK_KNOBS_H
 #define FASTACK_STACK_KNOBS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-/* TCP knobs (src/tcp).  net.inet.tcp.cc.algorithm is numeric: 0 = newreno,
- * 1 = cubic (tcp_cc_name() maps ids to names). */
+/* TCP knobs (src/tcp). */
 #define TCP_KNOBS(X)                                                                             \
 	X(TCP_SENDSPACE, "net.inet.tcp.sendspace", 32768, 4096, 67108864, "bytes",               \
 	  "default TCP send buffer (SO_SNDBUF)")                                                 \
@@ -38,8 +38,9 @@
 	  "RFC 7323: 0 off, 1 window scaling and timestamps, 2 scaling only, 3 timestamps only") \
 	X(TCP_SACK, "net.inet.tcp.sack.enable", 1, 0, 1, "bool", "SACK (RFC 2018, RFC 6675)")    \
 	X(TCP_RFC3042, "net.inet.tcp.rfc3042", 1, 0, 1, "bool", "limited transmit (RFC 3042)")   \
-	X(TCP_CC, "net.inet.tcp.cc.algorithm", 0, 0, 1, "id",                                    \
-	  "default congestion control: 0 newreno (RFC 5681/6582), 1 cubic (RFC 9438)")           \
+	X(TCP_CC, "net.inet.tcp.cc.algorithm", 0, 0, 1, "name",                                  \
+	  "default congestion control: newreno (RFC 5681/6582) or cubic (RFC 9438); "            \
+	  "the module's index (0, 1) is accepted too")                                           \
 	X(TCP_INITCWND, "net.inet.tcp.initcwnd_segments", 10, 1, 1000, "segments",               \
 	  "initial congestion window (RFC 6928)")                                                \
 	X(TCP_ABC_L_VAR, "net.inet.tcp.abc_l_var", 2, 1, 65536, "segments",                      \
@@ -128,6 +129,11 @@ enum knob_id {
 	    KNOB_COUNT
 };
 
+/* Knobs whose values are names (unit "name"): value v of the knob is the
+ * name fn(v) returns (NULL past the last), as FreeBSD's sysctl takes it; the
+ * names live with the code they select.  X(id, fn) */
+#define KNOB_NAMED(X) X(TCP_CC, tcp_cc_name)
+
 struct knob_desc {
 	const char *name;
 	int64_t def, min, max;
@@ -140,8 +146,17 @@ extern const struct knob_desc knob_table[KNOB_COUNT];
 
 /* Looks a knob up by name; returns its id or -ENOENT. */
 int knob_find(const char *name);
-/* Parses and range-checks value for knob id; 0 or -EINVAL / -ERANGE. */
+/* Parses and range-checks value for knob id: a number, a boolean word for
+ * unit "bool", a name for unit "name".  0 or -EINVAL / -ERANGE. */
 int knob_parse(enum knob_id id, const char *value, int64_t *out);
+/* The name of value v of a name-valued knob; NULL when the knob has no names
+ * or v names nothing. */
+const char *knob_value_name(enum knob_id id, int64_t v);
+/* Value v of knob id as the configuration file takes it (its name, if it
+ * has one); returns buf. */
+const char *knob_value_str(enum knob_id id, int64_t v, char *buf, size_t len);
+/* The values knob id accepts, "1..255" or "newreno, cubic"; returns buf. */
+const char *knob_range_str(enum knob_id id, char *buf, size_t len);
 
 #define KNOB(s, id) ((s)->knob[KNOB_##id])
 

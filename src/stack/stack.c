@@ -266,10 +266,11 @@ COUNTER_DESC_TABLE(ev_descs, EVENT_STATS);
 	X(loop_passes, "loop passes")                               \
 	X(loop_busy_passes, "loop passes that received packets")    \
 	X(loop_busy_ns, "ns spent in passes that received packets") \
-	X(loop_idle_ns, "ns spent in passes that received nothing")
+	X(loop_idle_ns, "ns spent in passes that received nothing") \
+	X(loop_sleeps, "idle passes followed by an idle_sleep")
 COUNTER_DESC_TABLE(loop_descs, LOOP_STATS);
-_Static_assert(offsetof(struct stack_stats, loop_idle_ns) ==
-                   offsetof(struct stack_stats, loop_passes) + 3 * sizeof(uint64_t),
+_Static_assert(offsetof(struct stack_stats, loop_sleeps) ==
+                   offsetof(struct stack_stats, loop_passes) + 4 * sizeof(uint64_t),
                "loop counters must stay contiguous and in LOOP_STATS order");
 
 const struct counter_group stack_counter_groups[] = {

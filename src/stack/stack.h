@@ -54,7 +54,7 @@ struct stack_stats {
 	struct sock_stats sock;
 	struct event_stats ev;
 	/* loop accounting (fastack top) */
-	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns;
+	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns, loop_sleeps;
 };
 
 /* Per-layer private state, allocated by each layer's init. */
@@ -88,8 +88,10 @@ struct stack {
 	struct sock_table *socks;
 
 	struct stack_stats stats;
-	uint64_t rand_state; /* xorshift state for the stack's PRNG */
-	volatile bool stop;  /* ff_stop_run() */
+	uint64_t rand_state;    /* xorshift state for the stack's PRNG */
+	volatile bool stop;     /* ff_stop_run() */
+	uint32_t idle_sleep_us; /* ff_run sleeps this long after a pass that
+	                           received nothing ([dpdk] idle_sleep) */
 } __rte_cache_aligned;
 
 /* Creates a stack with no ports.  knobs may be NULL (defaults).  The pool is

@@ -62,6 +62,20 @@ bad_conf unknown_section "$WORK/unknown_section.ini:1:.*nosuch" <<'C'
 a=b
 C
 
+# An F-Stack key whose value asks for what fastack does not do.
+bad_conf fstack_bonding "$WORK/fstack_bonding.ini:4:.*nb_bond.*bonding is not implemented" <<'C'
+[dpdk]
+port_list=0
+nb_vdev=0
+nb_bond=2
+C
+
+# A misspelt FreeBSD sysctl is not taken for one of those fastack ignores.
+bad_conf fstack_typo "$WORK/fstack_typo.ini:2:.*forwardng.*did you mean net.inet.ip.forwarding" <<'C'
+[freebsd.sysctl]
+net.inet.ip.forwardng=0
+C
+
 # A file that does not exist.
 out=$(timeout -k 2 20 "$ECHO" --conf "$WORK/missing.ini" 2>&1)
 rc=$?

@@ -2,8 +2,13 @@
  *
  * One test per class of mistake, each asserting the exact message a user
  * sees ("file:line: [section] key: what is wrong"), and positive tests: the
- * defaults, a full F-Stack-style file (conf/fstack.ini), --set overrides,
- * the command line, and a dump that loads back to the same values.
+ * defaults, a file with every key fastack has (conf/fstack.ini), a file in
+ * the shape of F-Stack's stock config.ini (conf/fstack_stock.ini) with the
+ * warnings it gives, --set overrides, the command line, and a dump that
+ * loads back to the same values.  The F-Stack keys fastack does not
+ * implement: accepted with a warning where the value asks for nothing
+ * fastack lacks (fstack_ignored), an error naming what is missing otherwise
+ * (fstack_refused).
  *
  * No EAL, no stack: this binary links only the configuration objects, so it
  * has its own small runner (same output as tests/harness: one line per
@@ -21,6 +26,7 @@
 #include "base/log.h"
 #include "stack/config.h"
 #include "stack/knobs.h"
+#include "tcp/tcp.h"
 
 /* ---- runner ---- */
 
@@ -148,9 +154,15 @@ static void test_defaults(void)
 {
 	config_defaults(&cfg);
 	CHECK_EQ(cfg.lcore_mask, 1);
-	CHECK_EQ(cfg.channel, 4);
-	CHECK(cfg.promiscuous && cfg.numa_on && cfg.vlan_strip);
-	CHECK(!cfg.tx_csum_offload_skip && !cfg.tso && !cfg.no_huge);
+	CHECK_EQ(cfg.channel, 0); /* unset: the EAL's choice */
+	CHECK(cfg.promiscuous);
+	CHECK(!cfg.tx_csum_offload_skip && !cfg.no_huge);
+	CHECK_EQ(cfg.idle_sleep_us, 0);
+	CHECK(!cfg.pcap_enable);
+	CHECK_EQ(cfg.pcap_snaplen, 262144);
+	CHECK_EQ(cfg.pcap_savelen, 0);
+	CHECK_STR(cfg.pcap_savepath, ".");
+	CHECK_EQ(cfg.nb_warn, 0);
 	CHECK_EQ(cfg.nb_ports, 1);
 	CHECK_EQ(cfg.port_list[0], 0);
 	CHECK_EQ(cfg.nb_mbufs, 8191);
@@ -194,8 +206,13 @@ static void test_full_file(void)
 	CHECK_STR(cfg.file, CONF_DIR "/fstack.ini");
 	CHECK_EQ(cfg.lcore_mask, 0xf);
 	CHECK_EQ(cfg.channel, 2);
-	CHECK(!cfg.promiscuous && cfg.numa_on && cfg.tx_csum_offload_skip && !cfg.tso);
-	CHECK(cfg.vlan_strip && cfg.no_huge);
+	CHECK(!cfg.promiscuous && cfg.tx_csum_offload_skip && cfg.no_huge);
+	CHECK_EQ(cfg.idle_sleep_us, 50);
+	CHECK(cfg.pcap_enable);
+	CHECK_EQ(cfg.pcap_snaplen, 128);
+	CHECK_EQ(cfg.pcap_savelen, 1048576);
+	CHECK_STR(cfg.pcap_savepath, "/tmp");
+	CHECK_EQ(cfg.nb_warn, 0); /* only keys fastack has */
 	CHECK_EQ(cfg.nb_ports, 2);
 	CHECK_EQ(cfg.port_list[0], 0);
 	CHECK_EQ(cfg.port_list[1], 1);
@@ -246,6 +263,302 @@ static void test_full_file(void)
 	CHECK_EQ(cfg.knob[KNOB_UDP_BLACKHOLE], 1);
 	CHECK_EQ(cfg.knob[KNOB_ARP_MAX_ENTRIES], 2048);
 	CHECK_EQ(cfg.knob[KNOB_ICMP_ECHO], knob_table[KNOB_ICMP_ECHO].def);
+	CHECK_EQ(cfg.knob[KNOB_TCP_CC], 1);
+}
+
+/* A file in the shape of F-Stack's stock config.ini loads: what fastack has
+ * is honoured, and every key without effect here gives one warning naming
+ * its line, in file order. */
+static void test_fstack_stock(void)
+{
+	static const struct {
+		unsigned line;
+		const char *key; /* "[section] key" */
+	} want[] = {
+		{ 11, "[dpdk] numa_on" },
+		{ 13, "[dpdk] tso" },
+		{ 14, "[dpdk] vlan_strip" },
+		{ 17, "[dpdk] pkt_tx_delay" },
+		{ 18, "[dpdk] symmetric_rss" },
+		{ 20, "[dpdk] nb_vdev" },
+		{ 21, "[dpdk] nb_bond" },
+		{ 37, "[port0] vip_ifname" },
+		{ 38, "[port0] vip_prefix_len" },
+		{ 41, "[kni] enable" },
+		{ 42, "[kni] method" },
+		{ 43, "[kni] tcp_port" },
+		{ 44, "[kni] udp_port" },
+		{ 47, "[freebsd.boot] hz" },
+		{ 48, "[freebsd.boot] fd_reserve" },
+		{ 50, "[freebsd.boot] net.inet.tcp.syncache.hashsize" },
+		{ 51, "[freebsd.boot] net.inet.tcp.syncache.bucketlimit" },
+		{ 52, "[freebsd.boot] net.inet.tcp.tcbhashsize" },
+		{ 53, "[freebsd.boot] kern.ncallout" },
+		{ 54, "[freebsd.boot] kern.features.inet6" },
+		{ 55, "[freebsd.boot] net.inet6.ip6.auto_linklocal" },
+		{ 56, "[freebsd.boot] net.inet6.ip6.accept_rtadv" },
+		{ 57, "[freebsd.boot] net.inet6.icmp6.rediraccept" },
+		{ 58, "[freebsd.boot] net.inet6.ip6.forwarding" },
+		{ 67, "[freebsd.sysctl] net.inet.tcp.nolocaltimewait" },
+		{ 69, "[freebsd.sysctl] net.inet.tcp.sendbuf_max" },
+		{ 70, "[freebsd.sysctl] net.inet.tcp.recvbuf_max" },
+		{ 71, "[freebsd.sysctl] net.inet.tcp.sendbuf_auto" },
+		{ 72, "[freebsd.sysctl] net.inet.tcp.recvbuf_auto" },
+		{ 73, "[freebsd.sysctl] net.inet.tcp.sendbuf_inc" },
+		{ 74, "[freebsd.sysctl] net.inet.tcp.recvbuf_inc" },
+		{ 80, "[freebsd.sysctl] net.inet.ip.redirect" },
+		{ 81, "[freebsd.sysctl] net.inet.ip.forwarding" },
+		{ 82, "[freebsd.sysctl] net.inet.tcp.functions_default" },
+	};
+	const char *path = CONF_DIR "/fstack_stock.ini";
+	const struct port_cfg *p0 = &cfg.ports[0];
+	char prefix[256];
+	int rc;
+
+	config_defaults(&cfg);
+	rc = config_load_file(&cfg, path, err, sizeof(err));
+	if (rc < 0) {
+		fail_at(__LINE__, "refused: %s", err);
+		return;
+	}
+	if (config_validate(&cfg, err, sizeof(err)) < 0)
+		fail_at(__LINE__, "invalid: %s", err);
+	CHECK_EQ(cfg.nb_warn, sizeof(want) / sizeof(want[0]));
+	CHECK_EQ(cfg.warn_lost, 0);
+	for (unsigned i = 0; i < cfg.nb_warn && i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(prefix, sizeof(prefix), "%s:%u: %s: ignored: ", path, want[i].line,
+		         want[i].key);
+		if (strncmp(cfg.warn[i], prefix, strlen(prefix)) != 0 ||
+		    strlen(cfg.warn[i]) < strlen(prefix) + 10)
+			fail_at(__LINE__,
+			        "warning %u\n      got:      \"%s\"\n      expected: \"%s...\"", i,
+			        cfg.warn[i], prefix);
+	}
+	/* A few in full: what the user reads. */
+	snprintf(prefix, sizeof(prefix),
+	         "%s:17: [dpdk] pkt_tx_delay: ignored: TX is flushed at the end of every loop "
+	         "pass, never later than this delay",
+	         path);
+	CHECK_STR(cfg.warn[3], prefix);
+	snprintf(prefix, sizeof(prefix),
+	         "%s:71: [freebsd.sysctl] net.inet.tcp.sendbuf_auto: ignored: socket buffers are "
+	         "not auto-sized: a send buffer stays at net.inet.tcp.sendspace (or SO_SNDBUF)",
+	         path);
+	CHECK_STR(cfg.warn[27], prefix);
+
+	/* Honoured. */
+	CHECK_EQ(cfg.lcore_mask, 1);
+	CHECK_EQ(cfg.channel, 4);
+	CHECK(cfg.promiscuous && !cfg.tx_csum_offload_skip);
+	CHECK_EQ(cfg.idle_sleep_us, 0);
+	CHECK_EQ(cfg.nb_ports, 1);
+	CHECK(!cfg.pcap_enable);
+	CHECK_EQ(cfg.pcap_snaplen, 96);
+	CHECK_EQ(cfg.pcap_savelen, 16777216);
+	CHECK_STR(cfg.pcap_savepath, ".");
+	CHECK_EQ(p0->ifa.addr.v4, ip4("198.18.1.2"));
+	CHECK_EQ(p0->ifa.netmask.v4, ip4("255.255.255.0"));
+	CHECK_EQ(p0->ifa.broadcast.v4, ip4("198.18.1.255"));
+	CHECK_EQ(p0->ifa.gateway.v4, ip4("198.18.1.1"));
+	CHECK_STR(str_of(&p0->ifa.addr6), "2001:2::2");
+	CHECK_EQ(cfg.knob[KNOB_SOCK_MAX_FDS], 262144); /* kern.ipc.maxsockets */
+	CHECK_EQ(cfg.knob[KNOB_TCP_SOMAXCONN], 32768);
+	CHECK_EQ(cfg.knob[KNOB_TCP_MAXSOCKBUF], 16777216);
+	CHECK_EQ(cfg.knob[KNOB_ARP_MAXHOLD], 5);
+	CHECK_EQ(cfg.knob[KNOB_TCP_FAST_FINWAIT2_RECYCLE], 1);
+	CHECK_EQ(cfg.knob[KNOB_TCP_SENDSPACE], 16384);
+	CHECK_EQ(cfg.knob[KNOB_TCP_RECVSPACE], 8192);
+	CHECK_EQ(cfg.knob[KNOB_TCP_CC], tcp_cc_find("cubic"));
+	CHECK_EQ(cfg.knob[KNOB_TCP_SACK], 1);
+	CHECK_EQ(cfg.knob[KNOB_TCP_BLACKHOLE], 1);
+	CHECK_EQ(cfg.knob[KNOB_TCP_MSL], 2000);
+	CHECK_EQ(cfg.knob[KNOB_TCP_DELAYED_ACK], 0);
+	CHECK_EQ(cfg.knob[KNOB_UDP_BLACKHOLE], 1);
+	/* Ignored keys change nothing. */
+	CHECK_EQ(cfg.knob[KNOB_TCP_MAXCONN], knob_table[KNOB_TCP_MAXCONN].def);
+	CHECK_EQ(cfg.knob[KNOB_TCP_SYNCACHE_LIMIT], knob_table[KNOB_TCP_SYNCACHE_LIMIT].def);
+}
+
+/* F-Stack keys whose value asks for nothing fastack lacks: accepted, one
+ * warning each, in any of the value's forms. */
+static void test_fstack_ignored(void)
+{
+	EXPECT_OK(PORT0 "[dpdk]\nnb_vdev=0\ntso=off\nnb_bond=0x0\n");
+	CHECK_EQ(cfg.nb_warn, 3);
+	CHECK_STR(cfg.warn[0], "t.ini:7: [dpdk] nb_vdev: ignored: no virtio-user device is "
+	                       "asked for");
+	CHECK_STR(cfg.warn[1], "t.ini:8: [dpdk] tso: ignored: fastack does not use TCP "
+	                       "segmentation offload");
+	CHECK_STR(cfg.warn[2], "t.ini:9: [dpdk] nb_bond: ignored: no bonded port is asked for");
+	EXPECT_OK(PORT0 "vip_addr=\n[freebsd.sysctl]\nnet.inet.ip.forwarding=no\n"
+	                "net.inet.tcp.functions_default=freebsd\n");
+	CHECK_EQ(cfg.nb_warn, 3);
+	CHECK_STR(cfg.warn[0], "t.ini:6: [port0] vip_addr: ignored: the list of secondary "
+	                       "addresses is empty");
+	CHECK_STR(cfg.warn[1], "t.ini:8: [freebsd.sysctl] net.inet.ip.forwarding: ignored: "
+	                       "fastack is a host: it does not forward");
+	/* FreeBSD names are taken in either FreeBSD section. */
+	EXPECT_OK(PORT0 "[freebsd.boot]\nnet.inet.ip.forwarding=0\n[freebsd.sysctl]\n"
+	                "kern.ncallout=1000\n");
+	CHECK_EQ(cfg.nb_warn, 2);
+	/* A --set is named as such. */
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set",
+	         "freebsd.sysctl.net.inet.ip.redirect=1") < 0) {
+		fail_at(__LINE__, "refused: %s", err);
+	} else {
+		CHECK_EQ(cfg.nb_warn, 1);
+		CHECK_STR(cfg.warn[0], "--set freebsd.sysctl.net.inet.ip.redirect=1: "
+		                       "[freebsd.sysctl] net.inet.ip.redirect: ignored: only a "
+		                       "router sends ICMP redirects, and fastack does not forward");
+	}
+	/* More than CFG_WARN_MAX: kept up to it, the rest counted. */
+	{
+		static char text[8192];
+		size_t n = (size_t)snprintf(text, sizeof(text), "%s[kni]\n", PORT0);
+
+		for (unsigned i = 0; i < CFG_WARN_MAX + 5; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, "method=reject\n");
+		EXPECT_OK(text);
+		CHECK_EQ(cfg.nb_warn, CFG_WARN_MAX);
+		CHECK_EQ(cfg.warn_lost, 5);
+	}
+}
+
+/* kern.ipc.maxsockets sets kern.maxfiles, unless the file sets kern.maxfiles
+ * itself (before or after it). */
+static void test_fstack_maxsockets(void)
+{
+	EXPECT_OK(PORT0 "[freebsd.boot]\nkern.ipc.maxsockets=1000\n");
+	CHECK_EQ(cfg.knob[KNOB_SOCK_MAX_FDS], 1000);
+	CHECK_EQ(cfg.nb_warn, 0);
+	EXPECT_OK(PORT0 "[freebsd.boot]\nkern.ipc.maxsockets=1000\n[freebsd.sysctl]\n"
+	                "kern.maxfiles=2000\n");
+	CHECK_EQ(cfg.knob[KNOB_SOCK_MAX_FDS], 2000);
+	EXPECT_OK(PORT0 "[freebsd.sysctl]\nkern.maxfiles=2000\n[freebsd.boot]\n"
+	                "kern.ipc.maxsockets=1000\n");
+	CHECK_EQ(cfg.knob[KNOB_SOCK_MAX_FDS], 2000);
+	CHECK_EQ(cfg.nb_warn, 1);
+	CHECK_STR(cfg.warn[0], "t.ini:9: [freebsd.boot] kern.ipc.maxsockets: ignored: "
+	                       "kern.maxfiles is given at line 7");
+	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nkern.ipc.maxsockets=8\n",
+	           "t.ini:7: [freebsd.sysctl] kern.ipc.maxsockets: '8' is out of range "
+	           "16..16777216 (descriptors)");
+	EXPECT_ERR(PORT0 "[freebsd.boot]\nkern.ipc.maxsockets=many\n",
+	           "t.ini:7: [freebsd.boot] kern.ipc.maxsockets: 'many' is not a number");
+}
+
+/* F-Stack keys and sections whose value asks for something fastack does
+ * not do: an error with file:line that says what is missing. */
+static void test_fstack_refused(void)
+{
+	EXPECT_ERR(PORT0 "[dpdk]\nnb_bond=1\n",
+	           "t.ini:7: [dpdk] nb_bond: '1' is not supported by fastack (bonding is not "
+	           "implemented; only 0 is accepted)");
+	EXPECT_ERR("[dpdk]\nnb_vdev=2\n",
+	           "t.ini:2: [dpdk] nb_vdev: '2' is not supported by fastack (virtio-user devices "
+	           "are not created from [vdevN]: give --vdev=virtio_user0,path=... in eal_args; "
+	           "only 0 is accepted)");
+	EXPECT_ERR("[dpdk]\nnb_vdev=0\n[vdev0]\npath=/tmp/vhost-user0\n",
+	           "t.ini:3: [vdev0]: F-Stack section not supported by fastack (virtio-user "
+	           "devices are not created from it: give --vdev=virtio_user0,path=... in [dpdk] "
+	           "eal_args)");
+	EXPECT_ERR("[bond0]\nmode=4\n", "t.ini:1: [bond0]: F-Stack section not supported by "
+	                                "fastack (bonding is not implemented)");
+	EXPECT_ERR(PORT0 "vip_addr=198.18.0.3;198.18.0.4\n",
+	           "t.ini:6: [port0] vip_addr: '198.18.0.3;198.18.0.4' is not supported by "
+	           "fastack (secondary addresses are not implemented; only an empty value is "
+	           "accepted)");
+	EXPECT_ERR(PORT0 "vip_addr6=2001:2::3\n",
+	           "t.ini:6: [port0] vip_addr6: '2001:2::3' is not supported by fastack "
+	           "(secondary addresses are not implemented; only an empty value is accepted)");
+	EXPECT_ERR(PORT0 "slave_port_list=0,1\n", "t.ini:6: [port0] slave_port_list: not "
+	                                          "supported by fastack (bonding is not "
+	                                          "implemented)");
+	EXPECT_ERR(PORT0 "lcore_list=0\n", "t.ini:6: [port0] lcore_list: not supported by fastack "
+	                                   "(every lcore of lcore_mask serves every port)");
+	EXPECT_ERR(PORT0 "[kni]\nmethod=reject\nenable=1\n",
+	           "t.ini:8: [kni] enable: '1' is not supported by fastack (KNI, the exception "
+	           "path to the kernel, is not implemented; only 0 is accepted)");
+	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nnet.inet.tcp.functions_default=rack\n",
+	           "t.ini:7: [freebsd.sysctl] net.inet.tcp.functions_default: 'rack' is not "
+	           "supported by fastack (only FreeBSD's default TCP stack is implemented (no "
+	           "rack, no bbr); only freebsd is accepted)");
+	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nnet.inet.ip.forwarding=1\n",
+	           "t.ini:7: [freebsd.sysctl] net.inet.ip.forwarding: '1' is not supported by "
+	           "fastack (forwarding between interfaces (a router) is not implemented; only 0 "
+	           "is accepted)");
+	EXPECT_ERR(PORT0 "[freebsd.boot]\nnet.inet6.ip6.forwarding=on\n",
+	           "t.ini:7: [freebsd.boot] net.inet6.ip6.forwarding: 'on' is not supported by "
+	           "fastack (forwarding between interfaces (a router) is not implemented; only 0 "
+	           "is accepted)");
+	EXPECT_ERR("[dpdk]\ntso=1\n", "t.ini:2: [dpdk] tso: '1' is not supported by fastack (TCP "
+	                              "segmentation offload is not implemented; only 0 is "
+	                              "accepted)");
+	EXPECT_ERR("[dpdk]\nsymmetric_rss=1\n",
+	           "t.ini:2: [dpdk] symmetric_rss: '1' is not supported by fastack (a symmetric "
+	           "RSS key is not implemented; only 0 is accepted)");
+	EXPECT_ERR("[freebsd.boot]\ntcp_ecn=1\n",
+	           "t.ini:2: [freebsd.boot] tcp_ecn: '1' is not supported by fastack (ECN (RFC "
+	           "3168) is not implemented; only 0 is accepted)");
+	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.tcp.cc.algorithm=vegas\n",
+	           "t.ini:2: [freebsd.sysctl] net.inet.tcp.cc.algorithm: 'vegas' is not one of "
+	           "newreno, cubic");
+	/* An ignored key's value still has to have its form. */
+	EXPECT_ERR("[freebsd.boot]\nhz=1OO\n", "t.ini:2: [freebsd.boot] hz: '1OO' is not a number");
+	EXPECT_ERR("[dpdk]\nvlan_strip=2\n", "t.ini:2: [dpdk] vlan_strip: '2' is not a boolean "
+	                                     "(0/1, yes/no, on/off, true/false)");
+	/* Run-time knobs belong in [freebsd.sysctl]. */
+	EXPECT_ERR("[freebsd.boot]\nnet.inet.tcp.sendspace=16384\n",
+	           "t.ini:2: [freebsd.boot] net.inet.tcp.sendspace: a run-time knob: set it in "
+	           "[freebsd.sysctl]");
+	/* Names nobody knows are still errors, with the closest known name. */
+	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.ip.forwardng=0\n",
+	           "t.ini:2: [freebsd.sysctl] net.inet.ip.forwardng: unknown knob (did you mean "
+	           "net.inet.ip.forwarding?)");
+	EXPECT_ERR("[freebsd.boot]\nhzz=100\n",
+	           "t.ini:2: [freebsd.boot] hzz: unknown tunable (did you mean hz?)");
+	EXPECT_ERR("[freebsd.boot]\nnet.inet.tcp.nosuch=1\n",
+	           "t.ini:2: [freebsd.boot] net.inet.tcp.nosuch: unknown tunable (see "
+	           "docs/knobs.md)");
+	EXPECT_ERR("[kni]\nenabel=0\n",
+	           "t.ini:2: [kni] enabel: unknown key (did you mean enable?)");
+	EXPECT_ERR("[pcap]\nsnaplne=96\n",
+	           "t.ini:2: [pcap] snaplne: unknown key (did you mean snaplen?)");
+	EXPECT_ERR("[dpdk]\nidle_slep=0\n",
+	           "t.ini:2: [dpdk] idle_slep: unknown key (did you mean idle_sleep?)");
+	/* A key of one section is unknown in another. */
+	EXPECT_ERR("[dpdk]\nhz=100\n", "t.ini:2: [dpdk] hz: unknown key (see docs/knobs.md)");
+	EXPECT_ERR("[freebsd.sysctl]\nfd_reserve=1024\n",
+	           "t.ini:2: [freebsd.sysctl] fd_reserve: unknown knob (see docs/knobs.md)");
+	/* --set too. */
+	EXPECT_ARGS_ERR("--set dpdk.nb_bond=2: [dpdk] nb_bond: '2' is not supported by fastack "
+	                "(bonding is not implemented; only 0 is accepted)",
+	                "-c", CONF_DIR "/two_lcores.ini", "--set", "dpdk.nb_bond=2");
+}
+
+/* [pcap]: F-Stack's keys, checked as fastack's. */
+static void test_pcap_section(void)
+{
+	EXPECT_OK(PORT0 "[pcap]\nenable=yes\nsnaplen=94\nsavelen=8388608\nsavepath=/tmp\n");
+	CHECK(cfg.pcap_enable);
+	CHECK_EQ(cfg.pcap_snaplen, 94);
+	CHECK_EQ(cfg.pcap_savelen, 8388608);
+	CHECK_STR(cfg.pcap_savepath, "/tmp");
+	CHECK_EQ(cfg.nb_warn, 0);
+	EXPECT_ERR("[pcap]\nsnaplen=0\n",
+	           "t.ini:2: [pcap] snaplen: '0' is out of range 1..262144 (bytes)");
+	EXPECT_ERR("[pcap]\nsnaplen=262145\n",
+	           "t.ini:2: [pcap] snaplen: '262145' is out of range 1..262144 (bytes)");
+	EXPECT_ERR("[pcap]\nsavelen=big\n", "t.ini:2: [pcap] savelen: 'big' is not a number");
+	EXPECT_ERR(PORT0 "[pcap]\nenable=1\nsavepath=\n",
+	           "t.ini:8: [pcap] savepath: empty (enable=1 writes its files there)");
+	EXPECT_ERR("[pcap]\nenable=0\n[pcap]\nenable=1\n",
+	           "t.ini:4: [pcap] enable: key given twice, first at line 2");
+	/* --set reaches it. */
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set", "pcap.snaplen=200") < 0)
+		fail_at(__LINE__, "refused: %s", err);
+	else
+		CHECK_EQ(cfg.pcap_snaplen, 200);
 }
 
 /* Syntax inih and our reader accept: comments, CRLF, a BOM, indentation,
@@ -265,9 +578,9 @@ static void test_syntax_accepted(void)
 	/* An empty section is fine where the section is known. */
 	EXPECT_OK(PORT0 "[freebsd.sysctl]\n");
 	/* Booleans and numbers in their accepted forms. */
-	EXPECT_OK(PORT0 "[dpdk]\npromiscuous=Off\ntso=TRUE\nno_huge=yes\nnb_mbufs=0x4000\n"
-	                "lcore_mask=FF\n");
-	CHECK(!cfg.promiscuous && cfg.tso && cfg.no_huge);
+	EXPECT_OK(PORT0 "[dpdk]\npromiscuous=Off\ntx_csum_offoad_skip=TRUE\nno_huge=yes\n"
+	                "nb_mbufs=0x4000\nlcore_mask=FF\n");
+	CHECK(!cfg.promiscuous && cfg.tx_csum_offload_skip && cfg.no_huge);
 	CHECK_EQ(cfg.nb_mbufs, 0x4000);
 	CHECK_EQ(cfg.lcore_mask, 0xff);
 }
@@ -331,7 +644,7 @@ static void test_overrides(void)
 }
 
 /* config_dump writes a file that loads back into the same values. */
-static void test_dump_roundtrip(void)
+static void dump_roundtrip(const char *path)
 {
 	static struct config first;
 	char *a = NULL, *b = NULL;
@@ -339,7 +652,7 @@ static void test_dump_roundtrip(void)
 	FILE *f;
 
 	config_defaults(&first);
-	if (config_load_file(&first, CONF_DIR "/fstack.ini", err, sizeof(err)) < 0) {
+	if (config_load_file(&first, path, err, sizeof(err)) < 0) {
 		fail_at(__LINE__, "refused: %s", err);
 		return;
 	}
@@ -360,8 +673,15 @@ static void test_dump_roundtrip(void)
 	CHECK_STR(b, a);
 	CHECK(cfg.ports[0].fault.reorder == first.ports[0].fault.reorder);
 	CHECK(memcmp(cfg.knob, first.knob, sizeof(cfg.knob)) == 0);
+	CHECK_EQ(cfg.nb_warn, 0); /* the dump holds only what has effect */
 	free(a);
 	free(b);
+}
+
+static void test_dump_roundtrip(void)
+{
+	dump_roundtrip(CONF_DIR "/fstack.ini");
+	dump_roundtrip(CONF_DIR "/fstack_stock.ini");
 }
 
 static void test_knob_parse(void)
@@ -393,11 +713,43 @@ static void test_knob_parse(void)
 	CHECK_EQ(knob_parse(KNOB_ICMP_ECHO, "2", &v), -ERANGE);
 	CHECK_EQ(knob_parse(KNOB_ICMP_ECHO, "maybe", &v), -EINVAL);
 	CHECK_EQ(knob_parse(KNOB_COUNT, "1", &v), -EINVAL);
-	/* Every default is inside its range and every name is unique. */
+	/* A name-valued knob takes FreeBSD's names, or their index. */
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "cubic", &v), 0);
+	CHECK_EQ(v, 1);
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "newreno", &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "1", &v), 0);
+	CHECK_EQ(v, 1);
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "2", &v), -ERANGE);
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "Cubic", &v), -EINVAL);
+	CHECK_EQ(knob_parse(KNOB_TCP_CC, "vegas", &v), -EINVAL);
+	CHECK_EQ(v, 1);
+	{
+		char buf[64];
+
+		CHECK_STR(knob_range_str(KNOB_TCP_CC, buf, sizeof(buf)), "newreno, cubic");
+		CHECK_STR(knob_value_str(KNOB_TCP_CC, 1, buf, sizeof(buf)), "cubic");
+		CHECK_STR(knob_range_str(KNOB_IP_DEFTTL, buf, sizeof(buf)), "1..255");
+		CHECK_STR(knob_value_str(KNOB_IP_DEFTTL, 64, buf, sizeof(buf)), "64");
+	}
+	CHECK(knob_value_name(KNOB_TCP_CC, 2) == NULL);
+	CHECK(knob_value_name(KNOB_IP_DEFTTL, 1) == NULL);
+	/* The knob's range is exactly the congestion control modules. */
+	for (int i = 0; i <= knob_table[KNOB_TCP_CC].max; i++) {
+		CHECK(tcp_cc_name(i) != NULL);
+		CHECK_STR(knob_value_name(KNOB_TCP_CC, i), tcp_cc_name(i));
+	}
+	CHECK(tcp_cc_name((int)knob_table[KNOB_TCP_CC].max + 1) == NULL);
+	/* Every default is inside its range and every name is unique; knobs
+	 * of unit "name" have a name for every value, and only they. */
 	for (unsigned i = 0; i < KNOB_COUNT; i++) {
+		bool named = strcmp(knob_table[i].unit, "name") == 0;
+
 		CHECK(knob_table[i].min <= knob_table[i].def &&
 		      knob_table[i].def <= knob_table[i].max);
 		CHECK_EQ(knob_find(knob_table[i].name), i);
+		for (int64_t x = knob_table[i].min; x <= knob_table[i].max && x < 1000; x++)
+			CHECK_EQ(knob_value_name((enum knob_id)i, x) != NULL, named);
 	}
 }
 
@@ -437,14 +789,13 @@ static void test_doc_example(void)
 static void test_unknown_section(void)
 {
 	EXPECT_ERR("[dpdk]\nport_list=0\n[nosuch]\n",
-	           "t.ini:3: [nosuch]: unknown section (expected dpdk, portN, vlanN or "
-	           "freebsd.sysctl)");
+	           "t.ini:3: [nosuch]: unknown section (expected dpdk, portN, vlanN, pcap, kni, "
+	           "freebsd.boot or freebsd.sysctl)");
 	EXPECT_ERR("[dpkd]\n", "t.ini:1: [dpkd]: unknown section (did you mean [dpdk]?)");
-	EXPECT_ERR("[pcap]\nenable=0\n", "t.ini:1: [pcap]: F-Stack section not supported by "
-	                                 "fastack (capture per port with pcap= in [portN])");
-	EXPECT_ERR(PORT0 "[freebsd.boot]\nhz=100\n",
-	           "t.ini:6: [freebsd.boot]: F-Stack section not supported by fastack (boot-time "
-	           "FreeBSD tunables do not apply; run-time knobs go in [freebsd.sysctl])");
+	EXPECT_ERR("[freebsd.bot]\n",
+	           "t.ini:1: [freebsd.bot]: unknown section (did you mean [freebsd.boot]?)");
+	/* F-Stack's sections that fastack reads, empty. */
+	EXPECT_OK(PORT0 "[pcap]\n[kni]\n[freebsd.boot]\n");
 	EXPECT_ERR("[bond0]\n", "t.ini:1: [bond0]: F-Stack section not supported by fastack "
 	                        "(bonding is not implemented)");
 	EXPECT_ERR("[port8]\n", "t.ini:1: [port8]: port id out of range 0..7");
@@ -467,9 +818,6 @@ static void test_unknown_key(void)
 	EXPECT_ERR("[port0]\nvlan_id=5\n",
 	           "t.ini:2: [port0] vlan_id: unknown key (see docs/knobs.md)");
 	/* F-Stack keys fastack refuses, with what to do instead. */
-	EXPECT_ERR("[dpdk]\npkt_tx_delay=100\n",
-	           "t.ini:2: [dpdk] pkt_tx_delay: not supported by fastack (TX is flushed at the "
-	           "end of every loop pass)");
 	EXPECT_ERR("[dpdk]\nfile_prefix=x\n", "t.ini:2: [dpdk] file_prefix: not supported by "
 	                                      "fastack (give --file-prefix in eal_args)");
 	EXPECT_ERR(PORT0 "if_name=eno7\n", "t.ini:6: [port0] if_name: not supported by fastack "
@@ -481,9 +829,9 @@ static void test_unknown_key(void)
 	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.ip.tll=1\n",
 	           "t.ini:2: [freebsd.sysctl] net.inet.ip.tll: unknown knob (did you mean "
 	           "net.inet.ip.ttl?)");
-	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.tcp.functions_default=freebsd\n",
-	           "t.ini:2: [freebsd.sysctl] net.inet.tcp.functions_default: unknown knob (see "
-	           "docs/knobs.md)");
+	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.tcp.functions_defaults=freebsd\n",
+	           "t.ini:2: [freebsd.sysctl] net.inet.tcp.functions_defaults: unknown knob (did "
+	           "you mean net.inet.tcp.functions_default?)");
 }
 
 static void test_bad_address(void)
@@ -746,8 +1094,8 @@ static void test_bad_set(void)
 	                "addr=198.18.0.9");
 	EXPECT_ARGS_ERR("--set port0.=1: expected SECTION.KEY=VALUE", "-c", conf, "--set",
 	                "port0.=1");
-	EXPECT_ARGS_ERR("--set nosuch.a=1: [nosuch]: unknown section (expected dpdk, portN, vlanN "
-	                "or freebsd.sysctl)",
+	EXPECT_ARGS_ERR("--set nosuch.a=1: [nosuch]: unknown section (expected dpdk, portN, vlanN, "
+	                "pcap, kni, freebsd.boot or freebsd.sysctl)",
 	                "-c", conf, "--set", "nosuch.a=1");
 	EXPECT_ARGS_ERR("--set freebsd.sysctl.net.inet.ip.ttl=0: [freebsd.sysctl] net.inet.ip.ttl: "
 	                "'0' is out of range 1..255 (hops)",
@@ -813,19 +1161,29 @@ static void test_bad_option(void)
 static void test_key_table(void)
 {
 	struct config_key_info ki;
-	unsigned n = 0, refused = 0;
+	unsigned n = 0, foreign = 0;
 
 	for (unsigned i = 0; config_key_info(i, &ki) == 0; i++) {
 		CHECK(ki.section && ki.name && ki.def && ki.unit && ki.desc);
-		if (ki.hint)
-			refused++;
-		else
+		if (ki.foreign) {
+			foreign++;
+			CHECK(strcmp(ki.section, "?") != 0);
+			/* Exactly one of: sets a knob, ignored (some values),
+			 * refused (every value). */
+			CHECK((ki.sets != NULL) + (ki.ignored != NULL) +
+			          (ki.refused != NULL && ki.ignored == NULL) ==
+			      1);
+			CHECK(!ki.sets || knob_find(ki.sets) >= 0);
+			/* Values are listed where some are accepted. */
+			CHECK_EQ(ki.range[0] != 0, ki.ignored != NULL || ki.sets != NULL);
+		} else {
 			CHECK(ki.range[0] && ki.desc[0]);
+			CHECK(n < CFG_KEYS_MAX);
+		}
 		n++;
 	}
 	CHECK(n > 30);
-	CHECK(refused > 10);
-	CHECK(n <= CFG_KEYS_MAX + refused);
+	CHECK(foreign > 40);
 	CHECK_EQ(config_key_info(n, &ki), -ENOENT);
 }
 
@@ -837,6 +1195,11 @@ static const struct {
 } tests[] = {
 	{ "defaults", test_defaults },
 	{ "full_file", test_full_file },
+	{ "fstack_stock", test_fstack_stock },
+	{ "fstack_ignored", test_fstack_ignored },
+	{ "fstack_maxsockets", test_fstack_maxsockets },
+	{ "fstack_refused", test_fstack_refused },
+	{ "pcap_section", test_pcap_section },
 	{ "syntax_accepted", test_syntax_accepted },
 	{ "broadcast_derived", test_broadcast_derived },
 	{ "overrides", test_overrides },

@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -1202,6 +1203,140 @@ static void test_pcap_errors(void)
 	unlink(path);
 }
 
+/* Reads a capture file's records: their seq numbers, caplen and len; the
+ * count, or -1 if libpcap cannot open it. */
+static int pcap_read_seqs(const char *path, uint32_t *seq, uint32_t *caplen, uint32_t *len,
+                          const u_char **last, unsigned max, int *snaplen)
+{
+	static u_char last_data[128];
+	char perr[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	pcap_t *pc = pcap_open_offline(path, perr);
+	unsigned n = 0;
+
+	if (!pc)
+		return -1;
+	*snaplen = pcap_snapshot(pc);
+	while (pcap_next_ex(pc, &h, &data) == 1 && n < max) {
+		seq[n] = frame_seq_bytes(data, h->caplen);
+		caplen[n] = h->caplen;
+		len[n] = h->len;
+		memcpy(last_data, data, RTE_MIN(h->caplen, (uint32_t)sizeof(last_data)));
+		n++;
+	}
+	*last = last_data;
+	pcap_close(pc);
+	return (int)n;
+}
+
+/* [pcap] snaplen and savelen: frames are cut to snaplen (a chain too, inside
+ * its second segment) with their length kept; files rotate before they would
+ * pass savelen, through PORT_PCAP_FILES names, the oldest overwritten. */
+static void test_pcap_snaplen_rotate(void)
+{
+	enum { SNAP = 64, REC = 16 + SNAP, PER_FILE = 3, FRAMES = 35 };
+	char base[64], path[80], err[256];
+	struct port_pcap_conf c = { .path = base, .snaplen = SNAP, .savelen = 24 + PER_FILE * REC };
+	struct port *a, *b, *w;
+	struct rte_mbuf *chain, *tail;
+
+	snprintf(base, sizeof(base), "/tmp/fastack-test-port-%d-ring.pcap", getpid());
+	pair(&a, &b, 64);
+	w = port_pcap_wrap_conf(a, &c, err, sizeof(err));
+	CHECK(w != NULL, "%s", err);
+	if (!w) {
+		port_close(a);
+		port_close(b);
+		return;
+	}
+	a = attach(w);
+	attach(b);
+	memset(&st, 0, sizeof(st));
+	/* Frames 0..33 in bursts of 4 (rotations fall inside bursts), then a
+	 * chain of 52 + 500 bytes. */
+	for (uint32_t i = 0; i < FRAMES - 1; i += 4) {
+		send_all(a, i, RTE_MIN(4u, (unsigned)(FRAMES - 1 - i)), 100);
+		recv_all(b, NULL, 0);
+	}
+	chain = mk_frame(FRAMES - 1, 10);
+	tail = rte_pktmbuf_alloc(pool);
+	memset(rte_pktmbuf_append(tail, 500), 0xab, 500);
+	rte_pktmbuf_chain(chain, tail);
+	port_tx(a, chain);
+	port_tx_flush(a);
+	recv_all(b, NULL, 0);
+	CHECK_EQ(st.pcap_errors, 0);
+
+	/* 12 files' worth: _10 and _11 went to _0 and _1.  Read while open. */
+	for (unsigned f = 0; f < PORT_PCAP_FILES; f++) {
+		uint32_t seq[8], caplen[8], len[8];
+		unsigned first = f < 2 ? (10 + f) * PER_FILE : f * PER_FILE;
+		unsigned want = RTE_MIN((unsigned)PER_FILE, FRAMES - first);
+		const u_char *last;
+		struct stat sb;
+		int n, snap = 0;
+
+		snprintf(path, sizeof(path), "/tmp/fastack-test-port-%d-ring_%u.pcap", getpid(), f);
+		n = pcap_read_seqs(path, seq, caplen, len, &last, 8, &snap);
+		CHECK_EQ(n, (int)want);
+		CHECK_EQ(snap, SNAP);
+		CHECK(stat(path, &sb) == 0 && (uint64_t)sb.st_size <= c.savelen, "%s: %lld bytes",
+		      path, (long long)sb.st_size);
+		for (int i = 0; i < n; i++) {
+			bool is_chain = first + (unsigned)i == FRAMES - 1;
+
+			CHECK_EQ(seq[i], first + (unsigned)i);
+			CHECK_EQ(caplen[i], SNAP);
+			CHECK_EQ(len[i], is_chain ? FRAME_HDRS + 10 + 500 : FRAME_HDRS + 100);
+			if (is_chain)
+				CHECK(last[FRAME_HDRS + 10] == 0xab && last[SNAP - 1] == 0xab,
+				      "the chain's second segment is not in its record");
+		}
+	}
+	snprintf(path, sizeof(path), "/tmp/fastack-test-port-%d-ring_%u.pcap", getpid(),
+	         PORT_PCAP_FILES);
+	CHECK(access(path, F_OK) != 0, "%s exists", path);
+	CHECK(access(base, F_OK) != 0, "%s exists", base);
+	port_close(a);
+	port_close(b);
+
+	/* A record larger than savelen has a file to itself. */
+	c.savelen = 50;
+	pair(&a, &b, 64);
+	w = port_pcap_wrap_conf(a, &c, err, sizeof(err));
+	CHECK(w != NULL, "%s", err);
+	if (w) {
+		a = attach(w);
+		attach(b);
+		send_all(a, 100, 3, 100);
+		recv_all(b, NULL, 0);
+		for (unsigned f = 0; f < 3; f++) {
+			uint32_t seq[4], caplen[4], len[4];
+			const u_char *last;
+			int snap;
+
+			snprintf(path, sizeof(path), "/tmp/fastack-test-port-%d-ring_%u.pcap",
+			         getpid(), f);
+			CHECK_EQ(pcap_read_seqs(path, seq, caplen, len, &last, 4, &snap), 1);
+			CHECK_EQ(seq[0], 100 + f);
+		}
+	}
+	port_close(a);
+	port_close(b);
+	/* snaplen above the pcap limit is refused. */
+	c.snaplen = PORT_PCAP_SNAPLEN + 1;
+	pair(&a, &b, 8);
+	CHECK(port_pcap_wrap_conf(a, &c, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "snaplen") != NULL, "message: %s", err);
+	port_close(a);
+	port_close(b);
+	for (unsigned f = 0; f < PORT_PCAP_FILES; f++) {
+		snprintf(path, sizeof(path), "/tmp/fastack-test-port-%d-ring_%u.pcap", getpid(), f);
+		unlink(path);
+	}
+}
+
 /* ---- dpdk (net_ring: a loopback ethdev) ---- */
 
 static void test_dpdk_ring_loopback(void)
@@ -1313,6 +1448,7 @@ static const struct {
 	T(fault_bad_config),
 	T(pcap_roundtrip),
 	T(pcap_errors),
+	T(pcap_snaplen_rotate),
 	T(dpdk_ring_loopback),
 #undef T
 };
