@@ -30,6 +30,8 @@ struct memlink {
 	struct rte_ring *ring[2]; /* ring[i]: frames towards end i */
 	int refs;                 /* ends not yet closed (atomic) */
 	bool closed[2];           /* end i closed (atomic) */
+	port_memlink_tap_fn tap;  /* see port_memlink_set_tap */
+	void *tap_arg;
 };
 
 struct memlink_end {
@@ -105,7 +107,18 @@ static uint16_t memlink_tx_burst(struct port *p, struct rte_mbuf **pkts, uint16_
 			port_sw_tx_cksum(pkts[i]);
 		}
 	}
+	if (e->link->tap)
+		for (unsigned j = 0; j < i; j++)
+			e->link->tap(e->link->tap_arg, e->side, pkts[j]);
 	return (uint16_t)rte_ring_enqueue_burst(r, (void **)pkts, i, NULL);
+}
+
+void port_memlink_set_tap(struct port *p, port_memlink_tap_fn fn, void *arg)
+{
+	struct memlink_end *e = p->priv;
+
+	e->link->tap = fn;
+	e->link->tap_arg = arg;
 }
 
 static void memlink_close(struct port *p)

@@ -53,6 +53,14 @@ int port_memlink_pair(struct port **a, struct port **b, const struct rte_ether_a
  * wrapped or attached: wrappers and stacks copy p->offloads. */
 void port_memlink_set_offloads(struct port *p, uint32_t offloads);
 
+/* A tap: fn(arg, from, m) is called for every frame the link takes, from end
+ * `from` (0: a, 1: b), in the sender's thread before the receiver can see it
+ * (tests: the harness keeps a tcpdump-style trace of the link).  fn must
+ * not keep or change m.  NULL turns it off.  Set on either end, it serves
+ * both directions. */
+typedef void (*port_memlink_tap_fn)(void *arg, unsigned from, const struct rte_mbuf *m);
+void port_memlink_set_tap(struct port *p, port_memlink_tap_fn fn, void *arg);
+
 /* Frames waiting in the queue towards this end (tests). */
 unsigned port_memlink_pending(const struct port *p);
 

@@ -44,6 +44,8 @@ void harness_register(const char *name, test_fn fn)
 	ntests++;
 }
 
+static void trace_print(void);
+
 void harness_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
@@ -53,6 +55,8 @@ void harness_fail(const char *file, int line, const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
+	if (cur_failures == 0)
+		trace_print();
 	fflush(stdout);
 	cur_failures++;
 }
@@ -457,6 +461,44 @@ void h_one_destroy(struct h_one *h)
 	rte_mempool_free(h->pool);
 }
 
+/* ---- frame trace of the pair's link ----
+ *
+ * The in-memory link describes every frame that crosses it (after the
+ * sender's fault injection, before the receiver's) into a ring of the last
+ * TRACE_LINES lines; the first failure of a test prints the ring, so a
+ * failing two-stack test shows, tcpdump-style, what was on the wire. */
+
+#define TRACE_LINES 40
+
+static struct {
+	const struct h_pair *pair; /* the live pair, NULL if none */
+	unsigned next, used;
+	char line[TRACE_LINES][200];
+} trace;
+
+/* Called by the link for every frame that crosses it. */
+static void trace_tap(void *arg, unsigned from, const struct rte_mbuf *m)
+{
+	const struct h_pair *h = arg;
+	char d[180];
+
+	snprintf(trace.line[trace.next], sizeof(trace.line[0]), "%8.3f %s %s", (h->now - T0) / 1e6,
+	         from == 0 ? "a > b" : "b > a", harness_describe(m, d, sizeof(d)));
+	trace.next = (trace.next + 1) % TRACE_LINES;
+	if (trace.used < TRACE_LINES)
+		trace.used++;
+}
+
+static void trace_print(void)
+{
+	if (!trace.pair || trace.used == 0)
+		return;
+	printf("  last %u frames on the link (virtual ms since the pair started):\n", trace.used);
+	for (unsigned i = 0; i < trace.used; i++)
+		printf("    %s\n",
+		       trace.line[(trace.next + TRACE_LINES - trace.used + i) % TRACE_LINES]);
+}
+
 void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
                    const struct fault_cfg *fault_b, const int64_t *knobs)
 {
@@ -477,6 +519,7 @@ void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
 		fprintf(stderr, "harness: cannot create the pair\n");
 		exit(2);
 	}
+	port_memlink_set_tap(pa, trace_tap, h);
 	if (fault_a && fault_cfg_active(fault_a))
 		pa = port_fault_wrap(pa, fault_a);
 	if (fault_b && fault_cfg_active(fault_b))
@@ -492,6 +535,8 @@ void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
 		fprintf(stderr, "harness: cannot configure the pair\n");
 		exit(2);
 	}
+	trace.pair = h;
+	trace.next = trace.used = 0;
 	h_pair_pass(h);
 }
 
@@ -515,6 +560,8 @@ void h_pair_run_ms(struct h_pair *h, unsigned ms)
 
 void h_pair_destroy(struct h_pair *h)
 {
+	if (trace.pair == h)
+		trace.pair = NULL;
 	stack_destroy(h->a);
 	stack_destroy(h->b);
 	CHECK_POOL_FULL(h->pool_a);

@@ -8,7 +8,9 @@
  *    into it, so a test can speak to a stack byte by byte;
  *  - two stacks joined by an in-memory link on virtual time (the protocol
  *    test bed), with optional fault injection;
- *  - tcpdump-style one-line decoding of frames for failure messages;
+ *  - tcpdump-style one-line decoding of frames for failure messages, and a
+ *    trace of the last frames on a pair's link, printed at a test's first
+ *    failure;
  *  - leak checks: every pool must be full again at teardown.
  */
 #ifndef FASTACK_TESTS_HARNESS_H

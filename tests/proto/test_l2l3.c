@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netinet/in.h>
 #include <rte_arp.h>
@@ -21,6 +22,9 @@
 #include "eth/eth.h"
 #include "ip/ip4.h"
 #include "ip/route.h"
+#include "port/port_fault.h"
+#include "port/port_memlink.h"
+#include "port/port_pcap.h"
 #include "wire/icmp.h"
 
 #define MS 1000000ull
@@ -1810,6 +1814,61 @@ TEST(pair_resolve_and_ping_over_memlink)
 	CHECK_EQ(h.a->stats.icmp.icps_inhist_other, 1); /* the reply */
 	CHECK_EQ(h.a->stats.icmp.icps_checksum + h.a->stats.ip4.ips_badsum, 0);
 	h_pair_destroy(&h);
+}
+
+/* A port wrapped twice, as ff_init stacks [portN] (the port, fault
+ * injection, capture): every layer of the chain runs on the stack's clock
+ * and counts into the stack's counters (stack_add_port sets the outermost
+ * port's; each wrapper hands them down, port_lower_sync).  Were the fault
+ * layer under the capture left on a clock of its own, the delayed frame
+ * would never be sent, and its counters would be read by nobody. */
+TEST(wrapped_port_chain_runs_on_the_stacks_clock_and_counters)
+{
+	static const struct rte_ether_addr mac_a = { { 0x02, 0, 0, 0, 0, 0x01 } };
+	static const struct rte_ether_addr mac_b = { { 0x02, 0, 0, 0, 0, 0x02 } };
+	const struct fault_cfg f = { .delay_us = 3000, .seed = 1, .dir = FAULT_DIR_TX };
+	struct ifaddr_cfg ia = h_ifaddr("198.18.0.1", "255.255.255.0", NULL);
+	struct ifaddr_cfg ib = h_ifaddr("198.18.0.2", "255.255.255.0", NULL);
+	struct rte_mempool *pool_a = harness_pool(1023), *pool_b = harness_pool(1023);
+	uint64_t now = 1000000000ull;
+	struct stack *a = stack_create(0, pool_a, knobs_default(), now);
+	struct stack *b = stack_create(1, pool_b, knobs_default(), now);
+	char path[] = "/tmp/fastack-chain-XXXXXX", err[128];
+	struct port *pa, *pb;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(port_memlink_pair(&pa, &pb, &mac_a, &mac_b, 64), 0);
+	pa = port_fault_wrap(pa, &f);
+	CHECK(pa != NULL);
+	pa = port_pcap_wrap(pa, path, err, sizeof(err));
+	CHECK(pa != NULL);
+	CHECK_EQ(stack_add_port(a, pa), 0);
+	CHECK_EQ(stack_add_port(b, pb), 0);
+	CHECK_EQ(stack_set_ifaddr(b, 0, &ib), 0);
+	CHECK_EQ(stack_set_ifaddr(a, 0, &ia), 0); /* a's gratuitous ARP */
+	for (unsigned ms = 0; ms <= 5; ms++) {
+		stack_set_current(a);
+		stack_pass_begin(a, now);
+		stack_pass_end(a);
+		stack_set_current(b);
+		stack_pass_begin(b, now);
+		stack_pass_end(b);
+		/* Held for 3 ms of the stacks' time, then delivered. */
+		CHECK_EQ(b->stats.eth.eth_ipackets, ms < 3 ? 0u : 1u);
+		now += 1000000ull;
+	}
+	CHECK_EQ(a->stats.port.fault_delayed, 1);
+	CHECK_EQ(a->stats.port.tx_packets, 1);
+	CHECK_EQ(b->stats.arp.arp_rxrequests, 1);
+	stack_destroy(a);
+	stack_destroy(b);
+	CHECK_POOL_FULL(pool_a);
+	CHECK_POOL_FULL(pool_b);
+	rte_mempool_free(pool_a);
+	rte_mempool_free(pool_b);
+	unlink(path);
 }
 
 int main(int argc, char **argv)
