@@ -5,7 +5,9 @@
  * &ifc) once, and from then on drives one fastack stack through the function
  * table: socket calls, netdev_send (a bare IP packet from the scripted peer)
  * and netdev_receive (the next IP packet the stack sent), usleep and
- * gettimeofday.  README.md in this directory lists the --so_flags.
+ * gettimeofday (the table: packetdrill_interface.h; test_adapter.c drives it
+ * the same way in meson test).  README.md in this directory lists the
+ * --so_flags.
  *
  * Design
  *
@@ -93,53 +95,7 @@
 #include "stack/knobs.h"
 #include "stack/stack.h"
 
-/* ---- packetdrill's shared-object interface (its packetdrill.h) ----
- *
- * Declared here member for member, in packetdrill's order, so that this
- * object needs nothing from packetdrill's sources to build. */
-struct packetdrill_interface {
-	void *userdata;
-	void (*free)(void *userdata);
-	int (*socket)(void *userdata, int domain, int type, int protocol);
-	int (*bind)(void *userdata, int fd, const struct sockaddr *addr, socklen_t len);
-	int (*listen)(void *userdata, int fd, int backlog);
-	int (*accept)(void *userdata, int fd, struct sockaddr *addr, socklen_t *len);
-	int (*connect)(void *userdata, int fd, const struct sockaddr *addr, socklen_t len);
-	ssize_t (*read)(void *userdata, int fd, void *buf, size_t count);
-	ssize_t (*readv)(void *userdata, int fd, const struct iovec *iov, int iovcnt);
-	ssize_t (*recv)(void *userdata, int fd, void *buf, size_t len, int flags);
-	ssize_t (*recvfrom)(void *userdata, int fd, void *buf, size_t len, int flags,
-	                    struct sockaddr *src, socklen_t *srclen);
-	ssize_t (*recvmsg)(void *userdata, int fd, struct msghdr *msg, int flags);
-	ssize_t (*write)(void *userdata, int fd, const void *buf, size_t count);
-	ssize_t (*writev)(void *userdata, int fd, const struct iovec *iov, int iovcnt);
-	ssize_t (*send)(void *userdata, int fd, const void *buf, size_t len, int flags);
-	ssize_t (*sendto)(void *userdata, int fd, const void *buf, size_t len, int flags,
-	                  const struct sockaddr *dst, socklen_t dstlen);
-	ssize_t (*sendmsg)(void *userdata, int fd, const struct msghdr *msg, int flags);
-	int (*fcntl)(void *userdata, int fd, int cmd, ...);
-	int (*ioctl)(void *userdata, int fd, unsigned long request, ...);
-	int (*close)(void *userdata, int fd);
-	int (*shutdown)(void *userdata, int fd, int how);
-	int (*getsockopt)(void *userdata, int fd, int level, int name, void *val, socklen_t *len);
-	int (*setsockopt)(void *userdata, int fd, int level, int name, const void *val,
-	                  socklen_t len);
-	int (*poll)(void *userdata, struct pollfd *fds, nfds_t nfds, int timeout);
-	/* A packet from the scripted peer to the stack: 0 or -1. */
-	int (*netdev_send)(void *userdata, const void *buf, size_t count);
-	/* The next packet the stack sent: *count in = room, out = length;
-	 * *time_usecs = when it was sent.  0 or -1. */
-	int (*netdev_receive)(void *userdata, void *buf, size_t *count, long long *time_usecs);
-	int (*usleep)(void *userdata, useconds_t usec);
-	int (*gettimeofday)(void *userdata, struct timeval *tv, struct timezone *tz);
-	int (*epoll_create)(void *userdata, int size);
-	int (*epoll_ctl)(void *userdata, int epfd, int op, int fd, struct epoll_event *ev);
-	int (*epoll_wait)(void *userdata, int epfd, struct epoll_event *events, int maxevents,
-	                  int timeout);
-	int (*pipe)(void *userdata, int pipefd[2]);
-	int (*splice)(void *userdata, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
-	              size_t len, unsigned int flags);
-};
+#include "packetdrill_interface.h"
 
 __attribute__((visibility("default"))) void
 packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc);

@@ -82,7 +82,12 @@ for s in $list; do
 	else
 		fail=$((fail + 1))
 		why=""
+		# timeout(1) exits 124 after its SIGTERM, 137 when packetdrill
+		# ignored that and SIGKILL followed 5 s later.
 		[ $rc -eq 124 ] && why=" (timeout after ${tmo}s)"
+		if [ $rc -eq 137 ] && awk "BEGIN { exit !($secs >= $tmo) }"; then
+			why=" (timeout after ${tmo}s, killed)"
+		fi
 		printf 'FAIL  %-44s %5ss  exit %d%s\n' "$name" "$secs" "$rc" "$why"
 		if [ "$verbose" = 1 ]; then
 			sed 's/^/      | /' "$out" | tail -n 25
