@@ -332,30 +332,28 @@ void ff_run(loop_func_t loop, void *arg)
 		return;
 	}
 	/*
-	 * The clock is read once per pass: the reading that starts a pass also
-	 * ends the previous one, whose time goes to busy or idle by whether it
-	 * received anything.
+	 * The clock is read once per pass (s->clock_ns): the reading that ends
+	 * a pass, whose time goes to busy or idle by whether it received
+	 * anything, is also the next pass's now.  An idle_sleep is idle time.
 	 */
-	uint64_t prev = stack_clock_ns();
-	bool prev_busy = false;
+	uint64_t now = s->clock_ns();
 
 	s->stop = false;
 	while (!s->stop) {
-		uint64_t now = stack_clock_ns();
+		bool busy = stack_pass_begin(s, now) != 0;
+		uint64_t next;
 
-		loop_time_add(s, prev_busy, now - prev);
-		prev = now;
-		prev_busy = stack_pass_begin(s, now) != 0;
 		if (loop)
 			loop(arg);
 		stack_pass_end(s);
-		/* The sleep counts as idle time at the next pass's clock read. */
-		if (!prev_busy && s->idle_sleep_us && !s->stop) {
+		if (!busy && s->idle_sleep_us && !s->stop) {
 			s->stats.loop_sleeps++;
 			idle_sleep(s->idle_sleep_us);
 		}
+		next = s->clock_ns();
+		loop_time_add(s, busy, next - now);
+		now = next;
 	}
-	loop_time_add(s, prev_busy, stack_clock_ns() - prev);
 }
 
 void ff_stop_run(void)
