@@ -227,7 +227,12 @@ int ff_init(int argc, char *const argv[])
 		errno = EINVAL;
 		return -1;
 	}
-	log_set_level((enum log_level)cfg.log_level);
+	/* Before any stack exists, as log.h requires. */
+	if (log_set_level((enum log_level)cfg.log_level) < 0) {
+		fprintf(stderr, "fastack: ff_init called while a stack exists\n");
+		errno = EBUSY;
+		return -1;
+	}
 	for (i = 0; i < cfg.nb_warn; i++)
 		LOG_WARN("%s", cfg.warn[i]);
 	if (cfg.warn_lost)

@@ -104,6 +104,7 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 			return NULL;
 		}
 	}
+	log_level_hold();
 	return s;
 }
 
@@ -126,6 +127,7 @@ void stack_destroy(struct stack *s)
 		current_stack = NULL;
 	free(s->wheel);
 	free(s);
+	log_level_release();
 }
 
 int stack_add_port(struct stack *s, struct port *p)
