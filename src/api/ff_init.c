@@ -133,10 +133,7 @@ static struct port *open_port(const struct config *cfg, struct rte_mempool **poo
 	char err[CFG_ERR_LEN];
 	struct port *p;
 
-	memset(&dc, 0, sizeof(dc));
-	dc.promiscuous = cfg->promiscuous;
-	dc.tx_csum_offload_skip = cfg->tx_csum_offload_skip;
-	dc.mtu = pc->mtu;
+	port_dpdk_conf_from_config(&dc, cfg, port_id);
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY &&
 	    port_dpdk_setup(port_id, (uint16_t)nqueues, pools, &dc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fastack: port %u: %s\n", port_id, err);
