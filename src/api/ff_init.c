@@ -133,10 +133,7 @@ static struct port *open_port(const struct config *cfg, struct rte_mempool **poo
 	char err[CFG_ERR_LEN];
 	struct port *p;
 
-	memset(&dc, 0, sizeof(dc));
-	dc.promiscuous = cfg->promiscuous;
-	dc.tx_csum_offload_skip = cfg->tx_csum_offload_skip;
-	dc.mtu = pc->mtu;
+	port_dpdk_conf_from_config(&dc, cfg, port_id);
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY &&
 	    port_dpdk_setup(port_id, (uint16_t)nqueues, pools, &dc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fastack: port %u: %s\n", port_id, err);
@@ -227,7 +224,12 @@ int ff_init(int argc, char *const argv[])
 		errno = EINVAL;
 		return -1;
 	}
-	log_set_level((enum log_level)cfg.log_level);
+	/* Before any stack exists, as log.h requires. */
+	if (log_set_level((enum log_level)cfg.log_level) < 0) {
+		fprintf(stderr, "fastack: ff_init called while a stack exists\n");
+		errno = EBUSY;
+		return -1;
+	}
 	for (i = 0; i < cfg.nb_warn; i++)
 		LOG_WARN("%s", cfg.warn[i]);
 	if (cfg.warn_lost)
@@ -332,30 +334,28 @@ void ff_run(loop_func_t loop, void *arg)
 		return;
 	}
 	/*
-	 * The clock is read once per pass: the reading that starts a pass also
-	 * ends the previous one, whose time goes to busy or idle by whether it
-	 * received anything.
+	 * The clock is read once per pass (s->clock_ns): the reading that ends
+	 * a pass, whose time goes to busy or idle by whether it received
+	 * anything, is also the next pass's now.  An idle_sleep is idle time.
 	 */
-	uint64_t prev = stack_clock_ns();
-	bool prev_busy = false;
+	uint64_t now = s->clock_ns();
 
 	s->stop = false;
 	while (!s->stop) {
-		uint64_t now = stack_clock_ns();
+		bool busy = stack_pass_begin(s, now) != 0;
+		uint64_t next;
 
-		loop_time_add(s, prev_busy, now - prev);
-		prev = now;
-		prev_busy = stack_pass_begin(s, now) != 0;
 		if (loop)
 			loop(arg);
 		stack_pass_end(s);
-		/* The sleep counts as idle time at the next pass's clock read. */
-		if (!prev_busy && s->idle_sleep_us && !s->stop) {
+		if (!busy && s->idle_sleep_us && !s->stop) {
 			s->stats.loop_sleeps++;
 			idle_sleep(s->idle_sleep_us);
 		}
+		next = s->clock_ns();
+		loop_time_add(s, busy, next - now);
+		now = next;
 	}
-	loop_time_add(s, prev_busy, stack_clock_ns() - prev);
 }
 
 void ff_stop_run(void)

@@ -139,6 +139,16 @@ static uint32_t dpdk_port_offloads(uint64_t rx, uint64_t tx)
 	return off;
 }
 
+void port_dpdk_conf_from_config(struct port_dpdk_conf *dc, const struct config *cfg,
+                                uint16_t port_id)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->promiscuous = cfg->promiscuous;
+	dc->tx_csum_offload_skip = cfg->tx_csum_offload_skip;
+	if (port_id < CFG_MAX_PORTS)
+		dc->mtu = cfg->ports[port_id].mtu;
+}
+
 int port_dpdk_setup(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *const *pools,
                     const struct port_dpdk_conf *c, char *err, size_t errlen)
 {

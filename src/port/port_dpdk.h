@@ -13,10 +13,11 @@
  *   at exit: port_close(p) for each port (the device keeps running), then in
  *   the primary port_dpdk_shutdown(id).
  *
- * Offloads: setup enables RX IPv4/UDP/TCP checksum offload and (unless
- * conf->tx_csum_offload_skip) TX IPv4/UDP/TCP checksum offload where the PMD
+ * Offloads: setup enables RX IPv4/UDP/TCP checksum offload (unless
+ * conf->rx_csum_offload_skip) and TX IPv4/UDP/TCP checksum offload (unless
+ * conf->tx_csum_offload_skip, from [dpdk] tx_csum_offoad_skip) where the PMD
  * offers them; open reports in p->offloads the PORT_OFF_* bits actually
- * enabled.  The stack must still check per-mbuf flags on RX (a PMD may say
+ * enabled (tests/unit/test_port_pmd.c checks them against dev_info).  The stack must still check per-mbuf flags on RX (a PMD may say
  * UNKNOWN) and set l2_len/l3_len and RTE_MBUF_F_TX_* for TX offloads
  * (DPDK's rules; the L4 checksum field holds the pseudo-header sum).
  * Multi-segment frames are sent as they are when the PMD declares
@@ -33,6 +34,7 @@
 #include <rte_mempool.h>
 
 #include "port/port.h"
+#include "stack/config.h"
 
 #define PORT_DPDK_NB_DESC 1024          /* default RX/TX descriptors per queue */
 #define PORT_DPDK_LINK_TIMEOUT_MS 10000 /* default wait for link up */
@@ -46,6 +48,12 @@ struct port_dpdk_conf {
 	unsigned link_timeout_ms;  /* 0: PORT_DPDK_LINK_TIMEOUT_MS */
 	bool link_down_ok;         /* link still down at the timeout: warn, go on */
 };
+
+/* The setup of ethdev port_id as the configuration asks for it: [dpdk]
+ * promiscuous and tx_csum_offoad_skip (F-Stack's spelling), [portN] mtu;
+ * everything else at its default. */
+void port_dpdk_conf_from_config(struct port_dpdk_conf *dc, const struct config *cfg,
+                                uint16_t port_id);
 
 /* Primary process only: configures ethdev port_id with nb_queues RX and TX
  * queue pairs (RSS over IP/TCP/UDP when nb_queues > 1 and the PMD has it);

@@ -79,6 +79,7 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 	s->id = id;
 	s->now = now;
 	s->pool = pool;
+	s->clock_ns = stack_clock_ns;
 	for (i = 0; i < KNOB_COUNT; i++)
 		s->knob[i] = knobs ? knobs[i] : knob_table[i].def;
 	s->rand_state = (now ^ ((uint64_t)id << 32) ^ (uintptr_t)s) | 1;
@@ -103,6 +104,7 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 			return NULL;
 		}
 	}
+	log_level_hold();
 	return s;
 }
 
@@ -125,6 +127,7 @@ void stack_destroy(struct stack *s)
 		current_stack = NULL;
 	free(s->wheel);
 	free(s);
+	log_level_release();
 }
 
 int stack_add_port(struct stack *s, struct port *p)

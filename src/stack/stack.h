@@ -9,8 +9,11 @@
  *     stack_pass_end(s)           flush TX on every port
  *
  * The clock is read once per pass by the caller and stored in s->now
- * (principle 4); protocol code reads s->now only.  ff_run() uses the
- * monotonic clock; tests pass virtual time.
+ * (principle 4); protocol code reads s->now only.  ff_run() reads it through
+ * s->clock_ns (stack_clock_ns, the monotonic clock, unless a test put its
+ * own there: one indirect call per pass, nothing per packet), once per pass:
+ * the reading that ends a pass (its busy/idle time) is the next one's now.
+ * Tests that drive passes themselves pass virtual time.
  *
  * The stack of the calling thread is found with stack_current() (a
  * thread-local pointer, the only way the F-Stack API, which has no stack
@@ -88,10 +91,12 @@ struct stack {
 	struct sock_table *socks;
 
 	struct stack_stats stats;
-	uint64_t rand_state;    /* xorshift state for the stack's PRNG */
-	volatile bool stop;     /* ff_stop_run() */
-	uint32_t idle_sleep_us; /* ff_run sleeps this long after a pass that
-	                           received nothing ([dpdk] idle_sleep) */
+	uint64_t rand_state;        /* xorshift state for the stack's PRNG */
+	volatile bool stop;         /* ff_stop_run() */
+	uint64_t (*clock_ns)(void); /* ff_run's clock: stack_clock_ns (tests count
+	                               or drive it) */
+	uint32_t idle_sleep_us;     /* ff_run sleeps this long after a pass that
+	                               received nothing ([dpdk] idle_sleep) */
 } __rte_cache_aligned;
 
 /* Creates a stack with no ports.  knobs may be NULL (defaults).  The pool is

@@ -62,6 +62,23 @@ bad_conf unknown_section "$WORK/unknown_section.ini:1:.*nosuch" <<'C'
 a=b
 C
 
+# A netmask whose one bits are not contiguous, and one that is no address.
+bad_conf bad_netmask "$WORK/bad_netmask.ini:5:.*netmask.*255\.0\.255\.0.*not a contiguous netmask" <<'C'
+[dpdk]
+port_list=0
+[port0]
+addr=198.18.0.1
+netmask=255.0.255.0
+C
+
+bad_conf netmask_prefix_len "$WORK/netmask_prefix_len.ini:5:.*netmask.*'24'.*not an IPv4 address" <<'C'
+[dpdk]
+port_list=0
+[port0]
+addr=198.18.0.1
+netmask=24
+C
+
 # An F-Stack key whose value asks for what fastack does not do.
 bad_conf fstack_bonding "$WORK/fstack_bonding.ini:4:.*nb_bond.*bonding is not implemented" <<'C'
 [dpdk]

@@ -5,7 +5,16 @@
 # reply that does come back is byte-identical, and nothing else goes wrong:
 # every datagram the Linux client lost is explained by a frame the fault
 # injector dropped or corrupted, every duplicate by one it duplicated, and
-# the echo server sent back every datagram it received.
+# the echo server sent back every datagram it received.  Every impairment
+# counted at least once (port.fault_lost, _corrupted, _duplicated,
+# _reordered).
+#
+# Then delay on the real port: udp_echo with fault_delay_us=20000 in both
+# directions against udp_echo without faults.  Every frame is delayed and
+# counted (port.fault_delayed >= 2 per echoed datagram), and the round trip
+# udp_check measures rises by the two delays: its minimum is at least
+# 39 ms (40 less the microseconds a frame can wait in the RX ring before the
+# pass's clock reading), its median at least 36 ms above the fault-free one.
 . "$(dirname "$0")/lib.sh"
 ECHO=$BUILD/examples/udp_echo
 need_bin "$ECHO"
@@ -35,6 +44,7 @@ show_counters '^(port\.fault|ip\.ips_bad|udp\.udps_bad|icmp\.icps_checksum|eth\.
 expect_counter_ge port.fault_lost 1
 expect_counter_ge port.fault_corrupted 1
 expect_counter_ge port.fault_duplicated 1
+expect_counter_ge port.fault_reordered 1
 bad=0
 for c in ip.ips_badsum udp.udps_badsum icmp.icps_checksum; do
 	bad=$((bad + $(counter $c)))
@@ -63,5 +73,41 @@ if grep -Eq "stopped: ([0-9]+) datagrams received, \1 echoed, 0 send errors" "$F
 	ok "server: $(grep -o "stopped: .*" "$FS_LOG")"
 else
 	fail "server did not echo every datagram it received: $(grep -o "stopped: .*" "$FS_LOG")"
+fi
+
+# --- delay: the RTT rises by the delay in each direction -----------------
+DELAY_US=20000
+# rtt_of NAME FIELD -- "min" or "median" (ms, integer part) from udp_check.
+rtt_of() {
+	sed -nE "s/^udp_check: rtt .*$2 ([0-9]+)\.[0-9]+ ms.*/\1/p" "$WORK/$1.out" | tail -1
+}
+# delay_run NAME [fault lines...] -- udp_echo with those faults, 100 echoes.
+delay_run() {
+	local name=$1
+	shift
+	write_conf "$WORK/$name.ini" "net_af_packet0,iface=$IF_A" "$@"
+	start_fastack "$name" "$ECHO" "$WORK/$name.ini" || return 1
+	udp_check --count 100 --window 4 --min 1 --max 1472 --timeout 2 >"$WORK/$name.out"
+	local rc=$?
+	cat "$WORK/$name.out"
+	stop_fastack
+	return $rc
+}
+delay_run nodelay || fail "UDP check without faults"
+base=$(rtt_of nodelay median)
+delay_run delay "fault_delay_us=$DELAY_US" fault_dir=both || fail "UDP check with fault_delay_us"
+show_counters '^port\.(fault|rx_packets|tx_packets)'
+expect_counter_ge port.fault_delayed 200
+expect_counter_eq port.fault_lost 0
+min=$(rtt_of delay min)
+med=$(rtt_of delay median)
+two=$((2 * DELAY_US / 1000))
+if [ -z "$base" ] || [ -z "$min" ] || [ -z "$med" ]; then
+	fail "no RTT from udp_check (base '${base:-}', min '${min:-}', median '${med:-}')"
+elif [ "$min" -ge $((two - 1)) ] && [ $((med - base)) -ge $((two * 9 / 10)) ]; then
+	ok "RTT with ${DELAY_US} us each way: min $min ms >= $((two - 1)) ms, median $med ms vs $base ms without"
+else
+	fail "RTT with ${DELAY_US} us each way: min $min ms (want >= $((two - 1))), median $med ms" \
+		"vs $base ms without (want a rise >= $((two * 9 / 10)) ms)"
 fi
 finish

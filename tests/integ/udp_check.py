@@ -9,6 +9,9 @@ seconds counts as lost.  A reply is matched by its exact bytes: one that
 equals no datagram sent is "corrupt", one for a datagram already answered
 is a "duplicate".
 
+It also prints the round-trip times of the replies that came back in time
+(min, median, max, in ms), from the send to the reply's arrival.
+
 Exit status 0 when nothing corrupt came back and at most --max-lost were
 lost (default 0); 1 otherwise.  With --closed PORT it instead checks that a
 datagram to a closed port makes a connected socket's recv() fail with
@@ -56,6 +59,7 @@ def echo(args):
     outstanding = {}  # i -> send time
     order = deque()  # (send time, i), oldest first
     answered = set()
+    rtts = []  # s, of replies that came back before their timeout
     lost = corrupt = dup = refused = 0
     first_corrupt = None
     nxt = 0
@@ -92,7 +96,7 @@ def echo(args):
                     if first_corrupt is None:
                         first_corrupt = r[:32].hex()
                 elif i in outstanding:
-                    del outstanding[i]
+                    rtts.append(time.monotonic() - outstanding.pop(i))
                     answered.add(i)
                 elif i in answered:
                     dup += 1
@@ -113,6 +117,11 @@ def echo(args):
           f"window {args.window}) to {args.dst}:{args.port}: {ok} echoed byte-identical, "
           f"{lost} lost, {corrupt} corrupt, {dup} duplicate, {refused} refused, "
           f"in {elapsed:.2f} s ({ok / elapsed:.0f}/s)")
+    if rtts:
+        rtts.sort()
+        print(f"udp_check: rtt min {rtts[0] * 1e3:.3f} ms, median "
+              f"{rtts[len(rtts) // 2] * 1e3:.3f} ms, max {rtts[-1] * 1e3:.3f} ms "
+              f"over {len(rtts)} replies")
     if first_corrupt:
         print(f"udp_check: first corrupt reply starts {first_corrupt}")
     if corrupt or lost > args.max_lost or (args.min_ok and ok < args.min_ok):

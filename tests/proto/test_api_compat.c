@@ -1,6 +1,7 @@
 /* test_api_compat.c: the F-Stack calls beyond sockets that F-Stack programs
  * use (include/ff_log.h, include/ff_config.h, ff_fdisused, ff_getmaxfd,
- * ff_get_traffic, ff_gettimeofday).
+ * ff_get_traffic, ff_gettimeofday), and fastack's own log level, the
+ * process-wide setting that is fixed while any stack exists (src/base/log.h).
  *
  * That this file includes ff_config.h and ff_log.h beside ff_api.h, as
  * F-Stack's own examples do, is part of the test: it must build.
@@ -15,6 +16,7 @@
 #include "ff_api.h"
 #include "ff_log.h"
 #include "harness.h"
+#include "base/log.h"
 #include "stack/stack.h"
 
 #define A_IP "198.18.0.1"
@@ -75,6 +77,30 @@ TEST(ff_log_levels_types_and_stream)
 	CHECK(!strstr(contents(f), "after-close"));
 	fclose(f);
 	ff_log_set_level(FF_LOGTYPE_FSTACK_APP, FF_LOG_INFO);
+}
+
+/* The log level is set before any stack exists and is fixed while one does
+ * (stacks on other threads read it without a lock). */
+TEST(log_level_fixed_while_a_stack_exists)
+{
+	enum log_level before = log_get_level();
+	struct h_one a, b;
+
+	CHECK_EQ(log_set_level(LOG_LVL_INFO), 0);
+	CHECK_EQ(log_get_level(), LOG_LVL_INFO);
+	CHECK_EQ(log_set_level(before), 0);
+	h_one_create(&a, NULL, NULL);
+	CHECK_EQ(log_set_level(LOG_LVL_DEBUG), -EBUSY);
+	CHECK_EQ(log_get_level(), before);
+	h_one_create(&b, NULL, NULL);
+	h_one_destroy(&a);
+	/* One stack still runs. */
+	CHECK_EQ(log_set_level(LOG_LVL_DEBUG), -EBUSY);
+	CHECK_EQ(log_get_level(), before);
+	h_one_destroy(&b);
+	CHECK_EQ(log_set_level(LOG_LVL_ERR), 0);
+	CHECK_EQ(log_get_level(), LOG_LVL_ERR);
+	CHECK_EQ(log_set_level(before), 0);
 }
 
 TEST(ff_fdisused_getmaxfd_and_traffic)

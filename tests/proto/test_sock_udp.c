@@ -9,6 +9,8 @@
  *    byte: port unreachable and net.inet.udp.blackhole, hostile headers
  *    (each with its own counter), checksum 0 and 0xffff, ephemeral ports,
  *    bind rules;
+ *  - the counters through ff_stats_foreach / ff_stats_get / ff_stats_print
+ *    (every counter of struct stack_stats visited once, under its name);
  *  - the errno of every API call that can fail, fcntl/ioctl, socket
  *    options, and descriptor numbering.
  *
@@ -24,6 +26,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -1499,6 +1502,135 @@ TEST(udp_shutdown)
 	CHECK_EQ(ff_recv(s, buf, sizeof(buf), 0), 0);
 	inject(&h, &f);
 	CHECK_EQ(ff_recv(s, buf, sizeof(buf), 0), 0);
+	h_one_destroy(&h);
+}
+
+/* ================= counters through the API ================= */
+
+#define STATS_N (sizeof(struct stack_stats) / sizeof(uint64_t))
+
+struct stat_visit {
+	unsigned n;
+	char names[STATS_N][96];
+	uint64_t values[STATS_N];
+	bool bad_desc;
+};
+
+static void stat_visit_fn(const char *name, uint64_t value, const char *desc, void *arg)
+{
+	struct stat_visit *v = arg;
+
+	if (!desc || !*desc)
+		v->bad_desc = true;
+	if (v->n < STATS_N) {
+		snprintf(v->names[v->n], sizeof(v->names[0]), "%s", name);
+		v->values[v->n] = value;
+	}
+	v->n++;
+}
+
+/* ff_stats_foreach visits every counter of struct stack_stats exactly once
+ * (each slot holds a distinct value, and every value comes back once), under
+ * a unique "group.counter" name with a description; ff_stats_get and
+ * ff_stats_print agree with it; and the names are the fields the layers
+ * count in (one per group, read from the struct directly). */
+TEST(api_stats_foreach_visits_every_counter)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} named[] = {
+#define NAMED(n, field) { n, offsetof(struct stack_stats, field) }
+		NAMED("port.rx_packets", port.rx_packets),
+		NAMED("port.pcap_errors", port.pcap_errors),
+		NAMED("eth.eth_ipackets", eth.eth_ipackets),
+		NAMED("arp.arp_rxrequests", arp.arp_rxrequests),
+		NAMED("ip.ips_total", ip4.ips_total),
+		NAMED("icmp.icps_checksum", icmp.icps_checksum),
+		NAMED("udp.udps_badsum", udp.udps_badsum),
+		NAMED("tcp.tcps_rcvtotal", tcp.tcps_rcvtotal),
+		NAMED("socket.so_created", sock.so_created),
+		NAMED("event.ev_epoll_waits", ev.ev_epoll_waits),
+		NAMED("loop.loop_passes", loop_passes),
+		NAMED("loop.loop_sleeps", loop_sleeps),
+#undef NAMED
+	};
+	static struct stat_visit v;
+	static bool seen[STATS_N];
+	struct h_one h;
+	uint64_t *slot, val;
+	char *text = NULL;
+	size_t len = 0;
+	unsigned lines = 0;
+	FILE *f;
+
+	one_setup(&h, NULL);
+	on(h.s);
+	_Static_assert(sizeof(struct stack_stats) % sizeof(uint64_t) == 0,
+	               "struct stack_stats holds nothing but uint64_t counters");
+	slot = (uint64_t *)(void *)&h.s->stats;
+	for (unsigned i = 0; i < STATS_N; i++)
+		slot[i] = 1000 + i;
+	memset(&v, 0, sizeof(v));
+	memset(seen, 0, sizeof(seen));
+	CHECK_EQ(ff_stats_foreach(stat_visit_fn, &v), (int)STATS_N);
+	CHECK_EQ(v.n, STATS_N);
+	CHECK(!v.bad_desc, "a counter without a description");
+	for (unsigned i = 0; i < v.n && i < STATS_N; i++) {
+		uint64_t k = v.values[i] - 1000;
+
+		CHECK(k < STATS_N && !seen[k], "%s = %llu: not a slot, or one visited twice",
+		      v.names[i], (unsigned long long)v.values[i]);
+		if (k < STATS_N)
+			seen[k] = true;
+		CHECK(strchr(v.names[i], '.') != NULL, "%s: not group.counter", v.names[i]);
+		for (unsigned j = 0; j < i; j++)
+			CHECK(strcmp(v.names[i], v.names[j]) != 0, "%s named twice", v.names[i]);
+		val = 0;
+		CHECK_EQ(ff_stats_get(v.names[i], &val), 0);
+		CHECK_EQ(val, v.values[i]);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(named); i++) {
+		val = 0;
+		CHECK(ff_stats_get(named[i].name, &val) == 0, "%s: not found", named[i].name);
+		CHECK(val == slot[named[i].offset / sizeof(uint64_t)],
+		      "%s = %llu, the field holds %llu", named[i].name, (unsigned long long)val,
+		      (unsigned long long)slot[named[i].offset / sizeof(uint64_t)]);
+	}
+	/* ff_stats_print: one line per non-zero counter (here all of them),
+	 * each "name value description". */
+	f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	ff_stats_print(f);
+	fclose(f);
+	for (char *l = text, *nl; l && *l; l = nl + 1, lines++) {
+		char name[96];
+		unsigned long long x;
+		bool line_ok;
+
+		nl = strchr(l, '\n');
+		CHECK(nl != NULL);
+		if (!nl)
+			break;
+		line_ok = sscanf(l, "%95s %llu", name, &x) == 2 && ff_stats_get(name, &val) == 0 &&
+		          val == x;
+		CHECK(line_ok, "ff_stats_print line: %.*s", (int)(nl - l), l);
+	}
+	CHECK_EQ(lines, STATS_N);
+	free(text);
+	/* A zero counter is not printed, but still visited. */
+	h.s->stats.udp.udps_badsum = 0;
+	CHECK_EQ(ff_stats_get("udp.udps_badsum", &val), 0);
+	CHECK_EQ(val, 0);
+	/* Errors: unknown name, no callback, no stack. */
+	CHECK_ERR(ff_stats_get("udp.nosuchcounter", &val), ENOENT);
+	CHECK_ERR(ff_stats_get("udp_badsum", &val), ENOENT);
+	CHECK_ERR(ff_stats_foreach(NULL, NULL), EINVAL);
+	stack_set_current(NULL);
+	CHECK_ERR(ff_stats_foreach(stat_visit_fn, &v), ENXIO);
+	CHECK_ERR(ff_stats_get("udp.udps_badsum", &val), ENXIO);
+	on(h.s);
+	memset(&h.s->stats, 0, sizeof(h.s->stats));
 	h_one_destroy(&h);
 }
 

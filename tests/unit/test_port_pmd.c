@@ -16,6 +16,13 @@
  *   the tap interface its address).  PMD_QUEUES=N in the environment sets
  *   the device up with N queue pairs (queue 0 is used).
  *
+ * Every mode first checks the offload probing: p->offloads holds exactly
+ * the PORT_OFF_* checksum bits that rte_eth_dev_info_get's rx/tx_offload_capa
+ * offer (none on net_af_packet: checksums in software), and, where the PMD
+ * offers any, the port set up again with tx_csum_offload_skip,
+ * rx_csum_offload_skip, and from a config with [dpdk] tx_csum_offoad_skip=1
+ * (port_dpdk_conf_from_config, as ff_init does) has them cleared.
+ *
  * It prints what the PMD offers (dev_info) and what the port enabled, one
  * line per check failure, and exits non-zero on failure.  Addresses:
  * 198.18.77.1 (us), 198.18.77.2 (the kernel side).
@@ -44,6 +51,7 @@
 #include "base/pkt.h"
 #include "port/port.h"
 #include "port/port_dpdk.h"
+#include "stack/config.h"
 
 #define OUR_IP 0xc6124d01u  /* 198.18.77.1 (RTE_IPV4() shifts an int: UB) */
 #define PEER_IP 0xc6124d02u /* 198.18.77.2 */
@@ -100,6 +108,123 @@ static void print_port(uint16_t id, const struct port *p)
 	       p->offloads & PORT_OFF_TX_IPV4_CKSUM ? " tx-ipv4" : "",
 	       p->offloads & PORT_OFF_TX_UDP_CKSUM ? " tx-udp" : "",
 	       p->offloads & PORT_OFF_TX_TCP_CKSUM ? " tx-tcp" : "");
+}
+
+/* ---- offload probing ---- */
+
+/* The PORT_OFF_* bits a port must record for what the PMD offers, read from
+ * dev_info here, independently of port_dpdk.c: a bit needs every capability
+ * in its row, and a skip flag clears its direction. */
+static uint32_t offloads_expected(uint16_t id, bool rx_skip, bool tx_skip)
+{
+	static const struct {
+		bool rx;
+		uint64_t need;
+		uint32_t bit;
+	} rows[] = {
+		{ true, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, PORT_OFF_RX_IPV4_CKSUM },
+		{ true, RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM,
+		  PORT_OFF_RX_L4_CKSUM },
+		{ false, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, PORT_OFF_TX_IPV4_CKSUM },
+		{ false, RTE_ETH_TX_OFFLOAD_UDP_CKSUM, PORT_OFF_TX_UDP_CKSUM },
+		{ false, RTE_ETH_TX_OFFLOAD_TCP_CKSUM, PORT_OFF_TX_TCP_CKSUM },
+	};
+	struct rte_eth_dev_info info;
+	uint32_t want = 0;
+
+	if (rte_eth_dev_info_get(id, &info) != 0) {
+		fail("port %u: dev_info", id);
+		return 0;
+	}
+	for (unsigned i = 0; i < RTE_DIM(rows); i++) {
+		uint64_t capa = rows[i].rx ? info.rx_offload_capa : info.tx_offload_capa;
+
+		if ((capa & rows[i].need) == rows[i].need && !(rows[i].rx ? rx_skip : tx_skip))
+			want |= rows[i].bit;
+	}
+	return want;
+}
+
+/* Closes *pp, stops the device, sets it up with c and opens it again. */
+static void port_redo(uint16_t id, struct port **pp, uint16_t nq, struct rte_mempool **pools,
+                      const struct port_dpdk_conf *c, uint64_t *clock, struct port_stats *stats)
+{
+	char err[512];
+
+	port_close(*pp);
+	*pp = NULL;
+	rte_eth_dev_stop(id);
+	if (port_dpdk_setup(id, nq, pools, c, err, sizeof(err)) < 0) {
+		fail("setup again: %s", err);
+		return;
+	}
+	*pp = port_dpdk_open(id, 0, err, sizeof(err));
+	if (!*pp) {
+		fail("open again: %s", err);
+		return;
+	}
+	(*pp)->now = clock;
+	(*pp)->stats = stats;
+}
+
+static void check_offloads(uint16_t id, struct port **pp, uint16_t nq, struct rte_mempool **pools,
+                           const struct port_dpdk_conf *base)
+{
+	static const char ini[] = "[dpdk]\nport_list=0\ntx_csum_offoad_skip=1\n"
+	                          "[port0]\naddr=198.18.77.1\nnetmask=255.255.255.0\n";
+	struct rte_eth_dev_info info;
+	struct port_dpdk_conf c;
+	static struct config cfg;
+	uint32_t want = offloads_expected(id, false, false);
+	char err[512];
+
+	rte_eth_dev_info_get(id, &info);
+	if ((*pp)->offloads != want)
+		fail("port %u (%s): offloads 0x%x, the PMD offers 0x%x", id, info.driver_name,
+		     (*pp)->offloads, want);
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && (*pp)->offloads != 0)
+		fail("net_af_packet has no checksum offloads, the port says 0x%x", (*pp)->offloads);
+	if (want == 0) {
+		printf("  offloads: none offered, none recorded (checksums in software)\n");
+		return;
+	}
+	c = *base;
+	c.tx_csum_offload_skip = true;
+	port_redo(id, pp, nq, pools, &c, &now, &st);
+	if (*pp && (*pp)->offloads != offloads_expected(id, false, true))
+		fail("tx_csum_offload_skip: offloads 0x%x, want 0x%x", (*pp)->offloads,
+		     offloads_expected(id, false, true));
+	c = *base;
+	c.rx_csum_offload_skip = true;
+	if (*pp)
+		port_redo(id, pp, nq, pools, &c, &now, &st);
+	if (*pp && (*pp)->offloads != offloads_expected(id, true, false))
+		fail("rx_csum_offload_skip: offloads 0x%x, want 0x%x", (*pp)->offloads,
+		     offloads_expected(id, true, false));
+	/* The config key, through the translation ff_init uses. */
+	config_defaults(&cfg);
+	if (config_load_string(&cfg, "skip.ini", ini, err, sizeof(err)) < 0) {
+		fail("config: %s", err);
+		return;
+	}
+	port_dpdk_conf_from_config(&c, &cfg, 0);
+	if (!c.tx_csum_offload_skip)
+		fail("[dpdk] tx_csum_offoad_skip=1 does not reach the port's setup");
+	c.link_timeout_ms = base->link_timeout_ms;
+	c.link_down_ok = base->link_down_ok;
+	if (*pp)
+		port_redo(id, pp, nq, pools, &c, &now, &st);
+	if (*pp && (*pp)->offloads &
+	               (PORT_OFF_TX_IPV4_CKSUM | PORT_OFF_TX_UDP_CKSUM | PORT_OFF_TX_TCP_CKSUM))
+		fail("[dpdk] tx_csum_offoad_skip=1: TX offloads still on (0x%x)", (*pp)->offloads);
+	/* Back to the full set for the checks that follow. */
+	if (*pp)
+		port_redo(id, pp, nq, pools, base, &now, &st);
+	if (*pp && (*pp)->offloads != want)
+		fail("set up again without skips: offloads 0x%x, want 0x%x", (*pp)->offloads, want);
+	printf("  offloads: 0x%x as offered; cleared by tx/rx_csum_offload_skip and "
+	       "[dpdk] tx_csum_offoad_skip\n",
+	       want);
 }
 
 /* ---- frames ---- */
@@ -549,8 +674,12 @@ int main(int argc, char **argv)
 			break;
 		rte_delay_us_sleep(10000);
 	}
-	for (uint16_t i = 0; i < nports; i++)
+	for (uint16_t i = 0; i < nports; i++) {
+		check_offloads(i, &ports[i], nq, pools, &conf);
+		if (!ports[i])
+			return 1;
 		print_port(i, ports[i]);
+	}
 	if (nports == 1)
 		mode_kernel(ports[0]);
 	else
