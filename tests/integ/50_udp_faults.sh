@@ -12,9 +12,13 @@
 # Then delay on the real port: udp_echo with fault_delay_us=20000 in both
 # directions against udp_echo without faults.  Every frame is delayed and
 # counted (port.fault_delayed >= 2 per echoed datagram), and the round trip
-# udp_check measures rises by the two delays: its minimum is at least
-# 39 ms (40 less the microseconds a frame can wait in the RX ring before the
-# pass's clock reading), its median at least 36 ms above the fault-free one.
+# udp_check measures rises by the two delays: its minimum and its rise of
+# the median over the fault-free run are at least 3/4 of the 40 ms.  (Each
+# delay runs on the stack's clock, read once per pass: a frame that reaches
+# the RX ring after the pass read its clock, or a reply made late in a pass,
+# is held for up to a pass's length less than 20 ms of real time, and on a
+# loaded machine a pass can be descheduled for milliseconds; 37.5 ms was
+# seen.  Without the delay the round trip is tens of microseconds.)
 . "$(dirname "$0")/lib.sh"
 ECHO=$BUILD/examples/udp_echo
 need_bin "$ECHO"
@@ -104,10 +108,10 @@ med=$(rtt_of delay median)
 two=$((2 * DELAY_US / 1000))
 if [ -z "$base" ] || [ -z "$min" ] || [ -z "$med" ]; then
 	fail "no RTT from udp_check (base '${base:-}', min '${min:-}', median '${med:-}')"
-elif [ "$min" -ge $((two - 1)) ] && [ $((med - base)) -ge $((two * 9 / 10)) ]; then
-	ok "RTT with ${DELAY_US} us each way: min $min ms >= $((two - 1)) ms, median $med ms vs $base ms without"
+elif [ "$min" -ge $((two * 3 / 4)) ] && [ $((med - base)) -ge $((two * 3 / 4)) ]; then
+	ok "RTT with ${DELAY_US} us each way: min $min ms >= $((two * 3 / 4)) ms, median $med ms vs $base ms without"
 else
-	fail "RTT with ${DELAY_US} us each way: min $min ms (want >= $((two - 1))), median $med ms" \
-		"vs $base ms without (want a rise >= $((two * 9 / 10)) ms)"
+	fail "RTT with ${DELAY_US} us each way: min $min ms (want >= $((two * 3 / 4))), median $med ms" \
+		"vs $base ms without (want a rise >= $((two * 3 / 4)) ms)"
 fi
 finish
