@@ -64,6 +64,7 @@ struct tcpcb;
 	X(tcps_rcvwinprobe, "window probes received")                                    \
 	X(tcps_rcvwinupd, "window updates received")                                     \
 	X(tcps_rcvdupack, "duplicate ACKs received")                                     \
+	X(tcps_sack_noinfo, "duplicate ACKs without new SACK information (not counted)") \
 	X(tcps_rcvacktoomuch, "dropped: ACK for data not yet sent")                      \
 	X(tcps_rcvackpack, "ACKs for new data received")                                 \
 	X(tcps_rcvackbyte, "bytes acknowledged by received ACKs")                        \
@@ -92,6 +93,7 @@ struct tcpcb;
 	X(tcps_sndbyte, "data bytes sent")                                               \
 	X(tcps_sndrexmitpack, "data segments retransmitted")                             \
 	X(tcps_sndrexmitbyte, "data bytes retransmitted")                                \
+	X(tcps_sndrexmitbad, "retransmission timeouts undone (timestamps: spurious)")    \
 	X(tcps_sndacks, "ACK-only segments sent")                                        \
 	X(tcps_delack, "delayed ACKs sent")                                              \
 	X(tcps_sndwinup, "window update segments sent")                                  \

@@ -352,7 +352,6 @@ static void established(struct stack *s, struct tcpcb *tp)
 	tcp_syn_limit_release(s, tp);
 	tcp_cc(tp)->conn_init(s, tp);
 	tp->snd_recover = tp->snd_una;
-	tp->t_rexmt_hi = tp->snd_una;
 	tcp_keep_arm(s, tp);
 }
 
@@ -948,6 +947,37 @@ static void process_fin(struct stack *s, struct tcpcb *tp)
 	tcp_notify(s, tp, TCP_EV_IN | TCP_EV_HUP);
 }
 
+/* A spurious retransmission timeout (FreeBSD's "bad retransmit", the
+ * detection of RFC 3522 Eifel): after the first timeout, an ACK echoing a
+ * timestamp older than the retransmission answers the original
+ * transmission, which was delayed, not lost.  Without timestamps nothing
+ * is guessed (FreeBSD also takes an ACK within SRTT/2 of the
+ * retransmission as proof; we do not). */
+static bool rto_was_spurious(struct stack *s, const struct tcpcb *tp, const struct tcp_opts *o)
+{
+	(void)s;
+	return (tp->t_rxtundo & RXT_PREVVALID) && (tp->t_flags & TF_RCVD_TSTMP) &&
+	       (o->present & TOF_TS) && o->tsecr &&
+	       SEQ_LT(o->tsecr - tp->ts_offset, tp->t_badrxtwin);
+}
+
+/* The timeout's response is taken back (FreeBSD's CC_RTO_ERR): cwnd,
+ * ssthresh and the recovery point as they were before it, fast recovery
+ * too if it struck during one, and sending resumes at SND.MAX instead of
+ * going back N (what is still missing is found as losses are).  CUBIC's
+ * W_max and epoch stay as the timeout left them. */
+static void rto_undo(struct stack *s, struct tcpcb *tp)
+{
+	STAT_INC(s, tcp, tcps_sndrexmitbad);
+	tp->snd_cwnd = tp->snd_cwnd_prev;
+	tp->snd_ssthresh = tp->snd_ssthresh_prev;
+	tp->snd_recover = tp->snd_recover_prev;
+	if (tp->t_rxtundo & RXT_WASFR)
+		tp->t_flags |= TF_FASTRECOVERY;
+	tp->snd_nxt = tp->snd_max;
+	tp->t_rxtundo = 0;
+}
+
 /* Handles an ACK that moves SND.UNA; false if tp was freed. */
 static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
                     struct tcpcb **out)
@@ -957,16 +987,17 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	bool fin_acked = false, tlp_cut = false;
 
 	STAT_INC(s, tcp, tcps_rcvackpack);
-	/* RTT sample (RFC 7323 section 4 with timestamps; else the timed
-	 * segment, never a retransmitted one: Karn). */
+	if (tp->t_rxtshift == 1 && rto_was_spurious(s, tp, &seg->opt))
+		rto_undo(s, tp);
+	/* RTT sample (RFC 7323 section 4 with timestamps, retransmissions
+	 * included; else the timed segment, never a retransmitted one:
+	 * Karn).  The echo names the transmission that the peer's ACK
+	 * answers (TS.Recent comes from the segment that reached its left
+	 * edge: a retransmission that filled the hole, or the original if
+	 * that arrived after all), so RFC 6298 section 3 lets it be used;
+	 * FreeBSD does. */
 	if ((tp->t_flags & TF_RCVD_TSTMP) && (seg->opt.present & TOF_TS) && seg->opt.tsecr) {
-		/* Karn's rule for timestamps too: an ACK covering
-		 * retransmitted data may echo the timestamp of an older
-		 * segment (RFC 7323 section 4.3 keeps TS.Recent from the
-		 * left edge), which would count the RTO in the sample. */
-		uint32_t rtt_ms = SEQ_GEQ(tp->snd_una, tp->t_rexmt_hi)
-		                      ? tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset)
-		                      : UINT32_MAX;
+		uint32_t rtt_ms = tcp_ms(s) - (seg->opt.tsecr - tp->ts_offset);
 
 		if (rtt_ms < 60u * 1000u)
 			tcp_rtt_update(s, tp, rtt_ms * 1000u + 1);
@@ -1034,8 +1065,6 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	tp->snd_una = ack;
 	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
 		tp->snd_nxt = tp->snd_una;
-	if (SEQ_LT(tp->t_rexmt_hi, tp->snd_una))
-		tp->t_rexmt_hi = tp->snd_una; /* keep it trailing (wrap-safe) */
 	tp->bytes_acked += data_acked;
 	STAT_ADD(s, tcp, tcps_rcvackbyte, acked);
 	if (tp->sack)
@@ -1338,16 +1367,31 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		goto drop;
 	}
 	if (SEQ_LEQ(seg->ack, tp->snd_una)) {
-		/* A duplicate ACK (RFC 5681 section 2); with SACK, an ACK with
-		 * SACK blocks counts even if the window moved (RFC 6675 2). */
+		/* A duplicate ACK: RFC 5681 section 2 (no data, SND.UNA, the
+		 * window unchanged, data outstanding).  With SACK in use (the
+		 * ACK has blocks, or the scoreboard holds some) it must tell
+		 * something new, RFC 6675 section 2 (then a moved window
+		 * does not matter): an ACK repeating known blocks, or
+		 * carrying only a D-SACK (RFC 2883), is no sign of a loss --
+		 * FreeBSD's SACK_NOCHANGE rule. */
 		bool sack_info = (tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK);
 
 		if (tlen == 0 && seg->ack == tp->snd_una && (tiwin == tp->snd_wnd || sack_info) &&
 		    tp->snd_max != tp->snd_una && !(fl & (TH_SYN | TH_FIN))) {
-			if (tp->t_flags & TF_SACK_PERMIT)
-				tcp_sack_update(s, tp, o);
+			bool news = true;
+
+			if (tp->t_flags & TF_SACK_PERMIT) {
+				news = tcp_sack_update(s, tp, o);
+				if (!sack_info && !(tp->sack && tp->sack->n))
+					news = true; /* no SACK in play: RFC 5681 */
+			}
 			update_window(s, tp, seq, seg->ack, tiwin, tlen);
-			dup_ack(s, tp);
+			if (news) {
+				dup_ack(s, tp);
+			} else {
+				STAT_INC(s, tcp, tcps_rcvdupack);
+				STAT_INC(s, tcp, tcps_sack_noinfo);
+			}
 			goto drop; /* nothing else in a pure duplicate */
 		}
 		if (seg->ack == tp->snd_una && !(tp->t_flags & TF_FASTRECOVERY))

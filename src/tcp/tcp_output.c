@@ -440,9 +440,10 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		rc = sndbuf_put(s, &tp->snd, m, seq - tp->snd_una, len);
 		if (rc < 0)
 			goto nobufs;
-		if (SEQ_LT(seq, tp->snd_max)) {
-			if (SEQ_GT(seq + len, tp->t_rexmt_hi))
-				tp->t_rexmt_hi = seq + len;
+		if ((tp->t_flags & TF_FORCEDATA) && len == 1) {
+			/* A window probe, new byte or not (FreeBSD). */
+			STAT_INC(s, tcp, tcps_sndprobe);
+		} else if (SEQ_LT(seq, tp->snd_max)) {
 			STAT_INC(s, tcp, tcps_sndrexmitpack);
 			STAT_ADD(s, tcp, tcps_sndrexmitbyte, len);
 			tp->total_retrans++;

@@ -113,6 +113,10 @@ struct tcp_key {
 #define TLP_OUT 0x02    /* a probe is outstanding (up to t_tlp_high) */
 #define TLP_REXMIT 0x04 /* ... and it was a retransmission */
 
+/* t_rxtundo: after the first retransmission timeout (timer_rexmt). */
+#define RXT_PREVVALID 0x01 /* the *_prev fields and t_badrxtwin hold */
+#define RXT_WASFR 0x02     /* it struck during fast recovery */
+
 /* The send buffer: data from SND.UNA on, in direct mbufs. */
 struct sndbuf {
 	struct rte_mbuf *head, *tail; /* single segments linked by m->next */
@@ -163,6 +167,7 @@ struct tcpcb {
 	uint8_t cc_id;
 	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
 	uint8_t t_ecn;                         /* ECN_*: RFC 3168 state */
+	uint8_t t_rxtundo;                     /* RXT_*: the first RTO may be undone */
 	int16_t so_error;                      /* positive errno */
 	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
@@ -181,8 +186,11 @@ struct tcpcb {
 	uint32_t irs, rcv_nxt, rcv_adv, rcv_fin_seq;
 	/* RTT (RFC 6298), in microseconds. */
 	uint32_t t_srtt, t_rttvar, t_rxtcur_ms;
-	uint32_t t_rtseq;       /* sequence number being timed */
-	uint32_t t_rexmt_hi;    /* end of the highest retransmitted data (Karn for TS) */
+	uint32_t t_rtseq; /* sequence number being timed */
+	/* The first RTO's undo record (FreeBSD's *_prev, t_badrxtwin): the
+	 * window before it, and when (tcp_ms) the retransmission left. */
+	uint32_t snd_cwnd_prev, snd_ssthresh_prev, snd_recover_prev;
+	uint32_t t_badrxtwin;
 	uint32_t t_tlp_high;    /* SND.MAX after the outstanding loss probe */
 	uint32_t t_ecn_recover; /* SND.MAX at the last ECE reduction (once per window) */
 	uint64_t t_rtttime;     /* ns when it was sent; 0 = not timing */
@@ -328,7 +336,9 @@ void tcp_sndbuf_drop(struct sndbuf *sb, uint32_t n);
 void tcp_sndbuf_free(struct sndbuf *sb);
 
 /* ---- tcp_sack.c ---- */
-void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o);
+/* Records o's SACK blocks; true if they told something new (a block or
+ * part of one not SACKed before: RFC 6675's DupAck test). */
+bool tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o);
 void tcp_sack_clear(struct tcpcb *tp);
 /* A hole was retransmitted (at SND.MAX now): for lost-retransmission
  * detection. */

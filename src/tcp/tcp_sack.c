@@ -6,7 +6,9 @@
  * entries; when full, the block nearest the top is dropped, which only
  * costs a spurious retransmission).  Every ACK trims it to SND.UNA; blocks
  * outside (SND.UNA, SND.MAX] and D-SACK blocks (RFC 2883) below SND.UNA
- * are ignored.  The holes are the gaps between SND.UNA and the highest
+ * are ignored; one inside a block already known (a D-SACK of SACKed data)
+ * changes nothing.  tcp_sack_update says whether an ACK told anything new,
+ * which is what makes it a duplicate ACK under RFC 6675 (tcp_input.c).  The holes are the gaps between SND.UNA and the highest
  * SACKed byte; all of them are taken as lost once recovery starts (as
  * FreeBSD does, a simplification of RFC 6675 IsLost()).  rxmit_hi marks how
  * far holes have been retransmitted in this episode, so
@@ -52,13 +54,16 @@ static void recount(struct tcp_sack *sk)
 	sk->sacked = sum;
 }
 
-static void insert_block(struct tcp_sack *sk, uint32_t start, uint32_t end)
+/* Adds [start, end) to the scoreboard; false if it was all SACKed already. */
+static bool insert_block(struct tcp_sack *sk, uint32_t start, uint32_t end)
 {
 	unsigned i = 0, j;
 
 	/* Find the first block that ends at or after start. */
 	while (i < sk->n && SEQ_LT(sk->blk[i].end, start))
 		i++;
+	if (i < sk->n && SEQ_LEQ(sk->blk[i].start, start) && SEQ_LEQ(end, sk->blk[i].end))
+		return false;
 	/* Merge every block overlapping or touching [start, end). */
 	j = i;
 	while (j < sk->n && SEQ_LEQ(sk->blk[j].start, end)) {
@@ -71,22 +76,24 @@ static void insert_block(struct tcp_sack *sk, uint32_t start, uint32_t end)
 		sk->blk[i].end = end;
 		memmove(&sk->blk[i + 1], &sk->blk[j], (sk->n - j) * sizeof(sk->blk[0]));
 		sk->n = (uint16_t)(sk->n - (j - i - 1));
-		return;
+		return true;
 	}
 	if (sk->n == sk->max) {
 		if (i == sk->n)
-			return; /* above everything and no room: forget it */
-		sk->n--;        /* drop the top block */
+			return false; /* above everything and no room: forget it */
+		sk->n--;              /* drop the top block */
 	}
 	memmove(&sk->blk[i + 1], &sk->blk[i], (sk->n - i) * sizeof(sk->blk[0]));
 	sk->blk[i].start = start;
 	sk->blk[i].end = end;
 	sk->n++;
+	return true;
 }
 
-void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o)
+bool tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o)
 {
 	struct tcp_sack *sk = tp->sack;
+	bool news = false;
 	unsigned i;
 
 	if (!sk && (o->present & TOF_SACK) && o->nsack) {
@@ -94,13 +101,13 @@ void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o
 
 		sk = calloc(1, sizeof(*sk) + max * sizeof(sk->blk[0]));
 		if (!sk)
-			return;
+			return true; /* cannot judge: count it (RFC 5681) */
 		sk->max = (uint16_t)max;
 		sk->rxmit_hi = tp->snd_una;
 		tp->sack = sk;
 	}
 	if (!sk)
-		return;
+		return false;
 	/* Trim to SND.UNA. */
 	for (i = 0; i < sk->n && SEQ_LEQ(sk->blk[i].end, tp->snd_una); i++)
 		;
@@ -121,7 +128,7 @@ void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o
 				continue; /* D-SACK or bogus: tolerated, ignored */
 			if (SEQ_LT(st, tp->snd_una))
 				st = tp->snd_una;
-			insert_block(sk, st, en);
+			news |= insert_block(sk, st, en);
 		}
 	}
 	recount(sk);
@@ -132,6 +139,7 @@ void tcp_sack_update(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o
 		sk->rxmit_hi = tp->snd_una;
 		sk->fence_set = false;
 	}
+	return news;
 }
 
 void tcp_sack_rexmitted(struct tcpcb *tp, uint32_t end)

@@ -806,14 +806,34 @@ void tcp_rexmt_stop(struct stack *s, struct tcpcb *tp)
 	tcp_timer_update(s, tp);
 }
 
-void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
+/* The persist interval as FreeBSD 14's tcp_setpersist computes it: a base
+ * times 2^t_rxtshift (doubling stops at 512, tcp_backoff[]), plus
+ * net.inet.tcp.rexmit_slop, within [5 s, 60 s] (TCPTV_PERSMIN/PERSMAX).
+ * The base is 4 SRTT + 8 RTTVAR: 4.4BSD's (SRTT + 2 RTTVAR) read through
+ * FreeBSD's wider fixed-point scales (SRTT x32, RTTVAR x16 where 4.4BSD
+ * had x8, x4); before any RTT sample RTTVAR is FreeBSD's initial
+ * rexmit_initial / 4, so the base is 2 rexmit_initial.  The defaults give
+ * without a sample 5, 5, 8.2, 16.2, 32.2, 60, 60 ... s; with a 100 ms
+ * sample (base 0.8 s) 5, 5, 5, 6.6, 13, 25.8, 51.4, 60 ... s. */
+static uint64_t persist_ms(struct stack *s, const struct tcpcb *tp)
 {
-	uint64_t t = (uint64_t)tcp_rto_ms(s, tp) << tp->t_rxtshift;
+	unsigned shift = tp->t_rxtshift < 9 ? tp->t_rxtshift : 9;
+	uint64_t base, t;
 
+	if (tp->t_srtt == 0 && tp->t_rttvar == 0)
+		base = 2ull * (uint64_t)KNOB(s, TCP_REXMIT_INITIAL);
+	else
+		base = (4ull * tp->t_srtt + 8ull * tp->t_rttvar) / 1000u;
+	t = (base << shift) + (uint64_t)KNOB(s, TCP_REXMIT_SLOP);
 	if (t < TCP_PERSMIN_MS)
 		t = TCP_PERSMIN_MS;
-	if (t > TCP_PERSMAX_MS)
-		t = TCP_PERSMAX_MS;
+	return t > TCP_PERSMAX_MS ? TCP_PERSMAX_MS : t;
+}
+
+void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
+{
+	uint64_t t = persist_ms(s, tp);
+
 	tp->t_flags |= TF_PERSIST;
 	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tp->t_rexmt_at = s->now + t * 1000000ull;
@@ -943,10 +963,22 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 	STAT_INC(s, tcp, tcps_rexmttimeo);
 	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))
 		STAT_INC(s, tcp, tcps_sc_retransmitted);
+	tp->t_rxtundo = 0;
 	if (tp->t_state >= TCPS_ESTABLISHED) {
-		/* ssthresh from the flight on the first timeout only. */
-		if (tp->t_rxtshift == 1)
+		/* ssthresh from the flight on the first timeout only; what
+		 * it changes is kept to be restored if the timeout proves
+		 * spurious (tcp_input.c rto_undo; the retransmission below
+		 * leaves at t_badrxtwin, its timestamp). */
+		if (tp->t_rxtshift == 1) {
+			tp->snd_cwnd_prev = tp->snd_cwnd;
+			tp->snd_ssthresh_prev = tp->snd_ssthresh;
+			tp->snd_recover_prev = tp->snd_recover;
+			tp->t_badrxtwin = tcp_ms(s);
+			tp->t_rxtundo = RXT_PREVVALID;
+			if (tp->t_flags & TF_FASTRECOVERY)
+				tp->t_rxtundo |= RXT_WASFR;
 			tcp_cc(tp)->cong_signal(s, tp, CC_RTO);
+		}
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
 		if (tp->t_ecn & ECN_PERMIT)
 			tp->t_ecn |= ECN_SND_CWR; /* RFC 3168 6.1.2 */

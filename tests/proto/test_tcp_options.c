@@ -146,31 +146,42 @@ TEST(no_options_when_the_peer_offers_none)
 	t_teardown(&t);
 }
 
+/* Passive open with timestamps (MSS 1460: 1448 with them) whose handshake
+ * takes rtt_ms: the echo in the ACK is the first RTT sample (RFC 7323
+ * section 4).  The peer's next TSval is 300.  On failure t is torn down. */
+static bool ts_passive_with_rtt(struct t *t, unsigned rtt_ms)
+{
+	struct tcp_seg sa;
+	int err;
+
+	setup_rfc1323(t);
+	t_listen(t);
+	SEND(t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
+	                     .opt = { .present = TOF_MSS | TOF_TS, .mss = 1460, .tsval = 100 } }));
+	sa = EXPECT_SENT(
+	    t, NOW,
+	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
+	t->iss = sa.seq;
+	h_one_run_ms(&t->h, rtt_ms);
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t->iss + 1, .flags = TH_ACK,
+	                        .opt = TSOPTS(200, sa.opt.tsval) }));
+	t->c = tcp_accept(t->h.s, t->l, &owner_c, &err);
+	CHECK(t->c != NULL);
+	if (!t->c)
+		t_teardown(t);
+	return t->c != NULL;
+}
+
 /* The handshake's echoed timestamp is the first RTT sample of a passive
  * open (RFC 7323 section 4): 100 ms gives RTO = 100 + 4 * 50 + 200 (slop)
  * ms, not the initial 1 s. */
 TEST(timestamps_give_an_rtt_sample_at_the_passive_handshake)
 {
 	struct t t;
-	struct tcp_seg sa;
-	int err;
 
-	setup_rfc1323(&t);
-	t_listen(&t);
-	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN, .opt = TSOPTS(100, 0) }));
-	sa = EXPECT_SENT(
-	    &t, NOW,
-	    ((struct tseg){ US, .any_seq = true, .ack = PEER_ISS + 1, .flags = TH_SYN | TH_ACK }));
-	t.iss = sa.seq;
-	h_one_run_ms(&t.h, 100);
-	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
-	                         .opt = TSOPTS(200, sa.opt.tsval) }));
-	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
-	CHECK(t.c != NULL);
-	if (!t.c) {
-		t_teardown(&t);
+	if (!ts_passive_with_rtt(&t, 100))
 		return;
-	}
 	CHECK(t.c->t_srtt >= 100000 && t.c->t_srtt <= 101000, "srtt %u us", t.c->t_srtt);
 	CHECK_EQ(t_write(&t, "r", 1), 1);
 	EXPECT_SENT(&t, NOW,
@@ -180,6 +191,162 @@ TEST(timestamps_give_an_rtt_sample_at_the_passive_handshake)
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
 	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("r") }));
 	t_teardown(&t);
+}
+
+/* ---- RTO from RTT samples (RFC 6298) with timestamps ----
+ *
+ * Our samples are rtt + 1 us (FreeBSD's "+ 1 tick"), so a 100 ms
+ * handshake gives SRTT 100.001 ms, RTTVAR 50 ms: REXMTVAL = SRTT + 4 RTTVAR
+ * = 301 ms (rounded up), RTO = REXMTVAL + rexmit_slop = 501 ms, and the
+ * k-th backoff REXMTVAL * 2^k + rexmit_slop (FreeBSD's tcp_timer_rexmt):
+ * 802, 1404, 2608 ms.  With timestamps an ACK of retransmitted data still
+ * gives a sample, from its echo (RFC 6298 section 3: the timestamp tells
+ * which transmission is answered; FreeBSD takes it). */
+static struct tcp_seg expect_data_at(struct t *t, struct twin w, uint32_t seq, const char *d)
+{
+	return EXPECT_SENT(t, w,
+	                   ((struct tseg){ US, .seq = seq, .ack = PEER_ISS + 1,
+	                                   .flags = TH_PUSH | TH_ACK, .data = d, .len = 1 }));
+}
+
+static void ts_ack(struct t *t, uint32_t ack, uint32_t tsval, uint32_t tsecr)
+{
+	SEND(t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = ack, .flags = TH_ACK,
+	                        .opt = TSOPTS(tsval, tsecr) }));
+}
+
+TEST(rto_from_samples_karn_with_timestamps)
+{
+	struct t t;
+	struct tcp_seg d;
+	uint32_t u;
+
+	if (!ts_passive_with_rtt(&t, 100))
+		return;
+	u = t.iss + 1;
+	CHECK_EQ(t.c->t_srtt, 100001);
+	CHECK_EQ(t.c->t_rttvar, 50000);
+	/* Lost twice: 501 ms, then 802 ms later. */
+	CHECK_EQ(t_write(&t, "a", 1), 1);
+	expect_data_at(&t, NOW, u, "a");
+	expect_data_at(&t, AT_MS(501), u, "a");
+	d = expect_data_at(&t, AT_MS(802), u, "a");
+	/* The second retransmission is ACKed 100 ms later, echoing its own
+	 * timestamp: a 100 ms sample, smoothed in (two backoffs keep the
+	 * estimate): SRTT unchanged, RTTVAR 3/4 * 50 = 37.5 ms, RTO
+	 * 100 + 150 + 200 = 451 ms (rounded up). */
+	h_one_run_ms(&t.h, 100);
+	ts_ack(&t, u + 1, 300, d.opt.tsval);
+	CHECK_EQ(t.c->t_srtt, 100001);
+	CHECK_EQ(t.c->t_rttvar, 37500);
+	CHECK_EQ(t.c->t_rxtshift, 0);
+	CHECK_EQ(STATS(&t)->tcps_sndrexmitbad, 0);
+	/* One timeout, ACKed 50 ms after the retransmission with its echo:
+	 * the retransmission repaired a loss (no undo: cwnd stays at the
+	 * timeout's one segment, grown by the byte ACKed), and the 50 ms
+	 * sample gives SRTT 93.751, RTTVAR 40.625 ms: RTO 457 ms. */
+	CHECK_EQ(t_write(&t, "b", 1), 1);
+	expect_data_at(&t, NOW, u + 1, "b");
+	d = expect_data_at(&t, AT_MS(451), u + 1, "b");
+	h_one_run_ms(&t.h, 50);
+	ts_ack(&t, u + 2, 301, d.opt.tsval);
+	CHECK_EQ(STATS(&t)->tcps_sndrexmitbad, 0);
+	CHECK_EQ(t.c->snd_cwnd, t.c->t_maxseg + 1);
+	CHECK_EQ(t.c->t_srtt, 93751);
+	CHECK_EQ(t.c->t_rttvar, 40625);
+	CHECK_EQ(t_write(&t, "c", 1), 1);
+	expect_data_at(&t, NOW, u + 2, "c");
+	expect_data_at(&t, AT_MS(457), u + 2, "c");
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 4);
+	t_teardown(&t);
+}
+
+/* A spurious timeout (FreeBSD's bad retransmit, RFC 3522's detection):
+ * the original was only delayed, and the ACK after the first
+ * retransmission echoes the original's timestamp.  The timeout's cwnd and
+ * ssthresh are taken back, sending resumes at SND.MAX, and the echo is a
+ * sample of 601 ms: SRTT 162.626, RTTVAR 162.75 ms, RTO 814 + 200 ms. */
+TEST(spurious_rto_is_undone_when_the_echo_predates_the_retransmission)
+{
+	static char d[3000];
+	struct t t;
+	struct tcp_seg o;
+	uint32_t u, cwnd0, ssthresh0;
+
+	if (!ts_passive_with_rtt(&t, 100))
+		return;
+	u = t.iss + 1;
+	memset(d, 'q', sizeof(d));
+	cwnd0 = t.c->snd_cwnd;
+	ssthresh0 = t.c->snd_ssthresh;
+	CHECK_EQ(t.c->t_maxseg, 1448);
+	CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+	o = EXPECT_SENT(&t, NOW,
+	                ((struct tseg){ US, .seq = u, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                                .data = d, .len = 1448 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = u + 1448, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 1448 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = u + 2896, .ack = PEER_ISS + 1,
+	                            .flags = TH_PUSH | TH_ACK, .data = d, .len = 104 }));
+	/* The timeout: one segment (cwnd 1 MSS), go-back-N from SND.UNA. */
+	EXPECT_SENT(&t, AT_MS(501),
+	            ((struct tseg){ US, .seq = u, .ack = PEER_ISS + 1, .flags = TH_ACK, .data = d,
+	                            .len = 1448 }));
+	CHECK_EQ(t.c->snd_cwnd, 1448);
+	CHECK(t.c->snd_ssthresh != ssthresh0);
+	/* The first segment's ACK arrives, echoing its original transmission. */
+	h_one_run_ms(&t.h, 100);
+	ts_ack(&t, u + 1448, 300, o.opt.tsval);
+	CHECK_EQ(STATS(&t)->tcps_sndrexmitbad, 1);
+	CHECK_EQ(t.c->snd_ssthresh, ssthresh0);
+	CHECK(t.c->snd_cwnd >= cwnd0, "cwnd %u, before the timeout %u", t.c->snd_cwnd, cwnd0);
+	CHECK_EQ(t.c->snd_nxt, t.c->snd_max);
+	CHECK_EQ(t.c->t_srtt, 162626);
+	CHECK_EQ(t.c->t_rttvar, 162750);
+	/* Nothing is sent again: the rest is in flight already. */
+	EXPECT_NOTHING(&t, 0);
+	/* ... and when it is lost after all, the RTO (1014 ms) resends it. */
+	EXPECT_SENT(&t, AT_MS(1014),
+	            ((struct tseg){ US, .seq = u + 1448, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = d, .len = 1448 }));
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* RFC 6298 section 5 note / FreeBSD 14's TCP_RTT_INVALIDATE: after more
+ * than three backoffs the next sample starts the estimate afresh; up to
+ * three it is smoothed in.  A 300 ms sample after 3 backoffs: SRTT 125,
+ * RTTVAR 87.5 ms, RTO 476 + 200 ms; after 4: SRTT 300, RTTVAR 150 ms, RTO
+ * 901 + 200 ms. */
+TEST(rtt_estimate_restarts_after_more_than_three_backoffs)
+{
+	static const unsigned backoff_ms[] = { 501, 802, 1404, 2608 };
+
+	for (unsigned k = 3; k <= 4; k++) {
+		struct t t;
+		struct tcp_seg d;
+		uint32_t u;
+
+		if (!ts_passive_with_rtt(&t, 100))
+			return;
+		u = t.iss + 1;
+		CHECK_EQ(t_write(&t, "a", 1), 1);
+		d = expect_data_at(&t, NOW, u, "a");
+		for (unsigned i = 0; i < k; i++)
+			d = expect_data_at(&t, AT_MS(backoff_ms[i]), u, "a");
+		CHECK_EQ(t.c->t_rxtshift, k);
+		h_one_run_ms(&t.h, 300);
+		ts_ack(&t, u + 1, 300, d.opt.tsval);
+		CHECK_EQ(t.c->t_srtt, k == 3 ? 125001u : 300001u);
+		CHECK_EQ(t.c->t_rttvar, k == 3 ? 87500u : 150000u);
+		CHECK_EQ(t_write(&t, "b", 1), 1);
+		expect_data_at(&t, NOW, u + 1, "b");
+		expect_data_at(&t, AT_MS(k == 3 ? 676 : 1101), u + 1, "b");
+		cap_port_clear(t.h.cap);
+		t_teardown(&t);
+	}
 }
 
 /* RFC 7323 section 3.2 (FreeBSD): once timestamps are in use, a segment
@@ -357,17 +524,24 @@ static void sack_dupack(struct t *t, uint32_t ack, int nblk, const uint32_t (*bl
 	SEND(t, sg);
 }
 
+/* A SACK connection (MSS 1460, no timestamps) that has sent n segments
+ * of seg_data; returns the first one's sequence number. */
+static uint32_t sack_conn_sending(struct t *t, int n)
+{
+	t_knobs_default(t);
+	t->knobs[KNOB_TCP_SACK] = 1;
+	t_setup(t);
+	T_PASSIVE(t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
+	send_segments(t, n);
+	return t->iss + 1;
+}
+
 TEST(sack_recovery_fills_several_holes)
 {
 	struct t t;
 	uint32_t b;
 
-	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_SACK] = 1;
-	t_setup(&t);
-	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
-	send_segments(&t, 8);
-	b = t.iss + 1;
+	b = sack_conn_sending(&t, 8);
 	/* Holes: segments 0, 2 and 4; SACKed: 1, 3, 5-7. */
 	{
 		const uint32_t s1[][2] = { { b + 1460, b + 2920 } };
@@ -409,12 +583,7 @@ TEST(sack_of_three_segments_starts_recovery_at_once)
 	struct t t;
 	uint32_t b;
 
-	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_SACK] = 1;
-	t_setup(&t);
-	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
-	send_segments(&t, 5);
-	b = t.iss + 1;
+	b = sack_conn_sending(&t, 5);
 	{
 		const uint32_t blk[][2] = { { b + 1460, b + 4 * 1460 } };
 
@@ -429,19 +598,15 @@ TEST(sack_of_three_segments_starts_recovery_at_once)
 	t_teardown(&t);
 }
 
-/* RFC 6675 section 2: with SACK, an ACK carrying SACK blocks is a
- * duplicate even when its window differs (RFC 5681 would not count it). */
+/* RFC 6675 section 2: with SACK, an ACK carrying new SACK information is
+ * a duplicate even when its window differs (RFC 5681 would not count
+ * it).  Each ACK here SACKs more (half a segment, one, two). */
 TEST(sack_dupacks_count_when_the_window_moves)
 {
 	struct t t;
 	uint32_t b;
 
-	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_SACK] = 1;
-	t_setup(&t);
-	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
-	send_segments(&t, 5);
-	b = t.iss + 1;
+	b = sack_conn_sending(&t, 5);
 	for (int i = 0; i < 3; i++) {
 		/* Two segments SACKed at most: IsLost does not apply. */
 		struct tseg sg = { PEER, .seq = PEER_ISS + 1, .ack = b, .flags = TH_ACK,
@@ -450,7 +615,7 @@ TEST(sack_dupacks_count_when_the_window_moves)
 		sg.opt.present = TOF_SACK;
 		sg.opt.nsack = 1;
 		sg.opt.sack[0].start = b + 1460;
-		sg.opt.sack[0].end = b + (i ? 3 : 2) * 1460;
+		sg.opt.sack[0].end = b + 1460 + (i ? 1460u * (uint32_t)i : 730);
 		SEND(&t, sg);
 		if (i < 2)
 			EXPECT_NOTHING(&t, 0);
@@ -459,6 +624,88 @@ TEST(sack_dupacks_count_when_the_window_moves)
 	            ((struct tseg){ US, .seq = b, .ack = PEER_ISS + 1, .flags = TH_ACK,
 	                            .data = seg_data[0], .len = 1460 }));
 	CHECK_EQ(STATS(&t)->tcps_rcvdupack, 3);
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* D-SACK from the peer (RFC 2883): a first block below SND.UNA, or inside
+ * a later block, reports a duplicate.  It is no new SACK information, so
+ * it is no duplicate ACK (RFC 6675 section 2; FreeBSD's SACK_NOCHANGE: the
+ * ACK is not counted toward DupThresh), and the scoreboard ignores it: in
+ * recovery neither the blocks nor the pipe change, nothing is sent, no
+ * second recovery starts, cwnd stays. */
+TEST(dsack_from_peer_is_ignored_by_the_scoreboard)
+{
+	struct t t;
+	uint32_t b, pipe, cwnd, ssthresh;
+	uint64_t rexmits;
+	struct tcp_sack_block sb[4];
+	unsigned n;
+
+	b = sack_conn_sending(&t, 8);
+	/* Segment 0 arrives, 1 is lost, 2 is SACKed: one duplicate. */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = b + 1460, .flags = TH_ACK }));
+	{
+		const uint32_t s2[][2] = { { b + 2920, b + 4380 } };
+		/* Segment 0 again (below SND.UNA), then the known block. */
+		const uint32_t below[][2] = { { b, b + 1460 }, { b + 2920, b + 4380 } };
+		/* Half of segment 2 again (inside the next block). */
+		const uint32_t inside[][2] = { { b + 2920, b + 3650 }, { b + 2920, b + 4380 } };
+
+		sack_dupack(&t, b + 1460, 1, s2);
+		CHECK_EQ(t.c->t_dupacks, 1);
+		sack_dupack(&t, b + 1460, 2, below);
+		sack_dupack(&t, b + 1460, 2, inside);
+		sack_dupack(&t, b + 1460, 1, inside); /* a D-SACK alone */
+	}
+	EXPECT_NOTHING(&t, 0);
+	CHECK_EQ(t.c->t_dupacks, 1);
+	CHECK_EQ(STATS(&t)->tcps_rcvdupack, 4);
+	CHECK_EQ(STATS(&t)->tcps_sack_noinfo, 3);
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 0);
+	/* Two more with news: recovery (three segments SACKed), segment 1
+	 * resent. */
+	{
+		const uint32_t s3[][2] = { { b + 2920, b + 5840 } };
+		const uint32_t s4[][2] = { { b + 2920, b + 7300 } };
+
+		sack_dupack(&t, b + 1460, 1, s3);
+		sack_dupack(&t, b + 1460, 1, s4);
+	}
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = b + 1460, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                            .data = seg_data[1], .len = 1460 }));
+	cap_port_clear(t.h.cap);
+	n = t.c->sack->n;
+	CHECK_EQ(n, 1);
+	memcpy(sb, t.c->sack->blk, n * sizeof(sb[0]));
+	pipe = tcp_sack_pipe(t.c);
+	cwnd = t.c->snd_cwnd;
+	ssthresh = t.c->snd_ssthresh;
+	rexmits = STATS(&t)->tcps_sndrexmitpack;
+	/* In recovery: both D-SACK forms, with the known block. */
+	{
+		const uint32_t below[][2] = { { b, b + 1460 }, { b + 2920, b + 7300 } };
+		const uint32_t inside[][2] = { { b + 4380, b + 5840 }, { b + 2920, b + 7300 } };
+
+		sack_dupack(&t, b + 1460, 2, below);
+		sack_dupack(&t, b + 1460, 2, inside);
+	}
+	EXPECT_NOTHING(&t, 0);
+	CHECK_EQ(t.c->sack->n, n);
+	CHECK(memcmp(sb, t.c->sack->blk, n * sizeof(sb[0])) == 0, "scoreboard changed");
+	CHECK_EQ(tcp_sack_pipe(t.c), pipe);
+	CHECK_EQ(t.c->snd_cwnd, cwnd);
+	CHECK_EQ(t.c->snd_ssthresh, ssthresh);
+	CHECK_EQ(STATS(&t)->tcps_sndrexmitpack, rexmits);
+	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
+	CHECK_EQ(STATS(&t)->tcps_sack_noinfo, 5);
+	/* Everything arrives: recovery ends, once. */
+	SEND(&t,
+	     ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = b + 8 * 1460, .flags = TH_ACK }));
+	CHECK(!(t.c->t_flags & TF_FASTRECOVERY));
 	CHECK_EQ(STATS(&t)->tcps_sack_recovery_episode, 1);
 	cap_port_clear(t.h.cap);
 	t_teardown(&t);
@@ -589,27 +836,33 @@ TEST(tail_loss_probe_prefers_new_data_and_needs_the_knob)
 	t_teardown(&t);
 }
 
-TEST(syn_cookies_when_the_syn_queue_is_full)
+/* A listener with backlog 1 whose SYN queue a SYN from port 6000 fills. */
+static void syn_queue_fill(struct t *t)
 {
-	struct t t;
 	struct ip_addr any = ip_addr_v4(0);
-	struct tcp_seg c;
-	int err;
 
-	t_knobs_default(&t);
-	t_setup(&t);
-	t.l = tcp_pcb_new(t.h.s, &owner_l);
-	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
-	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
-	/* The first SYN takes the only slot. */
-	SEND(&t, ((struct tseg){
-	             .sport = 6000, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
-	EXPECT_SENT(&t, NOW,
+	t->l = tcp_pcb_new(t->h.s, &owner_l);
+	CHECK_EQ(tcp_bind(t->h.s, t->l, &any, US_PORT), 0);
+	CHECK_EQ(tcp_listen(t->h.s, t->l, 1), 0);
+	SEND(t, ((struct tseg){
+	            .sport = 6000, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
+	EXPECT_SENT(t, NOW,
 	            ((struct tseg){ .sport = US_PORT,
 	                            .dport = 6000,
 	                            .any_seq = true,
 	                            .ack = 2,
 	                            .flags = TH_SYN | TH_ACK }));
+}
+
+TEST(syn_cookies_when_the_syn_queue_is_full)
+{
+	struct t t;
+	struct tcp_seg c;
+	int err;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	syn_queue_fill(&t);
 	/* The second is answered with a cookie; nothing is kept. */
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
 	                         .opt = { .present = TOF_MSS, .mss = 1400 } }));
@@ -635,6 +888,35 @@ TEST(syn_cookies_when_the_syn_queue_is_full)
 		CHECK_EQ(t.c->t_maxseg, 1400);
 	}
 	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* With net.inet.tcp.syncookies 0 a SYN that finds the SYN queue full is
+ * dropped, counted in tcps_sc_dropped, and leaves nothing behind: no
+ * answer, no control block; the peer's ACK guessing a handshake is then a
+ * closed port's (RST). */
+TEST(syn_queue_full_without_cookies_drops_the_syn)
+{
+	struct t t;
+	unsigned pcbs;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_SYNCOOKIES] = 0;
+	t_setup(&t);
+	syn_queue_fill(&t);
+	pcbs = tcp_pcb_count(t.h.s);
+	CHECK_EQ(pcbs, 2); /* the listener and the half-open connection */
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
+	                         .opt = { .present = TOF_MSS, .mss = 1400 } }));
+	EXPECT_NOTHING(&t, 500);
+	CHECK_EQ(STATS(&t)->tcps_sc_dropped, 1);
+	CHECK_EQ(STATS(&t)->tcps_sc_sendcookie, 0);
+	CHECK_EQ(STATS(&t)->tcps_sc_added, 1);
+	CHECK_EQ(tcp_conn_count(t.h.s), 1);
+	CHECK_EQ(tcp_pcb_count(t.h.s), pcbs);
+	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = 12345, .flags = TH_ACK }));
+	EXPECT_SENT(&t, NOW, ((struct tseg){ US, .seq = 12345, .flags = TH_RST }));
+	cap_port_clear(t.h.cap); /* the first SYN-ACK's retransmissions */
 	t_teardown(&t);
 }
 
@@ -1079,12 +1361,7 @@ TEST(sack_lost_retransmission_is_sent_again)
 	struct t t;
 	uint32_t b;
 
-	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_SACK] = 1;
-	t_setup(&t);
-	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS | TOF_SACKPERM, .mss = 1460 }));
-	send_segments(&t, 6);
-	b = t.iss + 1;
+	b = sack_conn_sending(&t, 6);
 	{
 		const uint32_t s1[][2] = { { b + 1460, b + 2920 } };
 		const uint32_t s2[][2] = { { b + 1460, b + 4380 } };
@@ -1148,6 +1425,56 @@ TEST(small_segments_share_a_receive_buffer)
 	for (int i = 0; i < 100; i++)
 		CHECK_EQ(b[i], '0' + i % 10);
 	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* Zero-copy receive: a full-sized in-order segment stays in the mbuf it
+ * arrived in (headers trimmed off) until the application has read all of
+ * it; the pool's in-use count rises by one per unread segment, a partial
+ * read keeps the mbuf, reading its last byte gives it back. */
+static void quiet_wire(struct t *t)
+{
+	h_one_pass(&t->h); /* what a read sent (window updates) leaves */
+	cap_port_clear(t->h.cap);
+}
+
+TEST(full_segments_stay_in_their_mbufs_until_read)
+{
+	static char d[4][1460], r[4 * 1460];
+	struct t t;
+	unsigned base;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	T_PASSIVE(&t, (&(struct tcp_opts){ .present = TOF_MSS, .mss = 1460 }));
+	cap_port_clear(t.h.cap);
+	base = rte_mempool_in_use_count(t.h.pool);
+	for (uint32_t i = 0; i < 4; i++) {
+		memset(d[i], 'k' + (int)i, sizeof(d[i]));
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1 + 1460 * i, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .data = d[i], .len = 1460 }));
+		cap_port_clear(t.h.cap); /* our ACKs */
+		CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base + i + 1);
+		CHECK_EQ(t.c->rcvq.n, i + 1);
+	}
+	CHECK_EQ(tcp_readable(t.c), 4 * 1460);
+	/* Most of the first segment: its mbuf stays. */
+	CHECK_EQ(t_read(&t, r, 1000), 1000);
+	quiet_wire(&t);
+	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base + 4);
+	CHECK_EQ(t.c->rcvq.n, 4);
+	/* Its last byte and half of the second: one mbuf back. */
+	CHECK_EQ(t_read(&t, r + 1000, 460 + 730), 460 + 730);
+	quiet_wire(&t);
+	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base + 3);
+	CHECK_EQ(t.c->rcvq.n, 3);
+	/* The rest: all back. */
+	CHECK_EQ(t_read(&t, r + 2190, sizeof(r) - 2190), (ssize_t)sizeof(r) - 2190);
+	quiet_wire(&t);
+	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base);
+	CHECK_EQ(t.c->rcvq.n, 0);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(memcmp(r + 1460 * i, d[i], 1460) == 0, "segment %u differs", i);
 	t_teardown(&t);
 }
 

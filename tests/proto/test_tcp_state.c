@@ -112,14 +112,15 @@ TEST(simultaneous_open)
 	t_setup(&t);
 	t.c = tcp_pcb_new(t.h.s, &owner_c);
 	CHECK_EQ(tcp_connect(t.h.s, t.c, &peer, PEER_PORT), 0);
+	/* .sport 0: any port (ours is ephemeral); US templates then use it. */
 	syn = EXPECT_SENT(
 	    &t, NOW,
 	    ((struct tseg){ .sport = 0, .dport = PEER_PORT, .any_seq = true, .flags = TH_SYN }));
-	/* (sport is checked below: the template's 0 never matches) */
-	(void)0;
 	t.iss = syn.seq;
 	t.us_port = syn.sport;
-	harness_failures();
+	CHECK(syn.sport >= KNOB(t.h.s, TCP_PORTRANGE_FIRST) &&
+	          syn.sport <= KNOB(t.h.s, TCP_PORTRANGE_LAST),
+	      "source port %u outside the ephemeral range", syn.sport);
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN }));
 	CHECK_EQ(tcp_state(t.c), TCPS_SYN_RECEIVED);
 	EXPECT_SENT(
@@ -929,34 +930,49 @@ TEST(syn_ack_retransmitted_then_given_up)
 
 /* ---- windows and timers ---- */
 
+/* Zero-window probes (RFC 9293 3.8.6.1) timed as FreeBSD 14's
+ * tcp_setpersist (tcp_subr.c persist_ms): base * 2^k + rexmit_slop within
+ * [5 s, 60 s], the base 4 SRTT + 8 RTTVAR, or 2 s before any RTT sample
+ * (this passive open without timestamps has none).  Each probe is one byte
+ * of new data, answered by the peer with a zero window. */
 TEST(zero_window_probe_with_backoff)
 {
-	struct t t;
+	static const unsigned no_sample[] = { 5000, 5000, 8200, 16200, 32200, 60000, 60000 };
+	/* SRTT 100 ms, RTTVAR 50 ms: base 800 ms. */
+	static const unsigned rtt_100ms[] = { 5000, 5000, 5000, 6600, 13000, 25800, 51400, 60000 };
 
-	t_knobs_default(&t);
-	t_setup(&t);
-	T_PASSIVE(&t, NULL);
-	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
-	                         .win = 0 }));
-	CHECK_EQ(t_write(&t, "abc", 3), 3);
-	EXPECT_NOTHING(&t, 4900);
-	EXPECT_SENT(&t, WITHIN_MS(200),
-	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
-	                            PAYLOAD("a") }));
-	/* The probe is not accepted; the next comes later (backoff). */
-	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
-	                         .win = 0 }));
-	EXPECT_SENT(&t, WITHIN_MS(6000),
-	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK,
-	                            PAYLOAD("a") }));
-	CHECK(STATS(&t)->tcps_persisttimeo >= 2);
-	/* The window opens: everything goes. */
-	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK,
-	                         .win = 1000 }));
-	EXPECT_SENT(&t, NOW,
-	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
-	                            .flags = TH_PUSH | TH_ACK, PAYLOAD("abc") }));
-	t_teardown(&t);
+	for (int v = 0; v < 2; v++) {
+		const unsigned *iv = v ? rtt_100ms : no_sample;
+		unsigned n = v ? ARRAY_SIZE(rtt_100ms) : ARRAY_SIZE(no_sample);
+		struct t t;
+
+		t_knobs_default(&t);
+		t_setup(&t);
+		T_PASSIVE(&t, NULL);
+		if (v)
+			tcp_rtt_update(t.h.s, t.c, 100000);
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .win = 0 }));
+		CHECK_EQ(t_write(&t, "abc", 3), 3);
+		for (unsigned k = 0; k < n; k++) {
+			/* Not accepted: the next comes later (backoff). */
+			EXPECT_SENT(&t, AT_MS(iv[k]),
+			            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
+			                            .flags = TH_ACK, PAYLOAD("a") }));
+			SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+			                         .flags = TH_ACK, .win = 0 }));
+		}
+		CHECK_EQ(STATS(&t)->tcps_persisttimeo, n);
+		CHECK_EQ(STATS(&t)->tcps_sndprobe, n);
+		CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+		/* The window opens: everything goes. */
+		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+		                         .flags = TH_ACK, .win = 1000 }));
+		EXPECT_SENT(&t, NOW,
+		            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
+		                            .flags = TH_PUSH | TH_ACK, PAYLOAD("abc") }));
+		t_teardown(&t);
+	}
 }
 
 /* Sender SWS avoidance (RFC 1122 4.2.3.4) holds data back while the usable

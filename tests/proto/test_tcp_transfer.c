@@ -8,7 +8,8 @@
  * writing; each side checks every received byte against the pattern, and
  * the FNV-1a hash of what was received must equal that of what was sent.
  * The run must end (all data and both FINs delivered) within a virtual
- * time limit, the connections must close, and no mbuf may leak.
+ * time limit, the connections must close, and no control block or mbuf may
+ * leak (T_PAIR_TEARDOWN).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "stack/stack.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_priv.h"
+#include "test_tcp_lib.h"
 
 #define CHUNK 65536
 
@@ -266,7 +268,9 @@ out:
 	if (b.tp)
 		tcp_abort(h.b, b.tp);
 	tcp_close(h.a, l);
-	h_pair_destroy(&h);
+	/* Runs both stacks until their tables are empty, fails on any
+	 * control block left (STYLE #11), then the mbuf leak check. */
+	T_PAIR_TEARDOWN(&h);
 	return ms;
 }
 
