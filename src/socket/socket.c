@@ -398,7 +398,7 @@ void sock_addr_to_user(const struct sock_addr *a, struct sockaddr *sa, socklen_t
 
 /* ---- options ---- */
 
-static int opt_int(const void *val, socklen_t len, int *out)
+int sock_opt_int(const void *val, socklen_t len, int *out)
 {
 	if (!val || len < (socklen_t)sizeof(int))
 		return -EINVAL;
@@ -433,7 +433,7 @@ int sock_put_opt(void *val, socklen_t *len, const void *v, size_t size)
 	return 0;
 }
 
-static int put_int(void *val, socklen_t *len, int v)
+int sock_put_int(void *val, socklen_t *len, int v)
 {
 	return sock_put_opt(val, len, &v, sizeof(v));
 }
@@ -481,7 +481,7 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 	default:
 		return -ENOPROTOOPT;
 	}
-	rc = opt_int(val, len, &v);
+	rc = sock_opt_int(val, len, &v);
 	if (rc < 0)
 		return rc;
 	switch (name) {
@@ -529,31 +529,31 @@ int sock_getopt(struct stack *s, struct socket *so, int level, int name, void *v
 	}
 	switch (name) {
 	case SO_TYPE:
-		return put_int(val, len, so->type);
+		return sock_put_int(val, len, so->type);
 	case SO_PROTOCOL:
-		return put_int(val, len, so->protocol);
+		return sock_put_int(val, len, so->protocol);
 	case SO_DOMAIN:
-		return put_int(val, len, so->family);
+		return sock_put_int(val, len, so->family);
 	case SO_ERROR:
-		return put_int(val, len, sock_error(so, true)); /* read, hence cleared */
+		return sock_put_int(val, len, sock_error(so, true)); /* read, hence cleared */
 	case SO_ACCEPTCONN:
-		return put_int(val, len, (so->state & SS_ISLISTENING) != 0);
+		return sock_put_int(val, len, (so->state & SS_ISLISTENING) != 0);
 	case SO_RCVBUF:
-		return put_int(val, len, (int)so->rcvbuf);
+		return sock_put_int(val, len, (int)so->rcvbuf);
 	case SO_SNDBUF:
-		return put_int(val, len, (int)so->sndbuf);
+		return sock_put_int(val, len, (int)so->sndbuf);
 	case SO_REUSEADDR:
-		return put_int(val, len, so->reuseaddr);
+		return sock_put_int(val, len, so->reuseaddr);
 	case SO_REUSEPORT:
-		return put_int(val, len, so->reuseport);
+		return sock_put_int(val, len, so->reuseport);
 	case SO_KEEPALIVE:
-		return put_int(val, len, so->keepalive);
+		return sock_put_int(val, len, so->keepalive);
 	case SO_BROADCAST:
-		return put_int(val, len, so->broadcast);
+		return sock_put_int(val, len, so->broadcast);
 	case SO_RCVLOWAT:
-		return put_int(val, len, so->rcvlowat);
+		return sock_put_int(val, len, so->rcvlowat);
 	case SO_SNDLOWAT:
-		return put_int(val, len, 1);
+		return sock_put_int(val, len, 1);
 	case SO_RCVTIMEO:
 		return sock_put_opt(val, len, &so->rcvtimeo, sizeof(so->rcvtimeo));
 	case SO_SNDTIMEO:

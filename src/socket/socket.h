@@ -276,6 +276,11 @@ static inline int sock_linger(const struct socket *so)
  * was copied; -EFAULT for a NULL buffer with room.  *len is not negative
  * (ff_getsockopt says EINVAL first). */
 int sock_put_opt(void *val, socklen_t *len, const void *v, size_t size);
+/* sock_put_opt of an int option's value. */
+int sock_put_int(void *val, socklen_t *len, int v);
+/* Reads an int option's value for setsockopt: -EINVAL for a NULL or short
+ * buffer (Linux's "optlen < sizeof(int)"). */
+int sock_opt_int(const void *val, socklen_t len, int *out);
 
 /* Total length of an iovec array. */
 size_t iov_total(const struct iovec *iov, int iovcnt);

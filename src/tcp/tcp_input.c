@@ -953,9 +953,8 @@ static void process_fin(struct stack *s, struct tcpcb *tp)
  * transmission, which was delayed, not lost.  Without timestamps nothing
  * is guessed (FreeBSD also takes an ACK within SRTT/2 of the
  * retransmission as proof; we do not). */
-static bool rto_was_spurious(struct stack *s, const struct tcpcb *tp, const struct tcp_opts *o)
+static bool rto_was_spurious(const struct tcpcb *tp, const struct tcp_opts *o)
 {
-	(void)s;
 	return (tp->t_rxtundo & RXT_PREVVALID) && (tp->t_flags & TF_RCVD_TSTMP) &&
 	       (o->present & TOF_TS) && o->tsecr &&
 	       SEQ_LT(o->tsecr - tp->ts_offset, tp->t_badrxtwin);
@@ -987,7 +986,7 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	bool fin_acked = false, tlp_cut = false;
 
 	STAT_INC(s, tcp, tcps_rcvackpack);
-	if (tp->t_rxtshift == 1 && rto_was_spurious(s, tp, &seg->opt))
+	if (tp->t_rxtshift == 1 && rto_was_spurious(tp, &seg->opt))
 		rto_undo(s, tp);
 	/* RTT sample (RFC 7323 section 4 with timestamps, retransmissions
 	 * included; else the timed segment, never a retransmitted one:

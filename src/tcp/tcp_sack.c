@@ -8,7 +8,8 @@
  * outside (SND.UNA, SND.MAX] and D-SACK blocks (RFC 2883) below SND.UNA
  * are ignored; one inside a block already known (a D-SACK of SACKed data)
  * changes nothing.  tcp_sack_update says whether an ACK told anything new,
- * which is what makes it a duplicate ACK under RFC 6675 (tcp_input.c).  The holes are the gaps between SND.UNA and the highest
+ * which is what makes it a duplicate ACK under RFC 6675 (tcp_input.c).
+ * The holes are the gaps between SND.UNA and the highest
  * SACKed byte; all of them are taken as lost once recovery starts (as
  * FreeBSD does, a simplification of RFC 6675 IsLost()).  rxmit_hi marks how
  * far holes have been retransmitted in this episode, so

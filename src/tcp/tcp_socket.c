@@ -299,19 +299,6 @@ static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
 	return rc;
 }
 
-static int get_int(const void *val, socklen_t len, int *out)
-{
-	if (!val || len < (socklen_t)sizeof(int))
-		return -EINVAL;
-	memcpy(out, val, sizeof(int));
-	return 0;
-}
-
-static int put_int(void *val, socklen_t *len, int v)
-{
-	return sock_put_opt(val, len, &v, sizeof(v));
-}
-
 static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
                          socklen_t len)
 {
@@ -363,7 +350,7 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 			return -ENOENT;
 		return tcp_setopt(s, tp, TCP_OPT_CONGESTION_ID, rc);
 	}
-	rc = get_int(val, len, &v);
+	rc = sock_opt_int(val, len, &v);
 	if (rc < 0)
 		return rc;
 	switch (name) {
@@ -466,7 +453,7 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 	default:
 		return -ENOPROTOOPT;
 	}
-	return rc < 0 ? rc : put_int(val, len, v);
+	return rc < 0 ? rc : sock_put_int(val, len, v);
 }
 
 static uint32_t tcp_so_poll(struct socket *so)

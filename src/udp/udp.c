@@ -636,9 +636,8 @@ static int udp_setopt(struct stack *s, struct socket *so, int level, int name, c
 		return -ENOPROTOOPT;
 	if (name != IP_TTL && name != IP_TOS)
 		return -ENOPROTOOPT;
-	if (!val || len < (socklen_t)sizeof(int))
+	if (sock_opt_int(val, len, &v) < 0)
 		return -EINVAL;
-	memcpy(&v, val, sizeof(v));
 	if (name == IP_TTL) {
 		if (v == -1)
 			v = 0; /* back to the default */
