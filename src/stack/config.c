@@ -362,8 +362,7 @@ static const struct cfg_foreign cfg_foreign[] = {
 	  "the kernel's" },
 	{ IN_(SEC_BOOT), "physmem", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
 	{ IN_(SEC_BOOT), "memsz_MB", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
-	{ IN_(SEC_BOOT), "tcp_ecn", FV_UINT, "0", "ECN stays off (net.inet.tcp.ecn.enable)",
-	  "ECN (RFC 3168) is not implemented" },
+	{ IN_(SEC_BOOT), "tcp_ecn", FV_UINT, .sets = "net.inet.tcp.ecn.enable" },
 
 	/* FreeBSD tunables and sysctls ([freebsd.boot] or [freebsd.sysctl]) */
 	{ IN_FREEBSD, "kern.ipc.maxsockets", FV_UINT, .sets = "kern.maxfiles" },

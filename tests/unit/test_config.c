@@ -497,9 +497,13 @@ static void test_fstack_refused(void)
 	EXPECT_ERR("[dpdk]\nsymmetric_rss=1\n",
 	           "t.ini:2: [dpdk] symmetric_rss: '1' is not supported by fastack (a symmetric "
 	           "RSS key is not implemented; only 0 is accepted)");
-	EXPECT_ERR("[freebsd.boot]\ntcp_ecn=1\n",
-	           "t.ini:2: [freebsd.boot] tcp_ecn: '1' is not supported by fastack (ECN (RFC "
-	           "3168) is not implemented; only 0 is accepted)");
+	/* tcp_ecn is net.inet.tcp.ecn.enable (ECN is implemented), with its range. */
+	EXPECT_OK(PORT0 "[freebsd.boot]\ntcp_ecn=1\n");
+	CHECK_EQ(cfg.knob[KNOB_TCP_ECN], 1);
+	EXPECT_OK(PORT0 "[freebsd.boot]\ntcp_ecn=0\n");
+	CHECK_EQ(cfg.knob[KNOB_TCP_ECN], 0);
+	EXPECT_ERR("[freebsd.boot]\ntcp_ecn=3\n",
+	           "t.ini:2: [freebsd.boot] tcp_ecn: '3' is out of range 0..2 (mode)");
 	EXPECT_ERR("[freebsd.sysctl]\nnet.inet.tcp.cc.algorithm=vegas\n",
 	           "t.ini:2: [freebsd.sysctl] net.inet.tcp.cc.algorithm: 'vegas' is not one of "
 	           "newreno, cubic");
