@@ -17,7 +17,8 @@
  * conf->rx_csum_offload_skip) and TX IPv4/UDP/TCP checksum offload (unless
  * conf->tx_csum_offload_skip, from [dpdk] tx_csum_offoad_skip) where the PMD
  * offers them; open reports in p->offloads the PORT_OFF_* bits actually
- * enabled (tests/unit/test_port_pmd.c checks them against dev_info).  The stack must still check per-mbuf flags on RX (a PMD may say
+ * enabled (tests/unit/test_port_pmd.c checks them against dev_info).  The
+ * stack must still check per-mbuf flags on RX (a PMD may say
  * UNKNOWN) and set l2_len/l3_len and RTE_MBUF_F_TX_* for TX offloads
  * (DPDK's rules; the L4 checksum field holds the pseudo-header sum).
  * Multi-segment frames are sent as they are when the PMD declares
