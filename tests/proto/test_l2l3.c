@@ -525,19 +525,31 @@ TEST(arp_we_resolve_hold_and_release)
 	h_one_destroy(&h);
 }
 
+/* A stack whose entries go stale after 2 s and are refreshed at most every
+ * 500 ms (maxtries unanswered requests, 0: the default), that has learnt the
+ * peer from its request. */
+static void setup_peer_learnt(struct h_one *h, int64_t maxtries)
+{
+	struct pkt p;
+
+	knobs_default();
+	knobs[KNOB_ARP_MAX_AGE] = 2; /* seconds */
+	knobs[KNOB_ARP_RETRY_MS] = 500;
+	if (maxtries)
+		knobs[KNOB_ARP_MAXTRIES] = maxtries;
+	setup_knobs(h);
+	arp_frame(&p, &BCAST_MAC, RTE_ARP_OP_REQUEST, &PEER_MAC, PEER, &ZERO_MAC, US);
+	inject(h, &p);
+	cap_port_clear(h->cap);
+}
+
 TEST(arp_reachable_goes_stale_after_max_age_and_is_refreshed)
 {
 	struct h_one h;
 	struct stack_stats b;
 	struct pkt p;
 
-	knobs_default();
-	knobs[KNOB_ARP_MAX_AGE] = 2; /* seconds */
-	knobs[KNOB_ARP_RETRY_MS] = 500;
-	setup_knobs(&h);
-	arp_frame(&p, &BCAST_MAC, RTE_ARP_OP_REQUEST, &PEER_MAC, PEER, &ZERO_MAC, US);
-	inject(&h, &p);
-	cap_port_clear(h.cap);
+	setup_peer_learnt(&h, 0);
 	CHECK(arp_find(&h, PEER).e.state == ARP_REACHABLE);
 	h_one_run_ms(&h, 1999);
 	CHECK(arp_find(&h, PEER).e.state == ARP_REACHABLE, "still fresh before max_age");
@@ -583,14 +595,7 @@ TEST(arp_stale_entry_of_a_silent_host_is_resolved_anew)
 	struct stack_stats b;
 	struct pkt p;
 
-	knobs_default();
-	knobs[KNOB_ARP_MAX_AGE] = 2; /* seconds */
-	knobs[KNOB_ARP_RETRY_MS] = 500;
-	knobs[KNOB_ARP_MAXTRIES] = 3;
-	setup_knobs(&h);
-	arp_frame(&p, &BCAST_MAC, RTE_ARP_OP_REQUEST, &PEER_MAC, PEER, &ZERO_MAC, US);
-	inject(&h, &p);
-	cap_port_clear(h.cap);
+	setup_peer_learnt(&h, 3);
 	h_one_run_ms(&h, 2000);
 	CHECK(arp_find(&h, PEER).e.state == ARP_STALE, "stale at max_age");
 	b = h.s->stats;
