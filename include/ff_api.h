@@ -131,6 +131,14 @@ int ff_stats_foreach(ff_stat_fn fn, void *arg);
 int ff_stats_get(const char *name, uint64_t *value);
 /* Prints every non-zero counter to f (a FILE *), one per line. */
 void ff_stats_print(void *f);
+/* The calling thread's packet-buffer pool (gauges, not counters): its
+ * size, the buffers free now and the fewest seen free, and the pressure
+ * level (0 ok, 1 below fastack.mem.lowat, 2 below fastack.mem.minwat). */
+struct ff_pool_info {
+	uint64_t size, free, free_lowest;
+	int level;
+};
+int ff_pool_info(struct ff_pool_info *pi);
 /* Reads or writes a knob by its sysctl name (e.g. "net.inet.icmp.icmplim").
  * oldval may be NULL; newval NULL reads only.  0 or -1 (ENOENT, ERANGE).  A
  * knob whose values are names (net.inet.tcp.cc.algorithm: newreno, cubic)

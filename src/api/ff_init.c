@@ -435,6 +435,21 @@ void ff_stats_print(void *f)
 	ff_stats_foreach(stat_print_fn, f ? f : stdout);
 }
 
+int ff_pool_info(struct ff_pool_info *pi)
+{
+	struct stack *s = stack_current();
+
+	if (!s || !pi) {
+		errno = s ? EINVAL : ENXIO;
+		return -1;
+	}
+	pi->size = s->mem.size;
+	pi->free = stack_mem_free_now(s);
+	pi->free_lowest = s->mem.free_lowest < pi->free ? s->mem.free_lowest : pi->free;
+	pi->level = s->mem.level;
+	return 0;
+}
+
 int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval)
 {
 	struct stack *s = stack_current();
@@ -456,6 +471,7 @@ int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval)
 			return -1;
 		}
 		s->knob[id] = *newval;
+		stack_mem_set_limits(s); /* the fastack.mem.* knobs take effect at once */
 	}
 	return 0;
 }

@@ -290,6 +290,13 @@ static void arp_timer_fire(struct timer *tm, void *ctx)
 
 static void arp_hold(struct stack *s, struct arp_entry *e, struct rte_mbuf *m)
 {
+	if (s->mem.level != MEM_OK) {
+		/* Memory pressure (src/stack/mem.h): a sender whose peer is
+		 * unresolved sends again (TCP) or loses the datagram. */
+		rte_pktmbuf_free(m);
+		STAT_INC(s, arp, arp_holdmemdrop);
+		return;
+	}
 	if (e->hold.n >= KNOB(s, ARP_MAXHOLD)) {
 		rte_pktmbuf_free(pktq_pop(&e->hold));
 		STAT_INC(s, arp, arp_holddrop);

@@ -34,6 +34,7 @@ struct netif;
 	X(arp_dupaddr, "another host claims one of our addresses")                       \
 	X(arp_held, "packets held awaiting resolution")                                  \
 	X(arp_holddrop, "dropped: hold queue full (net.link.ether.inet.maxhold)")        \
+	X(arp_holdmemdrop, "dropped, not held: memory pressure (src/stack/mem.h)")       \
 	X(arp_timeouts, "entries given up unresolved; held packets dropped")             \
 	X(arp_stalefail, "stale entries deleted: unicast requests went unanswered")      \
 	X(arp_dropped, "dropped: packets held by an entry given up or deleted")          \

@@ -76,6 +76,8 @@
 	  "SYN-ACK retransmissions before a half-open connection is given up")                   \
 	X(TCP_REASS_MAXQUEUELEN, "net.inet.tcp.reass.maxqueuelen", 100, 1, 100000, "segments",   \
 	  "out-of-order segments held per connection")                                           \
+	X(TCP_REASS_MAXSEGMENTS, "net.inet.tcp.reass.maxsegments", 0, 0, 16777216, "segments",   \
+	  "out-of-order segments held by all connections together; 0 = a 16th of the pool")      \
 	X(TCP_TLP, "fastack.tcp.tlp", 0, 0, 1, "bool",                                           \
 	  "tail loss probes (RFC 8985 section 7) with SACK; off as in FreeBSD's default stack")  \
 	X(TCP_SACK_MAXBLOCKS, "net.inet.tcp.sack.maxholes", 32, 4, 1024, "blocks",               \
@@ -120,6 +122,14 @@
 	  "size of the per-stack descriptor table")                                             \
 	X(EPOLL_MAX_EVENTS, "fastack.epoll.max_events", 65536, 1, 16777216, "events",           \
 	  "largest maxevents accepted by ff_epoll_wait / nevents by ff_kevent")                 \
+	X(MEM_LOWAT, "fastack.mem.lowat", 25, 2, 90, "% of pool",                               \
+	  "free packet buffers below which sockets hold at most fastack.mem.sock_min per "      \
+	  "buffer and out-of-order data is dropped")                                            \
+	X(MEM_MINWAT, "fastack.mem.minwat", 10, 2, 90, "% of pool",                             \
+	  "free packet buffers below which reassembly queues are dropped, largest first "       \
+	  "(at most fastack.mem.lowat)")                                                        \
+	X(MEM_SOCK_MIN, "fastack.mem.sock_min", 4096, 0, 1048576, "bytes",                      \
+	  "what each socket buffer may still hold under memory pressure (Linux tcp_wmem[0])")   \
 	TCP_KNOBS(X)
 
 enum knob_id {

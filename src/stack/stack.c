@@ -91,6 +91,7 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 		return NULL;
 	}
 	timer_wheel_init(s->wheel, now, STACK_TICK_NS);
+	stack_mem_init(s);
 
 	for (i = 0; i < ARRAY_SIZE(layers); i++) {
 		rc = layers[i].init(s);
@@ -226,10 +227,16 @@ unsigned stack_pass_begin(struct stack *s, uint64_t now)
 
 	s->now = now;
 	s->stats.loop_passes++;
+	stack_mem_sample(s);
 	for (unsigned i = 0; i < s->nports; i++) {
 		struct port *p = s->ports[i];
 		uint16_t n = port_rx_burst(p, pkts, STACK_RX_BURST);
 
+		if (!n)
+			continue;
+		/* The burst took buffers from the pool: what it carries in
+		 * is admitted by the level it left. */
+		stack_mem_sample(s);
 		for (uint16_t j = 0; j < n; j++) {
 			if (j + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
@@ -264,6 +271,7 @@ COUNTER_DESC_TABLE(udp_descs, UDP_STATS);
 COUNTER_DESC_TABLE(tcp_descs, TCP_STATS);
 COUNTER_DESC_TABLE(sock_descs, SOCK_STATS);
 COUNTER_DESC_TABLE(ev_descs, EVENT_STATS);
+COUNTER_DESC_TABLE(mem_descs, MEM_STATS);
 
 #define LOOP_STATS(X)                                               \
 	X(loop_passes, "loop passes")                               \
@@ -286,6 +294,7 @@ const struct counter_group stack_counter_groups[] = {
 	GROUP("tcp", tcp, TCP_STATS),
 	GROUP("socket", sock, SOCK_STATS),
 	GROUP("event", ev, EVENT_STATS),
+	GROUP("mem", mem, MEM_STATS),
 	{ "loop", loop_descs, ARRAY_SIZE(loop_descs), offsetof(struct stack_stats, loop_passes) },
 };
 const unsigned stack_counter_ngroups = ARRAY_SIZE(stack_counter_groups);

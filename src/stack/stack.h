@@ -38,6 +38,7 @@
 #include "socket/socket.h"
 #include "stack/config.h"
 #include "stack/knobs.h"
+#include "stack/mem.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
 
@@ -56,6 +57,7 @@ struct stack_stats {
 	struct tcp_stats tcp;
 	struct sock_stats sock;
 	struct event_stats ev;
+	struct mem_stats mem;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns, loop_sleeps;
 };
@@ -73,6 +75,7 @@ struct stack {
 	unsigned id;              /* stack index (proc-id / thread index) */
 	uint64_t now;             /* ns; set once per pass */
 	struct rte_mempool *pool; /* packet buffers of this stack */
+	struct stack_mem mem;     /* their budget (mem.h) */
 	int64_t knob[KNOB_COUNT]; /* this stack's knob values */
 
 	struct port *ports[STACK_MAX_PORTS];

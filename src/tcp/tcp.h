@@ -52,7 +52,7 @@ struct tcpcb;
 	X(tcps_rcvshort, "dropped: shorter than a TCP header")                           \
 	X(tcps_rcvbadoff, "dropped: bad data offset")                                    \
 	X(tcps_rcvbadsum, "dropped: bad checksum")                                       \
-	X(tcps_rcvmemdrop, "dropped: no buffer space (receive buffer or reassembly)")    \
+	X(tcps_rcvmemdrop, "dropped: memory pressure (receive queue or reassembly)")     \
 	X(tcps_rcvduppack, "duplicate-only segments received")                           \
 	X(tcps_rcvdupbyte, "duplicate bytes received")                                   \
 	X(tcps_rcvpartduppack, "segments with some duplicate data")                      \
@@ -79,6 +79,11 @@ struct tcpcb;
 	X(tcps_badrst, "dropped: RST not acceptable")                                    \
 	X(tcps_listendrop, "dropped: listen queue full")                                 \
 	X(tcps_reassfull, "dropped: reassembly queue full")                              \
+	X(tcps_reass_overflows,                                                          \
+	  "dropped: out of order, stack-wide limit net.inet.tcp.reass.maxsegments")      \
+	X(tcps_reass_purged, "out-of-order segments given back under memory pressure")   \
+	X(tcps_sndmemwait, "sends refused: send buffer above its share under pressure")  \
+	X(tcps_sndretry, "transmissions retried after a failure for lack of buffers")    \
 	X(tcps_badopt, "segments with malformed options")                                \
 	X(tcps_rcvreset, "RSTs accepted")                                                \
 	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                                \
@@ -173,6 +178,9 @@ typedef void (*tcp_notify_fn)(struct stack *s, void *owner, unsigned events);
 /* Layer life cycle (stack.c layers[]). */
 int tcp_init(struct stack *s);
 void tcp_fini(struct stack *s);
+/* The pool fell below fastack.mem.minwat: drops reassembly queues, the
+ * largest first, until it is back at fastack.mem.lowat (src/stack/mem.h). */
+void tcp_mem_reclaim(struct stack *s);
 /* Consumes m (pointing at the TCP header; IP header in the headroom,
  * m->l3_len set). */
 void tcp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
@@ -231,10 +239,19 @@ void tcp_abort(struct stack *s, struct tcpcb *tp);
 struct tcpcb *tcp_renew(struct stack *s, struct tcpcb *tp, bool rebind);
 
 /* Level-triggered readiness, TCP_EV_* bits (IN, OUT, HUP, ERR). */
-unsigned tcp_poll(const struct tcpcb *tp);
-/* Bytes readable now (FIONREAD); send space free. */
+unsigned tcp_poll(const struct stack *s, const struct tcpcb *tp);
+/* Bytes readable now (FIONREAD). */
 uint32_t tcp_readable(const struct tcpcb *tp);
-uint32_t tcp_sendspace(const struct tcpcb *tp);
+/* Send space free: SO_SNDBUF less what is queued; under memory pressure
+ * (src/stack/mem.h) at most what keeps the buffer within
+ * fastack.mem.sock_min and within the peer's window, and nothing at all
+ * once the pool is down to its reserve. */
+uint32_t tcp_sendspace(const struct stack *s, const struct tcpcb *tp);
+/* A writer found no space because the pool is at its reserve: tp's owner
+ * hears TCP_EV_OUT when the pool is above it again (tcp_mem_wake). */
+void tcp_mem_wait(struct stack *s, struct tcpcb *tp);
+/* The pool is above its reserve again: wakes the writers waiting. */
+void tcp_mem_wake(struct stack *s);
 /* The pending error (SO_ERROR semantics: cleared when read). */
 int tcp_error(struct tcpcb *tp, bool clear);
 int tcp_state(const struct tcpcb *tp);

@@ -104,8 +104,33 @@ static inline struct rte_mbuf *mnext(struct rte_mbuf *m)
 
 /* ---- reassembly ---- */
 
-void tcp_reass_free(struct tcpcb *tp)
+/* A segment joins or leaves tp's reassembly queue: the connection's counts,
+ * the stack's (net.inet.tcp.reass.maxsegments), and the list of
+ * connections holding some, which tcp_mem_reclaim walks. */
+static void reass_charge(struct stack *s, struct tcpcb *tp, uint32_t len)
 {
+	struct tcp_reass_acct *a = tcp_reass_acct(s);
+
+	if (tp->reass_n++ == 0)
+		list_add_tail(&a->conns, &tp->reass_link);
+	tp->reass_bytes += len;
+	a->segs++;
+}
+
+static void reass_uncharge(struct stack *s, struct tcpcb *tp, uint32_t len)
+{
+	struct tcp_reass_acct *a = tcp_reass_acct(s);
+
+	tp->reass_bytes -= len;
+	if (--tp->reass_n == 0)
+		list_del(&tp->reass_link);
+	if (a)
+		a->segs--;
+}
+
+void tcp_reass_free(struct stack *s, struct tcpcb *tp)
+{
+	struct tcp_reass_acct *a = tcp_reass_acct(s);
 	struct rte_mbuf *m = tp->reass;
 
 	while (m) {
@@ -115,9 +140,37 @@ void tcp_reass_free(struct tcpcb *tp)
 		rte_pktmbuf_free(m);
 		m = n;
 	}
+	if (a)
+		a->segs -= tp->reass_n;
+	if (tp->reass_n)
+		list_del(&tp->reass_link);
 	tp->reass = NULL;
 	tp->reass_n = 0;
 	tp->reass_bytes = 0;
+}
+
+void tcp_mem_reclaim(struct stack *s)
+{
+	struct tcp_reass_acct *a = tcp_reass_acct(s);
+
+	/* FreeBSD drains reassembly queues when mbufs run short (tcp_drain);
+	 * here the largest goes first, so the connections an attacker fills
+	 * lose theirs before anyone else does. */
+	while (a && !list_empty(&a->conns)) {
+		struct tcpcb *big = NULL;
+		struct list_node *n;
+
+		list_for_each (n, &a->conns) {
+			struct tcpcb *tp = list_entry(n, struct tcpcb, reass_link);
+
+			if (!big || tp->reass_n > big->reass_n)
+				big = tp;
+		}
+		STAT_ADD(s, tcp, tcps_reass_purged, big->reass_n);
+		tcp_reass_free(s, big);
+		if (stack_mem_free_now(s) >= s->mem.lowat)
+			break;
+	}
 }
 
 /* A duplicate [start, end) to report in the next ACK (D-SACK, RFC 2883
@@ -136,6 +189,18 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 	struct rte_mbuf **pp = &tp->reass, *prev = NULL, *cur;
 	uint32_t len = m->pkt_len;
 
+	/* The stack's limits (src/stack/mem.h): out-of-order data is the
+	 * first thing given up, since the peer still has it. */
+	if (tcp_reass_acct(s)->segs >= s->mem.reass_max) {
+		STAT_INC(s, tcp, tcps_reass_overflows);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->mem.level != MEM_OK) {
+		STAT_INC(s, tcp, tcps_rcvmemdrop);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	/* Find the first queued segment starting after seq. */
 	while (*pp && SEQ_LEQ(mseq(*pp), seq)) {
 		prev = *pp;
@@ -169,8 +234,7 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 		if (SEQ_GEQ(seq + len, cend)) {
 			dsack_note(tp, mseq(cur), cend);
 			*pp = mnext(cur);
-			tp->reass_n--;
-			tp->reass_bytes -= cur->pkt_len;
+			reass_uncharge(s, tp, cur->pkt_len);
 			pkt_meta(cur)->nextpkt = NULL;
 			rte_pktmbuf_free(cur);
 			continue;
@@ -193,8 +257,7 @@ static void reass_insert(struct stack *s, struct tcpcb *tp, uint32_t seq, struct
 	pkt_meta(m)->time = seq;
 	pkt_meta(m)->nextpkt = *pp;
 	*pp = m;
-	tp->reass_n++;
-	tp->reass_bytes += len;
+	reass_charge(s, tp, len);
 	tp->rcv_sack_start = seq;
 	tp->rcv_sack_end = seq + len;
 }
@@ -247,8 +310,7 @@ static bool reass_pull(struct stack *s, struct tcpcb *tp)
 
 		tp->reass = mnext(m);
 		pkt_meta(m)->nextpkt = NULL;
-		tp->reass_n--;
-		tp->reass_bytes -= len;
+		reass_uncharge(s, tp, len);
 		if (SEQ_LEQ(seq + len, tp->rcv_nxt)) {
 			rte_pktmbuf_free(m);
 			continue;
@@ -571,7 +633,7 @@ static void process_fin(struct stack *s, struct tcpcb *tp);
 static void syn_ack_text(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg,
                          struct rte_mbuf *m)
 {
-	uint32_t space = tcp_rcv_space(tp), len = m ? m->pkt_len : 0;
+	uint32_t space = tcp_rcv_space(s, tp), len = m ? m->pkt_len : 0;
 	bool fin = (seg->flags & TH_FIN) != 0;
 
 	if (len > space) {
@@ -662,10 +724,10 @@ drop:
 
 /* RCV.WND for the acceptability tests: the free buffer space, but never
  * less than what was advertised (FreeBSD tcp_do_segment's rcv_wnd). */
-static uint32_t rcv_wnd_now(const struct tcpcb *tp)
+static uint32_t rcv_wnd_now(const struct stack *s, const struct tcpcb *tp)
 {
 	uint32_t adv = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
-	uint32_t space = tcp_rcv_space(tp);
+	uint32_t space = tcp_rcv_space(s, tp);
 
 	return space > adv ? space : adv;
 }
@@ -1076,7 +1138,7 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 	} else if (!(tp->t_flags & TF_PERSIST)) {
 		tcp_pto_or_rexmt_arm(s, tp);
 	}
-	if (acked && tp->owner && tcp_sendspace(tp) > 0 && !(tp->t_flags & TF_SHUT_WR))
+	if (acked && tp->owner && tcp_sendspace(s, tp) > 0 && !(tp->t_flags & TF_SHUT_WR))
 		tcp_notify(s, tp, TCP_EV_OUT);
 
 	if (fin_acked) {
@@ -1108,6 +1170,13 @@ static void update_window(struct stack *s, struct tcpcb *tp, uint32_t seq, uint3
 		return;
 	if (tlen == 0 && tp->snd_wl2 == ack && tiwin > tp->snd_wnd)
 		STAT_INC(s, tcp, tcps_rcvwinupd);
+	/* Under memory pressure the send space follows the peer's window
+	 * (tcp_sendspace): a window that opens is news to a writer. */
+	if (tiwin > tp->snd_wnd && s->mem.level != MEM_OK && tp->owner &&
+	    !(tp->t_flags & TF_SHUT_WR)) {
+		tp->snd_wnd = tiwin;
+		tcp_notify(s, tp, TCP_EV_OUT);
+	}
 	tp->snd_wnd = tiwin;
 	tp->snd_wl1 = seq;
 	tp->snd_wl2 = ack;
@@ -1161,7 +1230,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	 * target (FreeBSD tcp_do_segment: last_ack_sent; a closed window
 	 * takes exactly that sequence number). */
 	if (fl & TH_RST) {
-		uint32_t las = tp->last_ack_sent, wnd = rcv_wnd_now(tp);
+		uint32_t las = tp->last_ack_sent, wnd = rcv_wnd_now(s, tp);
 
 		if (!((SEQ_GEQ(seq, las) && SEQ_LT(seq, las + wnd)) || (wnd == 0 && seq == las))) {
 			STAT_INC(s, tcp, tcps_badrst);
@@ -1227,7 +1296,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		ecn_input(s, tp, seg, fl);
 
 	/* Sequence check: trim to the window (3.10.7.4 first step). */
-	rcv_wnd = rcv_wnd_now(tp);
+	rcv_wnd = rcv_wnd_now(s, tp);
 	todrop = tp->rcv_nxt - seq;
 	if ((int32_t)todrop > 0) {
 		if (todrop > tlen || (todrop == tlen && !(fl & TH_FIN))) {
@@ -1421,6 +1490,15 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		case TCPS_ESTABLISHED:
 		case TCPS_FIN_WAIT_1:
 		case TCPS_FIN_WAIT_2:
+			if (seq == tp->rcv_nxt && !(tp->t_flags & TF_SHUT_RD) &&
+			    !stack_mem_admit(s, tp->rcvq.bytes)) {
+				/* Memory pressure (src/stack/mem.h): the data
+				 * is left unacknowledged, and the window the
+				 * ACK offers has shrunk. */
+				STAT_INC(s, tcp, tcps_rcvmemdrop);
+				tp->t_flags |= TF_ACKNOW;
+				break;
+			}
 			if (seq == tp->rcv_nxt && !tp->reass) {
 				rcvq_append(s, tp, m);
 				m = NULL;

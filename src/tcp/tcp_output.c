@@ -189,17 +189,29 @@ static int sndbuf_put(struct stack *s, struct sndbuf *sb, struct rte_mbuf *m, ui
 
 /* ---- segments ---- */
 
-uint32_t tcp_rcv_space(const struct tcpcb *tp)
+uint32_t tcp_rcv_space(const struct stack *s, const struct tcpcb *tp)
 {
+	const struct stack_mem *mem = &s->mem;
 	uint32_t used = tp->rcvq.bytes;
+	uint32_t space = used >= tp->rcv_hiwat ? 0 : tp->rcv_hiwat - used;
 
-	return used >= tp->rcv_hiwat ? 0 : tp->rcv_hiwat - used;
+	/* Under memory pressure the window offered shrinks to what the
+	 * queue may still take (src/stack/mem.h); rcv_window never moves the
+	 * right edge back, so it closes as the peer fills it. */
+	if (mem->level != MEM_OK) {
+		uint32_t lim =
+		    mem->avail > mem->reserve && mem->sock_min > used ? mem->sock_min - used : 0;
+
+		if (space > lim)
+			space = lim;
+	}
+	return space;
 }
 
 /* The window to advertise, unscaled; updates rcv_adv. */
-static uint16_t rcv_window(struct tcpcb *tp, bool syn)
+static uint16_t rcv_window(const struct stack *s, struct tcpcb *tp, bool syn)
 {
-	uint32_t space = tcp_rcv_space(tp);
+	uint32_t space = tcp_rcv_space(s, tp);
 	/* Unscaled on a SYN (RFC 7323 2.2) and until ESTABLISHED: FreeBSD
 	 * takes rcv_scale into use only then. */
 	uint8_t sc = syn || tp->t_state < TCPS_ESTABLISHED ? 0 : tp->rcv_scale;
@@ -360,6 +372,30 @@ static uint8_t ecn_flags(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32
 	return add;
 }
 
+/* A segment did not leave (no buffer, no route, a full queue): nothing
+ * may then wait for an event that will not come.  A FIN that failed with
+ * nothing else outstanding once left its connection, and the buffers it
+ * held, stuck for good.  So, as FreeBSD's tcp_output does on ENOBUFS:
+ * what occupies sequence space (data, SYN, FIN) is left to the
+ * retransmission timer, which backs off and in the end gives up as for any
+ * retransmission; a bare ACK or window update to the delayed-ACK timer.  A
+ * RST is not retried: the connection is being dropped, and the peer's next
+ * segment meets a closed port. */
+static void send_failed(struct stack *s, struct tcpcb *tp, uint32_t len, uint8_t flags)
+{
+	if (flags & TH_RST)
+		return;
+	STAT_INC(s, tcp, tcps_sndretry);
+	if (tp->t_flags & TF_FORCEDATA)
+		return; /* a window probe: the persist timer goes on */
+	if (len || (flags & (TH_SYN | TH_FIN))) {
+		if (!tp->t_rexmt_at)
+			tcp_rexmt_arm(s, tp);
+	} else {
+		tcp_delack_arm(s, tp);
+	}
+}
+
 int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len, uint8_t flags,
                    uint8_t *flags_out)
 {
@@ -462,7 +498,13 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 	}
 	if (flags & TH_RST)
 		STAT_INC(s, tcp, tcps_sndrst);
-	win = (flags & TH_RST) ? 0 : rcv_window(tp, syn);
+	win = (flags & TH_RST) ? 0 : rcv_window(s, tp, syn);
+	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win,
+	          (tp->t_flags & TF_TXCSUM) != 0, ecn);
+	if (rc < 0) {
+		send_failed(s, tp, len, flags);
+		return rc;
+	}
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
@@ -471,16 +513,13 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 			tcp_timer_update(s, tp);
 		}
 	}
-	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win,
-	          (tp->t_flags & TF_TXCSUM) != 0, ecn);
-	if (rc < 0)
-		return rc;
 	if (flags_out)
 		*flags_out = flags;
 	return (int)len;
 nobufs:
 	rte_pktmbuf_free(m);
 	STAT_INC(s, tcp, tcps_snderr);
+	send_failed(s, tp, len, flags);
 	return -ENOBUFS;
 }
 
@@ -704,7 +743,7 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 		}
 		if (!send && tp->t_state >= TCPS_ESTABLISHED && !(tp->t_flags & TF_RCVD_FIN)) {
 			/* Window update (RFC 1122 section 4.2.3.3). */
-			uint32_t space = tcp_rcv_space(tp);
+			uint32_t space = tcp_rcv_space(s, tp);
 			uint32_t maxw = TCP_MAXWIN << tp->rcv_scale;
 			uint32_t open =
 			    SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
@@ -742,13 +781,8 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			if (flags & TH_SYN)
 				seq = tp->iss;
 			rc = tcp_send_seg_f(s, tp, seq, len, flags, &flags);
-			if (rc < 0) {
-				/* Nothing went out: the retransmission timer
-				 * recovers (armed so that it does). */
-				if (!tp->t_rexmt_at && tp->snd_una != tp->snd_max)
-					tcp_rexmt_arm(s, tp);
-				return rc;
-			}
+			if (rc < 0)
+				return rc; /* a timer retries it (send_failed) */
 			len = (uint32_t)rc;
 			sent_seg(s, tp, seq, len, flags);
 		}

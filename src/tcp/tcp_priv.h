@@ -22,7 +22,11 @@
  *     trimmed off); reading copies out and frees from the front;
  *   - out-of-order queue: a sorted list of payload chains, with their
  *     sequence number in the pkt_meta time field, bounded by
- *     net.inet.tcp.reass.maxqueuelen and by the receive window.
+ *     net.inet.tcp.reass.maxqueuelen and by the receive window per
+ *     connection, by net.inet.tcp.reass.maxsegments for the stack, and
+ *     given back under memory pressure (src/stack/mem.h);
+ *   - under memory pressure the send buffer and the receive queue take new
+ *     data only up to fastack.mem.sock_min (stack_mem_admit).
  */
 #ifndef FASTACK_TCP_TCP_PRIV_H
 #define FASTACK_TCP_TCP_PRIV_H
@@ -199,9 +203,11 @@ struct tcpcb {
 	uint32_t last_ack_sent;
 
 	struct sndbuf snd;
-	struct pktq rcvq;       /* in-order payload waiting for the owner */
-	uint32_t rcv_hiwat;     /* SO_RCVBUF */
-	struct rte_mbuf *reass; /* out-of-order payload, sorted */
+	struct pktq rcvq;            /* in-order payload waiting for the owner */
+	uint32_t rcv_hiwat;          /* SO_RCVBUF */
+	struct rte_mbuf *reass;      /* out-of-order payload, sorted */
+	struct list_node reass_link; /* on the layer's list while reass is not empty */
+	struct list_node memwait;    /* a writer waits for the pool (tcp_mem_wait) */
 	uint16_t reass_n;
 	uint32_t reass_bytes;
 	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
@@ -244,6 +250,13 @@ static inline const struct tcp_cc_ops *tcp_cc(const struct tcpcb *tp)
 
 /* ---- tcp_subr.c ---- */
 struct tcp_layer;
+/* Reassembly memory of the whole stack (src/stack/mem.h). */
+struct tcp_reass_acct {
+	struct list_node conns; /* tcpcb.reass_link: the connections holding some */
+	uint32_t segs;          /* segments they hold together */
+};
+/* The stack's; NULL once tcp_fini ran. */
+struct tcp_reass_acct *tcp_reass_acct(struct stack *s);
 struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner);
 /* Frees every buffer and the block; unhashes, unlinks, cancels the timer. */
 void tcp_pcb_free(struct stack *s, struct tcpcb *tp);
@@ -331,7 +344,8 @@ void tcp_send_ack(struct stack *s, struct tcpcb *tp);
 /* Sends the tail loss probe (the PTO fired) and arms the RTO. */
 void tcp_tlp_send(struct stack *s, struct tcpcb *tp);
 void tcp_send_rst(struct stack *s, struct tcpcb *tp);
-uint32_t tcp_rcv_space(const struct tcpcb *tp);
+/* Receive buffer space for the window (smaller under memory pressure). */
+uint32_t tcp_rcv_space(const struct stack *s, const struct tcpcb *tp);
 void tcp_sndbuf_drop(struct sndbuf *sb, uint32_t n);
 void tcp_sndbuf_free(struct sndbuf *sb);
 
@@ -362,7 +376,8 @@ void tcp_so_orphan(void *owner);
 const void *tcp_so_ops(void);
 
 /* ---- tcp_input.c ---- */
-void tcp_reass_free(struct tcpcb *tp);
+/* Frees the reassembly queue (uncharging the stack's count). */
+void tcp_reass_free(struct stack *s, struct tcpcb *tp);
 
 #include "stack/stack.h"
 static inline uint32_t tcp_ms(const struct stack *s)

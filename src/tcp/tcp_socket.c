@@ -462,11 +462,16 @@ static uint32_t tcp_so_poll(struct socket *so)
 
 	if (!pcb(so))
 		return EPOLLHUP;
-	e = ev_to_epoll(tcp_poll(pcb(so)));
+	e = ev_to_epoll(tcp_poll(so->stack, pcb(so)));
 	/* Linux's tcp_poll: a connection found not writable has a writer
-	 * waiting for space. */
-	if (!(e & EPOLLOUT) && (so->state & SS_ISCONNECTED))
+	 * waiting for space (and, with the pool at its reserve, for the pool:
+	 * no ACK may come to say so). */
+	if (!(e & EPOLLOUT) && (so->state & SS_ISCONNECTED)) {
 		so->nospace = true;
+		if (so->stack->mem.level != MEM_OK &&
+		    so->stack->mem.avail <= so->stack->mem.reserve)
+			tcp_mem_wait(so->stack, pcb(so));
+	}
 	return e;
 }
 
@@ -492,7 +497,7 @@ static uint32_t tcp_so_fionread(struct socket *so)
 
 static uint32_t tcp_so_writable(struct socket *so)
 {
-	return pcb(so) ? tcp_sendspace(pcb(so)) : 0;
+	return pcb(so) ? tcp_sendspace(so->stack, pcb(so)) : 0;
 }
 
 static int tcp_so_sockname(struct socket *so, struct sock_addr *a)

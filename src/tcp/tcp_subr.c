@@ -65,7 +65,36 @@ struct tcp_layer {
 	uint32_t npcbs;            /* allocated, any state (leak checks) */
 	uint32_t nsyn;             /* half-open (TF_LIMITED) */
 	uint32_t rst_sec, rst_cnt; /* closed-port RST rate limit */
+	struct tcp_reass_acct reass;
+	struct list_node memwait; /* tcpcb.memwait: writers waiting for the pool */
 };
+
+struct tcp_reass_acct *tcp_reass_acct(struct stack *s)
+{
+	return s->tcp ? &s->tcp->reass : NULL;
+}
+
+void tcp_mem_wait(struct stack *s, struct tcpcb *tp)
+{
+	if (!list_node_linked(&tp->memwait)) {
+		list_add_tail(&s->tcp->memwait, &tp->memwait);
+		s->mem.waiters = true;
+	}
+}
+
+void tcp_mem_wake(struct stack *s)
+{
+	struct tcp_layer *t = s->tcp;
+
+	s->mem.waiters = false;
+	while (t && !list_empty(&t->memwait)) {
+		struct tcpcb *tp = list_first_entry(&t->memwait, struct tcpcb, memwait);
+
+		list_del(&tp->memwait);
+		if (tp->owner && !(tp->t_flags & TF_DETACHED))
+			tcp_notify(s, tp, TCP_EV_OUT);
+	}
+}
 
 bool tcp_rst_allowed(struct stack *s)
 {
@@ -267,6 +296,8 @@ int tcp_init(struct stack *s)
 		return -ENOMEM;
 	}
 	list_init(&t->listeners);
+	list_init(&t->reass.conns);
+	list_init(&t->memwait);
 	list_init(&t->bound);
 	/* Sockets are the default owners; tests may set their own callback. */
 	t->notify = tcp_so_notify;
@@ -328,7 +359,11 @@ void tcp_fini(struct stack *s)
 	}
 	/* Connections that ended while owned are on no list: their sockets
 	 * free them when closed (sock_fini runs after us; tcp_pcb_free then
-	 * needs only s->wheel). */
+	 * needs only s->wheel).  None of them holds out-of-order data. */
+	while (!list_empty(&t->memwait))
+		list_del(t->memwait.next);
+	while (!list_empty(&t->reass.conns))
+		tcp_reass_free(s, list_first_entry(&t->reass.conns, struct tcpcb, reass_link));
 	rte_hash_free(t->conns);
 	rte_free(t->lport_conns);
 	rte_free(t);
@@ -378,6 +413,8 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 	list_init(&tp->link);
 	list_init(&tp->incq);
 	list_init(&tp->acceptq);
+	list_init(&tp->reass_link);
+	list_init(&tp->memwait);
 	pktq_init(&tp->rcvq);
 	tp->owner = owner;
 	tp->t_state = TCPS_CLOSED;
@@ -410,10 +447,11 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 		tp->listener = NULL;
 	}
 	list_del(&tp->link);
+	list_del(&tp->memwait);
 	timer_cancel(s->wheel, &tp->timer);
 	tcp_sndbuf_free(&tp->snd);
 	pktq_free(&tp->rcvq);
-	tcp_reass_free(tp);
+	tcp_reass_free(s, tp);
 	free(tp->sack);
 	free(tp);
 	if (t)
@@ -661,7 +699,7 @@ struct tcpcb *tcp_close_conn(struct stack *s, struct tcpcb *tp)
 	tp->t_rexmt_at = tp->t_keep_at = tp->t_delack_at = 0;
 	timer_cancel(s->wheel, &tp->timer);
 	tcp_sndbuf_free(&tp->snd);
-	tcp_reass_free(tp);
+	tcp_reass_free(s, tp);
 	if (l || !tp->owner || (tp->t_flags & TF_DETACHED)) {
 		/* Not accepted yet, or its owner is gone: nobody to tell. */
 		tcp_pcb_free(s, tp);
@@ -959,6 +997,17 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 		}
 		STAT_INC(s, tcp, tcps_timeoutdrop);
 		return tcp_drop(s, tp, tp->t_softerror ? tp->t_softerror : ETIMEDOUT);
+	}
+	if (tp->snd_una == tp->snd_max && tp->t_state >= TCPS_ESTABLISHED) {
+		/* Nothing was in flight: this timer retries what failed to
+		 * leave (tcp_output.c send_failed), with no congestion signal,
+		 * since nothing was lost on the path.  Failing again re-arms it,
+		 * one backoff further; sending nothing leaves it off. */
+		tp->t_rexmt_at = 0;
+		tcp_output(s, tp);
+		if (tp->snd_una == tp->snd_max && !tp->t_rexmt_at)
+			tp->t_rxtshift = 0;
+		return tp;
 	}
 	STAT_INC(s, tcp, tcps_rexmttimeo);
 	if (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE))

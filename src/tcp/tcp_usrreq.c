@@ -292,9 +292,16 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		if (want == 0)
 			return 0; /* nothing to send: 0, as Linux's tcp_sendmsg */
 	}
-	space = tcp_sendspace(tp);
-	if (space == 0)
+	space = tcp_sendspace(s, tp);
+	if (space == 0) {
+		if (s->mem.level != MEM_OK && tp->snd.cc < tp->snd.hiwat) {
+			STAT_INC(s, tcp, tcps_sndmemwait);
+			s->stats.mem.mem_refused++;
+			if (s->mem.avail <= s->mem.reserve)
+				tcp_mem_wait(s, tp);
+		}
 		return -EAGAIN;
+	}
 	for (int i = 0; i < iovcnt && space > 0; i++) {
 		uint32_t n = iov[i].iov_len < space ? (uint32_t)iov[i].iov_len : space;
 		uint32_t got = tcp_sndbuf_append(s, &tp->snd, iov[i].iov_base, n);
@@ -557,9 +564,23 @@ uint32_t tcp_readable(const struct tcpcb *tp)
 	return tp->rcvq.bytes;
 }
 
-uint32_t tcp_sendspace(const struct tcpcb *tp)
+uint32_t tcp_sendspace(const struct stack *s, const struct tcpcb *tp)
 {
-	return tp->snd.cc >= tp->snd.hiwat ? 0 : tp->snd.hiwat - tp->snd.cc;
+	const struct stack_mem *m = &s->mem;
+	uint32_t space = tp->snd.cc >= tp->snd.hiwat ? 0 : tp->snd.hiwat - tp->snd.cc;
+	uint32_t lim;
+
+	if (m->level == MEM_OK || space == 0)
+		return space;
+	if (m->avail <= m->reserve)
+		return 0;
+	/* Under pressure a connection keeps what the peer takes now, up to
+	 * sock_min held: one whose peer stops reading (window 0) holds no
+	 * more than it had, one that keeps reading keeps being served. */
+	lim = m->sock_min > tp->snd.cc ? m->sock_min - tp->snd.cc : 0;
+	if (tp->snd_wnd < tp->snd.cc + lim)
+		lim = tp->snd_wnd > tp->snd.cc ? tp->snd_wnd - tp->snd.cc : 0;
+	return space < lim ? space : lim;
 }
 
 /* Linux's tcp_poll (net/ipv4/tcp.c), with sk_shutdown read as:
@@ -581,7 +602,7 @@ uint32_t tcp_sendspace(const struct tcpcb *tp)
  * IN|OUT|ERR|HUP|RDHUP (ERR until the error is read), a half-closed one
  * (peer's FIN) IN|OUT|RDHUP, one shut down for writing OUT, and one closed
  * both ways IN|OUT|HUP|RDHUP: the values a Linux box gives. */
-unsigned tcp_poll(const struct tcpcb *tp)
+unsigned tcp_poll(const struct stack *s, const struct tcpcb *tp)
 {
 	bool ended = tp->t_state == TCPS_CLOSED && (tp->t_flags & TF_CONNECTED_ONCE);
 	bool rcv_shut = ended || (tp->t_flags & (TF_RCVD_FIN | TF_SHUT_RD));
@@ -597,7 +618,9 @@ unsigned tcp_poll(const struct tcpcb *tp)
 	if (tp->t_state != TCPS_SYN_SENT && tp->t_state != TCPS_SYN_RECEIVED) {
 		if (tp->rcvq.bytes)
 			ev |= TCP_EV_IN;
-		if (snd_shut || tcp_sendspace(tp) >= tp->snd.cc / 2)
+		uint32_t space = tcp_sendspace(s, tp);
+
+		if (snd_shut || (space > 0 && space >= tp->snd.cc / 2))
 			ev |= TCP_EV_OUT;
 	}
 	if (tp->so_error)

@@ -155,6 +155,12 @@ static void udp_deliver(struct stack *s, struct udp_pcb *p, struct rte_mbuf *m)
 		rte_pktmbuf_free(m);
 		return;
 	}
+	if (!stack_mem_admit(s, p->rcvq.bytes)) {
+		/* Memory pressure (src/stack/mem.h). */
+		STAT_INC(s, udp, udps_memdrop);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	rte_pktmbuf_adj(m, sizeof(struct rte_udp_hdr));
 	m->l4_len = sizeof(struct rte_udp_hdr);
 	p->rcv_charge += charge;

@@ -19,16 +19,17 @@
 struct stack;
 struct netif;
 
-#define UDP_STATS(X)                                                                 \
-	X(udps_ipackets, "datagrams received")                                       \
-	X(udps_delivered, "datagrams queued to a socket")                            \
-	X(udps_opackets, "datagrams sent")                                           \
-	X(udps_hdrops, "dropped: shorter than a UDP header")                         \
-	X(udps_badlen, "dropped: UDP length disagrees with the IP length")           \
-	X(udps_badsum, "dropped: checksum bad")                                      \
-	X(udps_noport, "dropped: no socket on the port (port unreachable sent)")     \
-	X(udps_noportbcast, "dropped: broadcast/multicast to a port with no socket") \
-	X(udps_fullsock, "dropped: socket receive buffer full")                      \
+#define UDP_STATS(X)                                                                   \
+	X(udps_ipackets, "datagrams received")                                         \
+	X(udps_delivered, "datagrams queued to a socket")                              \
+	X(udps_opackets, "datagrams sent")                                             \
+	X(udps_hdrops, "dropped: shorter than a UDP header")                           \
+	X(udps_badlen, "dropped: UDP length disagrees with the IP length")             \
+	X(udps_badsum, "dropped: checksum bad")                                        \
+	X(udps_noport, "dropped: no socket on the port (port unreachable sent)")       \
+	X(udps_noportbcast, "dropped: broadcast/multicast to a port with no socket")   \
+	X(udps_fullsock, "dropped: socket receive buffer full")                        \
+	X(udps_memdrop, "dropped: memory pressure, socket above fastack.mem.sock_min") \
 	X(udps_hdrsplit, "dropped: UDP header split across mbuf segments")
 COUNTER_STRUCT(udp_stats, UDP_STATS);
 

@@ -318,13 +318,13 @@ static void expect_nothing_(const char *file, int line, struct h_one *h)
  * the others not at all. */
 struct udp_delta {
 	long ipackets, delivered, opackets, hdrops, badlen, badsum, noport, noportbcast, fullsock,
-	    hdrsplit;
+	    memdrop, hdrsplit;
 };
 static void expect_udp_(const char *file, int line, const struct udp_stats *before,
                         const struct udp_stats *now, struct udp_delta d)
 {
-	const long want[] = { d.ipackets, d.delivered, d.opackets,    d.hdrops,   d.badlen,
-		              d.badsum,   d.noport,    d.noportbcast, d.fullsock, d.hdrsplit };
+	const long want[] = { d.ipackets, d.delivered,   d.opackets, d.hdrops,  d.badlen,  d.badsum,
+		              d.noport,   d.noportbcast, d.fullsock, d.memdrop, d.hdrsplit };
 	const uint64_t *b = (const uint64_t *)before, *a = (const uint64_t *)now;
 	static const char *const names[] = {
 #define NAME_(n, desc) #n,

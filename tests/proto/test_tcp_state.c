@@ -46,12 +46,12 @@ TEST(passive_open)
 	CHECK_EQ(err, -EAGAIN);
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1, .flags = TH_ACK }));
 	CHECK(t.ev_l & TCP_EV_IN);
-	CHECK(tcp_poll(t.l) & TCP_EV_IN);
+	CHECK(tcp_poll(t.h.s, t.l) & TCP_EV_IN);
 	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
 	CHECK(t.c != NULL);
 	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
 	CHECK_EQ(STATS(&t)->tcps_accepts, 1);
-	CHECK(tcp_poll(t.c) & TCP_EV_OUT);
+	CHECK(tcp_poll(t.h.s, t.c) & TCP_EV_OUT);
 	EXPECT_NOTHING(&t, 1000);
 	t_teardown(&t);
 }
@@ -890,7 +890,7 @@ TEST(syn_received_rst_returns_to_listen)
 	SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .flags = TH_RST }));
 	CHECK_EQ(tcp_conn_count(t.h.s), 0);
 	EXPECT_NOTHING(&t, 3000);
-	CHECK_EQ(tcp_poll(t.l) & TCP_EV_IN, 0);
+	CHECK_EQ(tcp_poll(t.h.s, t.l) & TCP_EV_IN, 0);
 	t_teardown(&t);
 }
 

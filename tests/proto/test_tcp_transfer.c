@@ -60,7 +60,7 @@ static void pump(struct side *d, uint64_t total)
 	/* Write what fits. */
 	while (!d->shut && d->sent < total) {
 		size_t n = total - d->sent < CHUNK ? (size_t)(total - d->sent) : CHUNK;
-		size_t space = tcp_sendspace(d->tp);
+		size_t space = tcp_sendspace(d->s, d->tp);
 		struct iovec iov;
 		ssize_t r;
 
