@@ -188,6 +188,17 @@ void http_stats_print(const struct http_server *srv, const char *name)
 	       (unsigned long long)s->eof_mid_request, (unsigned long long)s->read_errors,
 	       (unsigned long long)s->write_errors, (unsigned long long)s->idle_timeouts,
 	       (unsigned long long)s->no_memory);
+	http_pool_print(name);
+}
+
+void http_pool_print(const char *name)
+{
+	struct ff_pool_info pi;
+
+	if (ff_pool_info(&pi) == 0)
+		printf("%s: pool: %llu buffers, %llu free, fewest free %llu, pressure level %d\n",
+		       name, (unsigned long long)pi.size, (unsigned long long)pi.free,
+		       (unsigned long long)pi.free_lowest, pi.level);
 }
 
 long long http_env_num(const char *var, long long def)

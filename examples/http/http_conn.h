@@ -96,5 +96,7 @@ long long http_env_num(const char *var, long long def);
 uint64_t http_clock_ms(void);
 /* Prints the counters on one or two lines, prefixed by name. */
 void http_stats_print(const struct http_server *srv, const char *name);
+/* The stack's packet-buffer pool (ff_pool_info), one line. */
+void http_pool_print(const char *name);
 
 #endif
