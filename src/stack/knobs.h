@@ -71,7 +71,7 @@
 	X(TCP_SYNCOOKIES, "net.inet.tcp.syncookies", 1, 0, 1, "bool",                            \
 	  "answer SYNs with SYN cookies when the SYN queue is full (RFC 4987)")                  \
 	X(TCP_SYNCACHE_LIMIT, "net.inet.tcp.syncache.cachelimit", 15360, 1, 16777216, "entries", \
-	  "half-open connections per stack")                                                     \
+	  "half-open connections per stack (at most half of fastack.tcp.maxconn)")               \
 	X(TCP_SYNCACHE_REXMTLIMIT, "net.inet.tcp.syncache.rexmtlimit", 3, 0, 100, "segments",    \
 	  "SYN-ACK retransmissions before a half-open connection is given up")                   \
 	X(TCP_REASS_MAXQUEUELEN, "net.inet.tcp.reass.maxqueuelen", 100, 1, 100000, "segments",   \

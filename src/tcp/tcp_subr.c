@@ -630,7 +630,12 @@ bool tcp_port_held(struct stack *s, uint8_t family, const uint8_t *laddr, uint16
 
 bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp)
 {
-	if (s->tcp->nsyn >= (uint32_t)KNOB(s, TCP_SYNCACHE_LIMIT))
+	/* Half-open connections live in the connection table (FreeBSD keeps
+	 * them apart, in the syncache): they may take half of it at most, so
+	 * that a SYN flood, answered with cookies beyond, never leaves the
+	 * connections it does not stop without a slot. */
+	if (s->tcp->nsyn >= (uint32_t)KNOB(s, TCP_SYNCACHE_LIMIT) ||
+	    s->tcp->nsyn >= (uint32_t)KNOB(s, TCP_MAXCONN) / 2)
 		return false;
 	s->tcp->nsyn++;
 	tp->t_flags |= TF_LIMITED;

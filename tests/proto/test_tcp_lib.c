@@ -156,7 +156,7 @@ static void build(struct t *t, const struct tseg *sg, uint8_t *buf, size_t *outl
 	ih->total_length = rte_cpu_to_be_16((uint16_t)(20 + l4len));
 	ih->time_to_live = 64;
 	ih->next_proto_id = IPPROTO_TCP;
-	ih->src_addr = h_ip4("198.18.0.2");
+	ih->src_addr = sg->saddr ? sg->saddr : h_ip4("198.18.0.2");
 	ih->dst_addr = h_ip4("198.18.0.1");
 	ih->hdr_checksum = rte_ipv4_cksum(ih);
 	th->src_port = rte_cpu_to_be_16(sg->sport);

@@ -48,6 +48,7 @@ struct tseg {
 	uint32_t len;
 	struct tcp_opts opt;
 	bool bad_cksum; /* send: corrupt the checksum */
+	uint32_t saddr; /* send: IPv4 source (network order); 0 = the peer, 198.18.0.2 */
 };
 
 #define PEER .sport = PEER_PORT, .dport = US_PORT, .win = 65535

@@ -346,6 +346,120 @@ TEST(receive_window_shrinks_and_data_past_sock_min_is_left_unacknowledged)
 	t_teardown(&t);
 }
 
+/* ---- each holder drives the pool itself ---- */
+
+/* A new client is still served: handshake, request, response. */
+static void still_serves(struct t *t, uint16_t port)
+{
+	struct pconn n;
+	char buf[16];
+
+	CHECK(arp_answered(t));
+	cap_port_clear(t->h.cap);
+	open_from(t, &n, port);
+	if (!n.tp)
+		return;
+	SEND(t, ((struct tseg){ PEER, .sport = port, .seq = PEER_ISS + 1, .ack = n.iss + 1,
+	                        .flags = TH_ACK | TH_PUSH, PAYLOAD("GET") }));
+	cap_port_clear(t->h.cap); /* its ACK */
+	CHECK_EQ(tcp_recv(t->h.s, n.tp, &(struct iovec){ buf, sizeof(buf) }, 1, 0), 3);
+	CHECK_EQ(tcp_send(t->h.s, n.tp, &(struct iovec){ "200 OK", 6 }, 1, 0), 6);
+	EXPECT_SENT(t, NOW,
+	            ((struct tseg){ US, .dport = port, .seq = n.iss + 1, .ack = PEER_ISS + 4,
+	                            .flags = TH_ACK | TH_PUSH, PAYLOAD("200 OK") }));
+	tcp_abort(t->h.s, n.tp);
+	cap_port_clear(t->h.cap);
+}
+
+/* Peers that never acknowledge: every send buffer fills until the pool
+ * is at lowat; past it each connection gets sock_min, and the reserve is
+ * never touched. */
+TEST(send_buffers_of_peers_that_never_ack_stop_at_the_watermark)
+{
+	static struct pconn c[300];
+	static uint8_t data[65536];
+	struct t t;
+
+	t_knobs_default(&t);
+	t_setup(&t);
+	listen_wide(&t);
+	for (unsigned i = 0; i < 300; i++) {
+		cap_port_clear(t.h.cap);
+		open_from(&t, &c[i], (uint16_t)(6000 + i));
+		if (!c[i].tp)
+			break;
+		tcp_send(t.h.s, c[i].tp, &(struct iovec){ data, sizeof(data) }, 1, 0);
+		h_one_pass(&t.h); /* the segments leave */
+		CHECK(stack_mem_free_now(t.h.s) > t.h.s->mem.reserve);
+	}
+	cap_port_clear(t.h.cap);
+	h_one_pass(&t.h);
+	CHECK(MSTATS(&t)->mem_low_entered >= 1);
+	CHECK(c[0].tp->snd.cc == 32768);  /* before the pressure: SO_SNDBUF */
+	CHECK(c[299].tp->snd.cc <= 4096); /* under it: sock_min */
+	CHECK(t.h.s->mem.free_lowest > t.h.s->mem.reserve);
+	still_serves(&t, 9000);
+	close_all(&t, c, 300);
+	t_teardown(&t);
+}
+
+/* An application that never reads: receive queues fill until the pool is
+ * at lowat, then take sock_min each and no more. */
+TEST(receive_queues_of_an_application_that_never_reads_stop_at_the_watermark)
+{
+	static struct pconn c[120];
+	static uint8_t data[1460];
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
+	t_setup(&t);
+	listen_wide(&t);
+	for (unsigned i = 0; i < 120; i++) {
+		cap_port_clear(t.h.cap);
+		open_from(&t, &c[i], (uint16_t)(6000 + i));
+		if (!c[i].tp)
+			break;
+		for (unsigned k = 0; k < 44; k++) /* 64 KiB, the whole window */
+			SEND(&t,
+			     ((struct tseg){ PEER, .sport = c[i].port,
+			                     .seq = PEER_ISS + 1 + 1460 * k, .ack = c[i].iss + 1,
+			                     .flags = TH_ACK, .data = data, .len = 1460 }));
+		CHECK(stack_mem_free_now(t.h.s) > t.h.s->mem.reserve);
+	}
+	cap_port_clear(t.h.cap);
+	CHECK(MSTATS(&t)->mem_low_entered >= 1);
+	CHECK(STATS(&t)->tcps_rcvmemdrop > 0);
+	CHECK(t.h.s->mem.free_lowest > t.h.s->mem.reserve);
+	still_serves(&t, 9000);
+	close_all(&t, c, 120);
+	t_teardown(&t);
+}
+
+/* SYNs from addresses nobody answers ARP for: the SYN-ACKs wait in the
+ * ARP hold queues until the pool is at lowat; after that they are not
+ * held (arp_holdmemdrop). */
+TEST(arp_hold_queues_of_unresolved_peers_stop_at_the_watermark)
+{
+	struct t t;
+
+	t_knobs_default(&t);
+	t.knobs[KNOB_ARP_MAXHOLD] = 1024;
+	t_setup(&t);
+	listen_wide(&t);
+	/* 200 hosts of 198.18.0.0/24 that never answer ARP, 20 SYNs each. */
+	for (unsigned i = 0; i < 4000; i++)
+		SEND(&t, ((struct tseg){
+		             PEER, .saddr = h_ip4("198.18.0.10") + rte_cpu_to_be_32(i % 200),
+		             .sport = (uint16_t)(10000 + i), .seq = PEER_ISS, .flags = TH_SYN }));
+	CHECK(t.h.s->stats.arp.arp_held > 0);
+	CHECK(t.h.s->stats.arp.arp_holdmemdrop > 0);
+	CHECK(MSTATS(&t)->mem_low_entered >= 1);
+	CHECK(t.h.s->mem.free_lowest > t.h.s->mem.reserve);
+	still_serves(&t, 9000);
+	t_teardown(&t);
+}
+
 /* ---- transmissions that fail ---- */
 
 /* The second half of the freeze: the application's close made a FIN that
