@@ -1097,7 +1097,10 @@ static struct tcpcb *timer_persist(struct stack *s, struct tcpcb *tp)
 	tp->snd_nxt = tp->snd_una; /* probe with the first unacknowledged byte */
 	tcp_output(s, tp);
 	tp->t_flags &= ~TF_FORCEDATA;
-	if (!tp->t_rexmt_at && tp->snd.cc > tp->snd_nxt - tp->snd_una && tp->snd_wnd == 0)
+	/* Still shut: the next probe (FreeBSD re-arms before it sends).  Also
+	 * when the probe carried the last byte waiting: nothing else would
+	 * ever probe again. */
+	if (!tp->t_rexmt_at && tp->snd.cc && tp->snd_wnd == 0)
 		tcp_persist_arm(s, tp);
 	return tp;
 }
