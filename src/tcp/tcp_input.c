@@ -1312,7 +1312,9 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		if (SEQ_LEQ(seg->ack, tp->snd_una) || SEQ_GT(seg->ack, tp->snd_max)) {
 			STAT_INC(s, tcp, tcps_badsyn);
-			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+			/* FreeBSD's BANDLIM_RST_OPENPORT: within icmplim. */
+			if (tcp_rst_allowed(s))
+				tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
 			goto drop;
 		}
 		if (tp->t_flags & TF_PASSIVE) {
