@@ -7,7 +7,8 @@
 #     from the head's first byte, so each is closed 2..3.5 s after it (the
 #     server sweeps once a second): "header deadline closes 5", no idle
 #     timeout.  curl is answered throughout.
-# (2) descriptor exhaustion: kern.maxfiles=64 ([freebsd.sysctl]), so after
+# (2) descriptor exhaustion, helloworld and then helloworld_epoll:
+#     kern.maxfiles=64 ([freebsd.sysctl]), so after
 #     the listener and the kqueue about 60 connections fit; 100 idle
 #     Python connections are held for 3 s.  ff_accept fails with EMFILE
 #     while the listener stays readable; the server pauses accepting (100
@@ -19,7 +20,7 @@ TAG=fsh-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 BIN=$BUILD/examples/helloworld
-need_bin "$BIN"
+need_bin "$BIN" "$BUILD/examples/helloworld_epoll"
 need_tools curl python3
 need_root_netns
 topo_veth || { fail "topology"; finish; }
@@ -57,9 +58,35 @@ expect_server_stat "header deadline closes" 5
 expect_server_stat timeouts 0
 expect_server_stat open 0
 
-log "(2) kern.maxfiles=64, 100 idle connections held 3 s"
 write_conf "$WORK/fastack-fds.ini" "$(fs_vdev)" "" "[freebsd.sysctl]" "kern.maxfiles=64"
-FASTACK_HTTP_PORT=80 start_fastack helloworld "$BIN" "$WORK/fastack-fds.ini" || finish
+for prog in helloworld helloworld_epoll; do
+	log "(2) $prog, kern.maxfiles=64, 100 idle connections held 3 s"
+	FASTACK_HTTP_PORT=80 start_fastack "$prog" "$BUILD/examples/$prog" \
+		"$WORK/fastack-fds.ini" || finish
+	if http_check hold "$FS_IP" 80 100 3 >"$WORK/hold.txt" 2>&1; then
+		sed 's/^/    /' "$WORK/hold.txt"
+		ok "a new client is answered within 1 s of the pressure ending"
+	else
+		fail "hold:"
+		sed 's/^/    | /' "$WORK/hold.txt"
+	fi
+	good=$(curl_loop 3)
+	if [ "$good" = 3 ]; then ok "curl afterwards: 3/3 answered"; else fail "curl afterwards: $good/3 answered"; fi
+	stop_fastack
+	grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
+	errs=$(server_stat "accept errors")
+	pauses=$(server_stat "accept pauses")
+	nofd=$(counter socket.so_nofd)
+	if [ "${pauses:-0}" -ge 1 ] && [ "${pauses:-0}" -le 60 ] && [ "${errs:-x}" = "$pauses" ] &&
+		[ "$nofd" = "$pauses" ]; then
+		ok "no spin: $pauses accept pauses, $errs failed ff_accept calls (EMFILE), so_nofd $nofd"
+	else
+		fail "accept errors ${errs:-?}, pauses ${pauses:-?}, so_nofd $nofd (expected 1..60, all equal)"
+	fi
+	expect_server_stat open 0
+	expect_sockets_balanced
+done
+finish
 if http_check hold "$FS_IP" 80 100 3 >"$WORK/hold.txt" 2>&1; then
 	sed 's/^/    /' "$WORK/hold.txt"
 	ok "a new client is answered within 1 s of the pressure ending"
