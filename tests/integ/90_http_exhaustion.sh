@@ -87,26 +87,3 @@ for prog in helloworld helloworld_epoll; do
 	expect_sockets_balanced
 done
 finish
-if http_check hold "$FS_IP" 80 100 3 >"$WORK/hold.txt" 2>&1; then
-	sed 's/^/    /' "$WORK/hold.txt"
-	ok "a new client is answered within 1 s of the pressure ending"
-else
-	fail "hold:"
-	sed 's/^/    | /' "$WORK/hold.txt"
-fi
-good=$(curl_loop 3)
-if [ "$good" = 3 ]; then ok "curl afterwards: 3/3 answered"; else fail "curl afterwards: $good/3 answered"; fi
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-errs=$(server_stat "accept errors")
-pauses=$(server_stat "accept pauses")
-nofd=$(counter socket.so_nofd)
-if [ "${pauses:-0}" -ge 1 ] && [ "${pauses:-0}" -le 60 ] && [ "${errs:-x}" = "$pauses" ] &&
-	[ "$nofd" = "$pauses" ]; then
-	ok "no spin: $pauses accept pauses, $errs failed ff_accept calls (EMFILE), so_nofd $nofd"
-else
-	fail "accept errors ${errs:-?}, pauses ${pauses:-?}, so_nofd $nofd (expected 1..60, all equal)"
-fi
-expect_server_stat open 0
-expect_sockets_balanced
-finish
