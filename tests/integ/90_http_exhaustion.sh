@@ -27,8 +27,8 @@ topo_veth || { fail "topology"; finish; }
 
 # curl_loop N -- N requests 0.3 s apart; prints how many got a 200.
 curl_loop() {
-	local i good=0
-	for i in $(seq "$1"); do
+	local good=0
+	for _ in $(seq "$1"); do
 		if curl_b -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$FS_IP/" |
 			grep -q '^200$'; then
 			good=$((good + 1))
