@@ -261,6 +261,7 @@ enum tcp_opt {
 	TCP_OPT_REUSEPORT,     /* SO_REUSEPORT */
 	TCP_OPT_CONGESTION_ID, /* TCP_CONGESTION as a module id (tcp_cc_find) */
 	TCP_OPT_ACCEPTCONN,    /* SO_ACCEPTCONN (get only) */
+	TCP_OPT_USER_TIMEOUT,  /* TCP_USER_TIMEOUT, ms; 0 = net.inet.tcp.maxunacktime */
 };
 int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val);
 int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *val);

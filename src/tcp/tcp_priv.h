@@ -179,6 +179,7 @@ struct tcpcb {
 	uint32_t chal_start;                   /* ms, start of the ack war window */
 	uint32_t t_rcvtime;                    /* ms, last segment received */
 	uint64_t t_acktime_ns;                 /* progress clock (now + 1), 0 = off */
+	uint32_t t_maxunacktime;               /* ms, TCP_USER_TIMEOUT; 0 = knob */
 	uint32_t keepidle, keepintvl, keepcnt; /* per socket; 0 = knob */
 
 	/* Send sequence variables (RFC 9293 section 3.3.1). */

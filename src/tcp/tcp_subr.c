@@ -831,11 +831,13 @@ void tcp_progress_note(struct stack *s, struct tcpcb *tp)
 }
 
 /* FreeBSD's tcp_maxunacktime_check: no progress for maxunacktime (a peer
- * that keeps its window shut while answering every probe included).
- * Counts tcps_progdrops. */
+ * that keeps its window shut while answering every probe included); the
+ * socket's TCP_USER_TIMEOUT overrides the knob (FreeBSD's Linux emulation
+ * maps that option onto TCP_MAXUNACKTIME).  Counts tcps_progdrops. */
 static bool progress_expired(struct stack *s, const struct tcpcb *tp)
 {
-	uint64_t lim = (uint64_t)KNOB(s, TCP_MAXUNACKTIME);
+	uint64_t lim =
+	    tp->t_maxunacktime ? tp->t_maxunacktime : (uint64_t)KNOB(s, TCP_MAXUNACKTIME);
 
 	if (!lim || !tp->t_acktime_ns || s->now + 1 - tp->t_acktime_ns < lim * 1000000ull)
 		return false;

@@ -7,8 +7,9 @@
  *     rest are counted (tcps_ackwar_limited); challenge ACKs draw on the
  *     same budget; a new window opens once more than the window has
  *     passed; either knob 0 turns the limit off, as in FreeBSD;
- *   - the persist timer's ends: net.inet.tcp.maxunacktime drops a
- *     connection whose peer answers every probe with window 0
+ *   - the persist timer's ends: net.inet.tcp.maxunacktime (or the
+ *     socket's TCP_USER_TIMEOUT) drops a connection whose peer answers
+ *     every probe with window 0
  *     (tcps_progdrops, ETIMEDOUT, its buffers back in the pool); a silent
  *     peer is dropped after the full backoff when it has been silent for
  *     REXMTVAL * tcp_totbackoff, or for TCPTV_PERSMAX once the owner has
@@ -207,40 +208,47 @@ static void zero_window_with_data(struct t *t)
 	((struct tseg){ US, .seq = (t)->iss + 1, .ack = PEER_ISS + 1, .flags = TH_ACK, \
 	                PAYLOAD("a") })
 
+/* The knob, and the socket's TCP_USER_TIMEOUT with the knob off. */
 TEST(maxunacktime_drops_a_peer_that_keeps_its_window_shut)
 {
 	/* Probes 5, 5, 8.2 s apart (no RTT sample: FreeBSD's backoff); the
 	 * fourth timeout comes 34.4 s after the data started waiting. */
 	static const unsigned iv[] = { 5000, 5000, 8200 };
-	struct t t;
-	unsigned base;
-	char b[4];
 
-	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_MAXUNACKTIME] = 30000;
-	t_setup(&t);
-	T_PASSIVE(&t, NULL);
-	base = rte_mempool_in_use_count(t.h.pool);
-	zero_window_with_data(&t);
-	CHECK(rte_mempool_in_use_count(t.h.pool) > base);
-	for (unsigned k = 0; k < ARRAY_SIZE(iv); k++) {
-		EXPECT_SENT(&t, AT_MS(iv[k]), PROBE(&t));
-		/* Answered at once, the window still shut: alive, but no
-		 * progress. */
-		SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
-		                         .flags = TH_ACK, .win = 0 }));
+	for (int v = 0; v < 2; v++) {
+		struct t t;
+		unsigned base;
+		char b[4];
+
+		t_knobs_default(&t);
+		if (!v)
+			t.knobs[KNOB_TCP_MAXUNACKTIME] = 30000;
+		t_setup(&t);
+		T_PASSIVE(&t, NULL);
+		if (v)
+			CHECK_EQ(tcp_setopt(t.h.s, t.c, TCP_OPT_USER_TIMEOUT, 30000), 0);
+		base = rte_mempool_in_use_count(t.h.pool);
+		zero_window_with_data(&t);
+		CHECK(rte_mempool_in_use_count(t.h.pool) > base);
+		for (unsigned k = 0; k < ARRAY_SIZE(iv); k++) {
+			EXPECT_SENT(&t, AT_MS(iv[k]), PROBE(&t));
+			/* Answered at once, the window still shut: alive,
+			 * but no progress. */
+			SEND(&t, ((struct tseg){ PEER, .seq = PEER_ISS + 1, .ack = t.iss + 1,
+			                         .flags = TH_ACK, .win = 0 }));
+		}
+		CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
+		/* 34.4 s without progress >= 30 s: dropped with a RST. */
+		EXPECT_SENT(&t, AT_MS(16200), DROP_RST(&t));
+		CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+		CHECK_EQ(STATS(&t)->tcps_progdrops, 1);
+		CHECK_EQ(STATS(&t)->tcps_persistdrop, 0);
+		CHECK(t.ev_c & TCP_EV_ERR);
+		CHECK_EQ(t_read(&t, b, sizeof(b)), -ETIMEDOUT);
+		/* The send buffer is back in the pool. */
+		CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base);
+		t_teardown(&t);
 	}
-	CHECK_EQ(tcp_state(t.c), TCPS_ESTABLISHED);
-	/* 34.4 s without progress >= 30 s: dropped with a RST. */
-	EXPECT_SENT(&t, AT_MS(16200), DROP_RST(&t));
-	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
-	CHECK_EQ(STATS(&t)->tcps_progdrops, 1);
-	CHECK_EQ(STATS(&t)->tcps_persistdrop, 0);
-	CHECK(t.ev_c & TCP_EV_ERR);
-	CHECK_EQ(t_read(&t, b, sizeof(b)), -ETIMEDOUT);
-	/* The send buffer is back in the pool. */
-	CHECK_EQ(rte_mempool_in_use_count(t.h.pool), base);
-	t_teardown(&t);
 }
 
 TEST(maxunacktime_restarts_with_each_ack_that_moves_snd_una)
