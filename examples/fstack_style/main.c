@@ -14,6 +14,9 @@
  *     ff_log_set_global_level / ff_log_set_level.
  *
  * It answers every read with one fixed HTTP/1.1 response (keep-alive).
+ * When ff_accept runs out of descriptors or memory it stops watching the
+ * listener for ACCEPT_PAUSE_MS (as nginx does, for 500 ms) rather than
+ * asking again on every pass while the connection waits in the queue.
  * Environment: FASTACK_HTTP_PORT (80), FASTACK_APP_LOG (./fstack_style.log).
  * SIGINT/SIGTERM stops it; it then prints its tallies and the stack's
  * counters.  Built by meson, and by .ci/run from outside the tree with
@@ -29,6 +32,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <rte_lcore.h>
 
@@ -37,6 +41,7 @@
 #include "ff_log.h"
 
 #define MAX_EVENTS 512
+#define ACCEPT_PAUSE_MS 100
 
 #define BODY "Hello from an F-Stack app\n"
 #define BODY_LEN "26"
@@ -52,7 +57,8 @@ static const char reply[] = "HTTP/1.1 200 OK\r\n"
 static __thread int kq = -1;
 static __thread int lfd = -1;
 static __thread struct kevent events[MAX_EVENTS];
-static unsigned long n_accepted, n_replies, n_closed;
+static __thread long long paused_until; /* ms; 0 = accepting */
+static unsigned long n_accepted, n_replies, n_closed, n_pauses;
 static volatile sig_atomic_t stopping;
 
 static void on_signal(int sig)
@@ -103,6 +109,25 @@ static void init_thread(void)
 	fflush(stdout);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* EV_DISABLE or EV_ENABLE the listener's EVFILT_READ. */
+static void listener_filter(unsigned short flags)
+{
+	struct kevent kev;
+
+	EV_SET(&kev, lfd, EVFILT_READ, flags, 0, 0, NULL);
+	if (ff_kevent(kq, &kev, 1, NULL, 0, NULL) < 0)
+		ff_log(FF_LOG_ERR, FF_LOGTYPE_FSTACK_APP, "ff_kevent failed: %s\n",
+		       strerror(errno));
+}
+
 static void accept_all(int available)
 {
 	struct kevent kev;
@@ -111,6 +136,12 @@ static void accept_all(int available)
 		int cfd = ff_accept(lfd, NULL, NULL);
 
 		if (cfd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				listener_filter(EV_DISABLE);
+				paused_until = now_ms() + ACCEPT_PAUSE_MS;
+				n_pauses++;
+			}
 			if (errno != EAGAIN)
 				ff_log(FF_LOG_ERR, FF_LOGTYPE_FSTACK_APP, "ff_accept failed: %s\n",
 				       strerror(errno));
@@ -136,6 +167,10 @@ static int loop(void *arg)
 		return 0;
 	}
 	init_thread();
+	if (paused_until && now_ms() >= paused_until) {
+		paused_until = 0;
+		listener_filter(EV_ENABLE);
+	}
 
 	int n = ff_kevent(kq, NULL, 0, events, MAX_EVENTS, NULL);
 
@@ -195,8 +230,8 @@ int main(int argc, char *argv[])
 	       n_accepted, n_replies);
 	ff_log_close();
 	fclose(log);
-	printf("fstack_style: stopped: accepted %lu replies %lu closed %lu\n", n_accepted,
-	       n_replies, n_closed);
+	printf("fstack_style: stopped: accepted %lu replies %lu closed %lu accept pauses %lu\n",
+	       n_accepted, n_replies, n_closed, n_pauses);
 	ff_stats_print(stdout);
 	return 0;
 }

@@ -17,6 +17,12 @@
  *   FASTACK_HTTP_PORT     TCP port (default 80)
  *   FASTACK_HTTP_IDLE_MS  idle keep-alive connections are closed after this
  *                         (default 60000; 0 = never)
+ *   FASTACK_HTTP_HEADER_MS  a request's head must be complete this long after
+ *                         its first byte, however slowly it trickles in
+ *                         (slowloris; default 10000; 0 = never)
+ *   FASTACK_ACCEPT_PAUSE_MS  how long accepting stops after ff_accept fails
+ *                         for lack of descriptors or memory (default 100;
+ *                         examples/common/accept_pause.h)
  *   FASTACK_HTTP_SNDBUF   SO_SNDBUF of accepted connections (default: the
  *                         stack's net.inet.tcp.sendspace)
  *
@@ -36,6 +42,7 @@
 
 #include "ff_api.h"
 
+#include "../common/accept_pause.h"
 #include "../http/http_conn.h"
 
 #define NAME "helloworld"
@@ -59,6 +66,7 @@ struct app {
 	uint64_t last_sweep_ms;
 	long long sndbuf;
 	unsigned long long accept_errors, kevent_errors;
+	struct accept_pause pause;
 	int last_errno;
 };
 
@@ -155,6 +163,11 @@ static void accept_some(struct app *a, int64_t pending)
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				a->accept_errors++;
 				a->last_errno = errno;
+				if (accept_pause_wanted(errno)) {
+					/* stop watching the listener for a while */
+					change(a, a->lfd, EVFILT_READ, EV_DISABLE);
+					accept_pause_start(&a->pause, a->srv.now_ms);
+				}
 			}
 			return;
 		}
@@ -195,6 +208,8 @@ static int loop(void *arg)
 		a->last_sweep_ms = a->srv.now_ms;
 		http_server_sweep(&a->srv, conn_gone, a);
 	}
+	if (accept_pause_over(&a->pause, a->srv.now_ms))
+		change(a, a->lfd, EVFILT_READ, EV_ENABLE);
 	n = ff_kevent(a->kq, NULL, 0, events, MAX_EVENTS, NULL);
 	for (int i = 0; i < n; i++) {
 		int fd = (int)events[i].ident;
@@ -218,12 +233,12 @@ int main(int argc, char *argv[])
 	struct kevent kev;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int port = http_env_port("FASTACK_HTTP_PORT", 80), on = 1;
-	long long idle = http_env_num("FASTACK_HTTP_IDLE_MS", 60000);
 
+	http_server_init(&a.srv);
 	a.sndbuf = http_env_num("FASTACK_HTTP_SNDBUF", 0);
-	if (port < 0 || idle < 0 || a.sndbuf < 0 || a.sndbuf > (1 << 30)) {
-		fprintf(stderr, NAME ": FASTACK_HTTP_PORT must be a port number (1..65535), "
-		                     "FASTACK_HTTP_IDLE_MS and FASTACK_HTTP_SNDBUF numbers\n");
+	if (port < 0 || http_server_env(&a.srv) < 0 || a.sndbuf < 0 || a.sndbuf > (1 << 30) ||
+	    accept_pause_init(&a.pause) < 0) {
+		fprintf(stderr, NAME ": " HTTP_ENV_USAGE "\n");
 		return 2;
 	}
 	if (ff_init(argc, argv) < 0) {
@@ -232,8 +247,6 @@ int main(int argc, char *argv[])
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	http_server_init(&a.srv);
-	a.srv.idle_ms = (uint64_t)idle;
 	a.srv.now_ms = a.last_sweep_ms = http_clock_ms();
 
 	a.lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
@@ -271,7 +284,8 @@ int main(int argc, char *argv[])
 	ff_run(loop, &a);
 
 	http_stats_print(&a.srv, NAME);
-	printf(NAME ": accept errors %llu, kevent errors %llu", a.accept_errors, a.kevent_errors);
+	printf(NAME ": accept errors %llu, accept pauses %llu, kevent errors %llu", a.accept_errors,
+	       (unsigned long long)a.pause.pauses, a.kevent_errors);
 	if (a.last_errno)
 		printf(" (last error: %s)", strerror(a.last_errno));
 	printf("\n");

@@ -18,6 +18,7 @@
  *   FASTACK_HTTP_PORT     TCP port (default 80)
  *   FASTACK_HTTP_IDLE_MS  idle keep-alive connections are closed after this
  *                         (default 60000; 0 = never)
+ *   FASTACK_HTTP_HEADER_MS, FASTACK_ACCEPT_PAUSE_MS  as for helloworld
  *   FASTACK_HTTP_SNDBUF   SO_SNDBUF of accepted connections (default: the
  *                         stack's net.inet.tcp.sendspace)
  *
@@ -37,6 +38,7 @@
 
 #include "ff_api.h"
 
+#include "../common/accept_pause.h"
 #include "../http/http_conn.h"
 
 #define NAME "helloworld_epoll"
@@ -52,10 +54,22 @@ struct app {
 	uint64_t last_sweep_ms;
 	long long sndbuf;
 	unsigned long long accept_errors, ctl_errors;
+	struct accept_pause pause;
 	int last_errno;
 };
 
 static volatile sig_atomic_t stop_requested;
+
+/* Watches the listener for EPOLLIN, or for nothing (an accept pause). */
+static void listener_watch(struct app *a, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)a->lfd << 32 | events };
+
+	if (ff_epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->lfd, &ev) < 0) {
+		a->ctl_errors++;
+		a->last_errno = errno;
+	}
+}
 
 /* A signal may land on any thread (DPDK starts its own), and ff_stop_run()
  * acts on the calling thread's stack: the handler only raises a flag, and
@@ -135,6 +149,10 @@ static void accept_some(struct app *a)
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				a->accept_errors++;
 				a->last_errno = errno;
+				if (accept_pause_wanted(errno)) {
+					listener_watch(a, 0);
+					accept_pause_start(&a->pause, a->srv.now_ms);
+				}
 			}
 			return;
 		}
@@ -178,6 +196,8 @@ static int loop(void *arg)
 		a->last_sweep_ms = a->srv.now_ms;
 		http_server_sweep(&a->srv, conn_gone, a);
 	}
+	if (accept_pause_over(&a->pause, a->srv.now_ms))
+		listener_watch(a, EPOLLIN);
 	n = ff_epoll_wait(a->epfd, events, MAX_EVENTS, 0);
 	for (int i = 0; i < n; i++) {
 		int fd = (int)(events[i].data.u64 >> 32);
@@ -196,12 +216,12 @@ int main(int argc, char *argv[])
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int port = http_env_port("FASTACK_HTTP_PORT", 80), on = 1;
-	long long idle = http_env_num("FASTACK_HTTP_IDLE_MS", 60000);
 
+	http_server_init(&a.srv);
 	a.sndbuf = http_env_num("FASTACK_HTTP_SNDBUF", 0);
-	if (port < 0 || idle < 0 || a.sndbuf < 0 || a.sndbuf > (1 << 30)) {
-		fprintf(stderr, NAME ": FASTACK_HTTP_PORT must be a port number (1..65535), "
-		                     "FASTACK_HTTP_IDLE_MS and FASTACK_HTTP_SNDBUF numbers\n");
+	if (port < 0 || http_server_env(&a.srv) < 0 || a.sndbuf < 0 || a.sndbuf > (1 << 30) ||
+	    accept_pause_init(&a.pause) < 0) {
+		fprintf(stderr, NAME ": " HTTP_ENV_USAGE "\n");
 		return 2;
 	}
 	if (ff_init(argc, argv) < 0) {
@@ -210,8 +230,6 @@ int main(int argc, char *argv[])
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	http_server_init(&a.srv);
-	a.srv.idle_ms = (uint64_t)idle;
 	a.srv.now_ms = a.last_sweep_ms = http_clock_ms();
 
 	a.lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
@@ -249,7 +267,8 @@ int main(int argc, char *argv[])
 	ff_run(loop, &a);
 
 	http_stats_print(&a.srv, NAME);
-	printf(NAME ": accept errors %llu, epoll_ctl errors %llu", a.accept_errors, a.ctl_errors);
+	printf(NAME ": accept errors %llu, accept pauses %llu, epoll_ctl errors %llu",
+	       a.accept_errors, (unsigned long long)a.pause.pauses, a.ctl_errors);
 	if (a.last_errno)
 		printf(" (last error: %s)", strerror(a.last_errno));
 	printf("\n");

@@ -54,6 +54,8 @@ struct http_conn {
 	int fd;
 	enum conn_state st;
 	uint64_t last_ms; /* last progress (idle and drain timers) */
+	uint64_t head_ms; /* the first byte of the request head came (HEAD) */
+	bool head_started;
 
 	/* the request being handled */
 	enum route route;
@@ -91,6 +93,7 @@ void http_server_init(struct http_server *srv)
 {
 	memset(srv, 0, sizeof(*srv));
 	srv->idle_ms = 60000;
+	srv->header_ms = 10000;
 	srv->drain_ms = 2000;
 	pattern_init();
 	tchar_init();
@@ -114,6 +117,7 @@ struct http_conn *http_conn_open(struct http_server *srv, int fd)
 	c->fd = fd;
 	c->st = CS_HEAD;
 	c->last_ms = srv->now_ms;
+	c->head_started = false;
 	c->in_len = c->scan = 0;
 	c->out_len = c->out_off = 0;
 	c->stream_left = 0;
@@ -157,10 +161,17 @@ void http_server_sweep(struct http_server *srv, void (*gone)(int fd, void *arg),
 		if ((c->st == CS_DRAIN && idle >= srv->drain_ms) ||
 		    (srv->idle_ms && idle >= srv->idle_ms)) {
 			srv->st.idle_timeouts++;
-			if (gone)
-				gone(c->fd, arg);
-			conn_close(c);
+		} else if (c->st == CS_HEAD && c->head_started && srv->header_ms &&
+		           srv->now_ms - c->head_ms >= srv->header_ms) {
+			/* A byte now and then keeps a connection from being
+			 * idle, not its request head from being late. */
+			srv->st.header_timeouts++;
+		} else {
+			continue;
 		}
+		if (gone)
+			gone(c->fd, arg);
+		conn_close(c);
 	}
 }
 
@@ -182,12 +193,13 @@ void http_stats_print(const struct http_server *srv, const char *name)
 	       (unsigned long long)s->status[2], (unsigned long long)s->status[3],
 	       (unsigned long long)s->status[4], (unsigned long long)s->status[5]);
 	printf("%s: bytes in %llu out %llu body %llu; closed by peer %llu, eof mid-request %llu, "
-	       "read errors %llu, write errors %llu, timeouts %llu, no memory %llu\n",
+	       "read errors %llu, write errors %llu, timeouts %llu, header deadline closes %llu, "
+	       "no memory %llu\n",
 	       name, (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
 	       (unsigned long long)s->body_bytes, (unsigned long long)s->closed_by_peer,
 	       (unsigned long long)s->eof_mid_request, (unsigned long long)s->read_errors,
 	       (unsigned long long)s->write_errors, (unsigned long long)s->idle_timeouts,
-	       (unsigned long long)s->no_memory);
+	       (unsigned long long)s->header_timeouts, (unsigned long long)s->no_memory);
 	http_pool_print(name);
 }
 
@@ -214,6 +226,18 @@ long long http_env_num(const char *var, long long def)
 	if (errno || *end || v < 0)
 		return -1;
 	return v;
+}
+
+int http_server_env(struct http_server *srv)
+{
+	long long idle = http_env_num("FASTACK_HTTP_IDLE_MS", (long long)srv->idle_ms);
+	long long head = http_env_num("FASTACK_HTTP_HEADER_MS", (long long)srv->header_ms);
+
+	if (idle < 0 || head < 0)
+		return -1;
+	srv->idle_ms = (uint64_t)idle;
+	srv->header_ms = (uint64_t)head;
+	return 0;
 }
 
 int http_env_port(const char *var, int def)
@@ -832,6 +856,13 @@ unsigned http_conn_run(struct http_conn *c)
 		case CS_HEAD: {
 			size_t skip = 0, end;
 
+			/* The head's deadline runs from its first byte (empty
+			 * lines before it included). */
+			if (c->in_len && !c->head_started) {
+				c->head_started = true;
+				c->head_ms = srv->now_ms;
+			}
+
 			/* RFC 9112 2.2: ignore empty lines before a request. */
 			while (skip < c->in_len && (c->in[skip] == '\r' || c->in[skip] == '\n'))
 				skip++;
@@ -839,6 +870,7 @@ unsigned http_conn_run(struct http_conn *c)
 				in_consume(c, skip);
 			end = c->in_len ? head_end(c) : 0;
 			if (end) {
+				c->head_started = false;
 				srv->st.requests++;
 				rc = parse_head(c, end);
 				in_consume(c, end);

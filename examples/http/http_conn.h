@@ -60,6 +60,7 @@ struct http_stats {
 	uint64_t read_errors;     /* ff_read failed (reset, ...) */
 	uint64_t write_errors;    /* ff_write failed (EPIPE, reset, ...) */
 	uint64_t idle_timeouts;   /* closed by the idle or drain timer */
+	uint64_t header_timeouts; /* closed: a request head took too long (slowloris) */
 	uint64_t no_memory;       /* connection refused: malloc failed */
 };
 
@@ -69,20 +70,34 @@ struct http_server {
 	struct http_stats st;
 	struct http_conn *conns; /* every open connection */
 	uint64_t nconns;
-	uint64_t now_ms;   /* set by the program once per loop pass */
-	uint64_t idle_ms;  /* idle keep-alive connections are closed (0: never) */
-	uint64_t drain_ms; /* how long an error response's drain may last */
+	uint64_t now_ms;    /* set by the program once per loop pass */
+	uint64_t idle_ms;   /* idle keep-alive connections are closed (0: never) */
+	uint64_t header_ms; /* a request head must be complete this long after its
+	                     * first byte, however the bytes trickle in (0: never) */
+	uint64_t drain_ms;  /* how long an error response's drain may last */
 };
 
-/* Server defaults: idle 60 s, drain 2 s; also fills in the pattern. */
+/* Server defaults: idle 60 s, header 10 s, drain 2 s; also fills in the
+ * pattern. */
 void http_server_init(struct http_server *srv);
+/* What the programs' environment variables must be, for their error. */
+#define HTTP_ENV_USAGE                                                               \
+	"FASTACK_HTTP_PORT must be a port number (1..65535), FASTACK_HTTP_IDLE_MS, " \
+	"FASTACK_HTTP_HEADER_MS and FASTACK_HTTP_SNDBUF numbers, "                   \
+	"FASTACK_ACCEPT_PAUSE_MS 1..60000"
+/* Takes FASTACK_HTTP_IDLE_MS and FASTACK_HTTP_HEADER_MS from the
+ * environment; -1 (nothing changed) if one is not a number. */
+int http_server_env(struct http_server *srv);
 /* Takes a connected socket.  NULL (the socket closed) if out of memory. */
 struct http_conn *http_conn_open(struct http_server *srv, int fd);
 /* Does all it can (read, parse, respond) without blocking. */
 unsigned http_conn_run(struct http_conn *c);
 int http_conn_fd(const struct http_conn *c);
-/* Closes connections idle past their time; the program calls it now and
- * then (once a second).  Calls gone(fd, arg) for each before closing it. */
+/* Closes connections idle past their time (idle_ms, or drain_ms after an
+ * error response) and those whose request head is not complete header_ms
+ * after its first byte; the program calls it now and then (once a second:
+ * the deadlines hold to within that).  Calls gone(fd, arg) for each before
+ * closing it. */
 void http_server_sweep(struct http_server *srv, void (*gone)(int fd, void *arg), void *arg);
 /* Closes every connection (at exit). */
 void http_server_close_all(struct http_server *srv);

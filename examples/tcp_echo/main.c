@@ -9,7 +9,9 @@
  * When the client shuts down its side, the rest is echoed and the
  * connection closed.
  *
- * Environment: FASTACK_ECHO_PORT (default 7).  SIGINT/SIGTERM: stop, print
+ * Environment: FASTACK_ECHO_PORT (default 7); FASTACK_ACCEPT_PAUSE_MS (100):
+ * how long accepting stops when ff_accept fails for lack of descriptors or
+ * memory (examples/common/accept_pause.h).  SIGINT/SIGTERM: stop, print
  * tallies and the stack's counters (ff_stats_print), exit 0.
  *
  *   tcp_echo --conf config.ini
@@ -24,6 +26,8 @@
 #include <sys/ioctl.h>
 
 #include "ff_api.h"
+
+#include "../common/accept_pause.h"
 
 #define NAME "tcp_echo"
 #define ECHO_DEFAULT_PORT 7
@@ -44,6 +48,7 @@ struct app {
 	struct conn **conns; /* by descriptor */
 	size_t nconns;
 	unsigned long long accepted, closed, open, bytes, errors;
+	struct accept_pause pause;
 	int last_errno;
 };
 
@@ -116,6 +121,17 @@ static bool conn_run(struct app *a, struct conn *c)
 	return true;
 }
 
+/* Watches the listener for EPOLLIN, or for nothing (an accept pause). */
+static void listener_watch(struct app *a, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = a->lfd };
+
+	if (ff_epoll_ctl(a->epfd, EPOLL_CTL_MOD, a->lfd, &ev) < 0) {
+		a->errors++;
+		a->last_errno = errno;
+	}
+}
+
 static void accept_some(struct app *a)
 {
 	for (int i = 0; i < 256; i++) {
@@ -127,6 +143,10 @@ static void accept_some(struct app *a)
 			if (errno != EAGAIN && errno != EWOULDBLOCK) {
 				a->errors++;
 				a->last_errno = errno;
+				if (accept_pause_wanted(errno)) {
+					listener_watch(a, 0);
+					accept_pause_start(&a->pause, accept_pause_clock_ms());
+				}
 			}
 			return;
 		}
@@ -177,6 +197,8 @@ static int loop(void *arg)
 		ff_stop_run();
 		return 0;
 	}
+	if (a->pause.until_ms && accept_pause_over(&a->pause, accept_pause_clock_ms()))
+		listener_watch(a, EPOLLIN);
 	n = ff_epoll_wait(a->epfd, events, MAX_EVENTS, 0);
 	for (int i = 0; i < n; i++) {
 		int fd = events[i].data.fd;
@@ -206,6 +228,10 @@ int main(int argc, char *argv[])
 			return 2;
 		}
 		port = (int)v;
+	}
+	if (accept_pause_init(&a.pause) < 0) {
+		fprintf(stderr, NAME ": FASTACK_ACCEPT_PAUSE_MS must be 1..60000\n");
+		return 2;
 	}
 	if (ff_init(argc, argv) < 0) {
 		fprintf(stderr, NAME ": ff_init failed\n");
@@ -237,8 +263,8 @@ int main(int argc, char *argv[])
 	ff_run(loop, &a);
 
 	printf(NAME ": stopped: connections accepted %llu closed %llu open %llu; "
-	            "bytes echoed %llu; errors %llu",
-	       a.accepted, a.closed, a.open, a.bytes, a.errors);
+	            "bytes echoed %llu; errors %llu; accept pauses %llu",
+	       a.accepted, a.closed, a.open, a.bytes, a.errors, (unsigned long long)a.pause.pauses);
 	if (a.last_errno)
 		printf(" (last error: %s)", strerror(a.last_errno));
 	printf("\n");

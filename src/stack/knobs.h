@@ -82,10 +82,16 @@
 	  "tail loss probes (RFC 8985 section 7) with SACK; off as in FreeBSD's default stack")  \
 	X(TCP_SACK_MAXBLOCKS, "net.inet.tcp.sack.maxholes", 32, 4, 1024, "blocks",               \
 	  "SACK scoreboard blocks kept per connection")                                          \
-	X(TCP_ACK_WAR_TIMEWINDOW, "net.inet.tcp.ack_war_timewindow", 1000, 1, 60000, "ms",       \
-	  "window of the challenge ACK rate limit (RFC 5961 section 7)")                         \
+	X(TCP_ACK_WAR_TIMEWINDOW, "net.inet.tcp.ack_war_timewindow", 1000, 0, 60000, "ms",       \
+	  "window of the ack war limit: challenge ACKs (RFC 5961 section 7) and ACKs to "        \
+	  "out-of-window, old or PAWS-failed segments; 0 = unlimited")                           \
 	X(TCP_ACK_WAR_CNT, "net.inet.tcp.ack_war_cnt", 5, 0, 1000000, "ACKs",                    \
-	  "challenge ACKs per connection per window; 0 = unlimited")                             \
+	  "such ACKs per connection per ack_war_timewindow; 0 = unlimited")                      \
+	X(TCP_MAXUNACKTIME, "net.inet.tcp.maxunacktime", 0, 0, 2147483647, "ms",                 \
+	  "drop a connection whose data waits this long without an ACK moving SND.UNA "          \
+	  "(a peer holding its window closed included); 0 = never")                              \
+	X(TCP_SC_RST_SOCK_FAIL, "net.inet.tcp.syncache.rst_on_sock_fail", 1, 0, 1, "bool",       \
+	  "answer a completed handshake that finds no room for a connection with a RST")         \
 	X(TCP_BLACKHOLE, "net.inet.tcp.blackhole", 0, 0, 2, "mode",                              \
 	  "segments to closed ports: 0 RST, 1 no RST for SYNs, 2 never RST")                     \
 	X(TCP_ECN, "net.inet.tcp.ecn.enable", 2, 0, 2, "mode",                                   \

@@ -88,6 +88,7 @@ struct tcpcb;
 	X(tcps_rcvreset, "RSTs accepted")                                                \
 	X(tcps_chalack, "challenge ACKs sent (RFC 5961)")                                \
 	X(tcps_chalack_limited, "challenge ACKs not sent: rate limit")                   \
+	X(tcps_ackwar_limited, "ACKs to out-of-window segments not sent: ack_war_cnt")   \
 	X(tcps_synchallenge, "SYNs in a synchronized state (RFC 5961 section 4)")        \
 	X(tcps_rstchallenge, "in-window RSTs not at RCV.NXT (RFC 5961 section 3)")       \
 	X(tcps_tw_rst_ignored, "RSTs ignored in TIME_WAIT (RFC 1337)")                   \
@@ -116,6 +117,8 @@ struct tcpcb;
 	X(tcps_timeoutdrop, "connections dropped: retransmission timeout")               \
 	X(tcps_rexmttimeo, "retransmission timeouts")                                    \
 	X(tcps_persisttimeo, "persist timeouts")                                         \
+	X(tcps_persistdrop, "dropped in persist: peer silent past the backoff")          \
+	X(tcps_progdrops, "dropped: no progress for net.inet.tcp.maxunacktime")          \
 	X(tcps_keeptimeo, "keepalive timeouts")                                          \
 	X(tcps_keepprobe, "keepalive probes sent")                                       \
 	X(tcps_keepdrops, "connections dropped by keepalive or connect timeout")         \
@@ -135,6 +138,7 @@ struct tcpcb;
 	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
 	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \
 	X(tcps_sc_dropped, "SYN queue: SYNs dropped (queue full, no cookies)")           \
+	X(tcps_sc_sockfail, "handshakes completed with no room for a connection")        \
 	X(tcps_sc_sendcookie, "SYN cookies sent")                                        \
 	X(tcps_sc_recvcookie, "SYN cookies accepted")                                    \
 	X(tcps_sc_badcookie, "dropped: ACK with an invalid SYN cookie (RST sent)")       \
@@ -274,6 +278,7 @@ enum tcp_opt {
 	TCP_OPT_REUSEPORT,     /* SO_REUSEPORT */
 	TCP_OPT_CONGESTION_ID, /* TCP_CONGESTION as a module id (tcp_cc_find) */
 	TCP_OPT_ACCEPTCONN,    /* SO_ACCEPTCONN (get only) */
+	TCP_OPT_USER_TIMEOUT,  /* TCP_USER_TIMEOUT, ms; 0 = net.inet.tcp.maxunacktime */
 };
 int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val);
 int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *val);

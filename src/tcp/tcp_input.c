@@ -324,22 +324,13 @@ static bool reass_pull(struct stack *s, struct tcpcb *tp)
 
 /* ---- helpers ---- */
 
-/* RFC 5961 section 7: challenge ACKs, rate limited per connection. */
+/* RFC 5961 section 7: challenge ACKs, rate limited per connection (the
+ * ack war limit, shared with the drop-after-ACK answers). */
 static void challenge_ack(struct stack *s, struct tcpcb *tp)
 {
-	int64_t cnt = KNOB(s, TCP_ACK_WAR_CNT);
-	uint32_t now = tcp_ms(s);
-
-	if (cnt > 0) {
-		if (now - tp->chal_start >= (uint32_t)KNOB(s, TCP_ACK_WAR_TIMEWINDOW)) {
-			tp->chal_start = now;
-			tp->chal_cnt = 0;
-		}
-		if (tp->chal_cnt >= cnt) {
-			STAT_INC(s, tcp, tcps_chalack_limited);
-			return;
-		}
-		tp->chal_cnt++;
+	if (!tcp_ack_war_allowed(s, tp)) {
+		STAT_INC(s, tcp, tcps_chalack_limited);
+		return;
 	}
 	STAT_INC(s, tcp, tcps_chalack);
 	tcp_send_ack(s, tp);
@@ -441,14 +432,37 @@ static struct tcpcb *child_new(struct stack *s, struct tcpcb *l, const struct tc
 	return tp;
 }
 
+/* A handshake completed (its ACK came) but no connection can be made of
+ * it: the accept queue is full, or the connection table or memory is.
+ * FreeBSD's syncache_socket fails the same way when sonewconn does, and
+ * answers with a RST (net.inet.tcp.syncache.rst_on_sock_fail, not rate
+ * limited) so the peer learns at once; with the knob off the ACK is just
+ * dropped.  Counted in tcps_listendrop, as FreeBSD, and tcps_sc_sockfail. */
+static void handshake_no_room(struct stack *s, const struct tcp_key *k, const struct tcp_seg *seg)
+{
+	STAT_INC(s, tcp, tcps_listendrop);
+	STAT_INC(s, tcp, tcps_sc_sockfail);
+	if (KNOB(s, TCP_SC_RST_SOCK_FAIL))
+		tcp_respond(s, k, seg->ack, 0, TH_RST, 0);
+}
+
+/* A SYN to listener l.  The SYN queue holds the half-open connections;
+ * when it, the accept queue, the connection table or memory is full, a SYN
+ * cookie answers instead (net.inet.tcp.syncookies; FreeBSD's syncache
+ * answers a SYN whatever the accept queue holds), and without cookies the
+ * SYN is dropped: tcps_listendrop for a full accept queue (as FreeBSD and
+ * Linux count it), tcps_sc_dropped otherwise. */
 static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k,
                        const struct tcp_seg *seg, const uint32_t *iss_floor)
 {
 	struct tcpcb *tp;
 
 	if (l->q_len >= l->q_limit) {
-		STAT_INC(s, tcp, tcps_listendrop);
-		return;
+		if (!KNOB(s, TCP_SYNCOOKIES)) {
+			STAT_INC(s, tcp, tcps_listendrop);
+			return;
+		}
+		goto cookie;
 	}
 	if (l->q_incomp >= l->q_limit)
 		goto cookie; /* the SYN queue is full */
@@ -474,9 +488,8 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 	tp->max_sndwnd = tp->snd_wnd;
 	tp->snd_wl1 = seg->seq;
 	if (tcp_hash_insert(s, tp) < 0) {
-		tcp_pcb_free(s, tp);
-		STAT_INC(s, tcp, tcps_sc_dropped);
-		return;
+		tcp_pcb_free(s, tp); /* the connection table is full */
+		goto cookie;
 	}
 	tp->listener = l;
 	l->q_incomp++;
@@ -542,13 +555,8 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (l->q_len >= l->q_limit) {
-		STAT_INC(s, tcp, tcps_listendrop);
-		rte_pktmbuf_free(m);
-		return;
-	}
-	tp = child_new(s, l, k);
-	if (!tp) {
+	if (l->q_len >= l->q_limit || !(tp = child_new(s, l, k))) {
+		handshake_no_room(s, k, seg);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -581,6 +589,7 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 	tp->snd_wl1 = seg->seq - 1;
 	if (tcp_hash_insert(s, tp) < 0) {
 		tcp_pcb_free(s, tp);
+		handshake_no_room(s, k, seg);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -1203,6 +1212,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	const bool had_fin = (fl & TH_FIN) != 0;
 	const struct tcp_opts *o = &seg->opt;
 
+	tp->t_rcvtime = tcp_ms(s); /* the peer is not silent (persist) */
 	if (tp->t_state == TCPS_SYN_SENT) {
 		syn_sent(s, tp, seg, m);
 		return;
@@ -1287,7 +1297,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		} else {
 			STAT_INC(s, tcp, tcps_pawsdrop);
 			if (tlen)
-				goto dropafterack;
+				goto dropafterack_limited;
 			goto drop;
 		}
 	}
@@ -1300,17 +1310,23 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	todrop = tp->rcv_nxt - seq;
 	if ((int32_t)todrop > 0) {
 		if (todrop > tlen || (todrop == tlen && !(fl & TH_FIN))) {
-			/* Entirely old: ACK it (a lost ACK?), keep the ACK field. */
+			/* Entirely old: ACK it (a lost ACK?), keep the ACK
+			 * field; the ACK is one of the ack war limit's. */
 			STAT_INC(s, tcp, tcps_rcvduppack);
 			STAT_ADD(s, tcp, tcps_rcvdupbyte, tlen);
 			fl &= (uint8_t)~TH_FIN;
-			tp->t_flags |= TF_ACKNOW;
 			todrop = tlen;
+			if (tcp_ack_war_allowed(s, tp)) {
+				tp->t_flags |= TF_ACKNOW;
+				dsack_note(tp, seq, seq + todrop);
+			} else {
+				STAT_INC(s, tcp, tcps_ackwar_limited);
+			}
 		} else {
 			STAT_INC(s, tcp, tcps_rcvpartduppack);
 			STAT_ADD(s, tcp, tcps_rcvdupbyte, todrop);
+			dsack_note(tp, seq, seq + todrop);
 		}
-		dsack_note(tp, seq, seq + todrop);
 		if (m)
 			m = m_adj_front(m, todrop);
 		seq += todrop;
@@ -1331,9 +1347,12 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			STAT_ADD(s, tcp, tcps_rcvbyteafterwin, tlen);
 			if (rcv_wnd == 0 && seq == tp->rcv_nxt) {
 				STAT_INC(s, tcp, tcps_rcvwinprobe);
-				tp->t_flags |= TF_ACKNOW;
+				if (tcp_ack_war_allowed(s, tp))
+					tp->t_flags |= TF_ACKNOW;
+				else
+					STAT_INC(s, tcp, tcps_ackwar_limited);
 			} else {
-				goto dropafterack;
+				goto dropafterack_limited;
 			}
 		} else {
 			STAT_ADD(s, tcp, tcps_rcvbyteafterwin, todrop);
@@ -1362,15 +1381,21 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	if (tp->t_state == TCPS_SYN_RECEIVED) {
 		if (SEQ_LEQ(seg->ack, tp->snd_una) || SEQ_GT(seg->ack, tp->snd_max)) {
 			STAT_INC(s, tcp, tcps_badsyn);
-			tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
+			/* FreeBSD's BANDLIM_RST_OPENPORT: within icmplim. */
+			if (tcp_rst_allowed(s))
+				tcp_respond(s, &tp->key, seg->ack, 0, TH_RST, 0);
 			goto drop;
 		}
 		if (tp->t_flags & TF_PASSIVE) {
 			struct tcpcb *l = tp->listener;
 
 			if (l && l->q_len >= l->q_limit) {
-				STAT_INC(s, tcp, tcps_listendrop);
-				if (tp->t_flags & TF_COOKIE) {
+				/* No room in the accept queue (handshake_no_room);
+				 * with rst_on_sock_fail off the half-open
+				 * connection waits for the ACK again (a cookie's
+				 * has nothing to wait for). */
+				handshake_no_room(s, &tp->key, seg);
+				if ((tp->t_flags & TF_COOKIE) || KNOB(s, TCP_SC_RST_SOCK_FAIL)) {
 					rte_pktmbuf_free(m);
 					tcp_close_conn(s, tp);
 					return;
@@ -1427,7 +1452,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	/* RFC 5961 section 5.2: ACK acceptability. */
 	if (SEQ_GT(seg->ack, tp->snd_max)) {
 		STAT_INC(s, tcp, tcps_rcvacktoomuch);
-		goto dropafterack;
+		goto dropafterack_limited;
 	}
 	if (SEQ_LT(seg->ack, ack_min(tp))) {
 		STAT_INC(s, tcp, tcps_rcvghostack);
@@ -1473,6 +1498,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			rte_pktmbuf_free(m);
 			return;
 		}
+		tcp_progress_note(s, tp);
 		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK))
 			tcp_sack_update(s, tp, o);
 		if (tlp_found_hole(tp))
@@ -1553,6 +1579,12 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 	tcp_output(s, tp);
 	return;
 
+dropafterack_limited:
+	/* An answer a peer can provoke at will: within the ack war limit. */
+	if (!tcp_ack_war_allowed(s, tp)) {
+		STAT_INC(s, tcp, tcps_ackwar_limited);
+		goto drop;
+	}
 dropafterack:
 	/* The ACK comes from tcp_output, as FreeBSD's does (with our FIN
 	 * again while it is unacknowledged). */

@@ -179,8 +179,11 @@ struct tcpcb {
 	uint16_t t_advmss;                     /* MSS we announced */
 	uint16_t t_user_mss;                   /* TCP_MAXSEG, 0 = none */
 	uint16_t t_linger;                     /* seconds (SO_LINGER) */
-	uint16_t chal_cnt;                     /* challenge ACKs in the current window */
-	uint32_t chal_start;                   /* ms, start of the challenge ACK window */
+	uint16_t chal_cnt;                     /* ack war limit: ACKs in the window */
+	uint32_t chal_start;                   /* ms, start of the ack war window */
+	uint32_t t_rcvtime;                    /* ms, last segment received */
+	uint64_t t_acktime_ns;                 /* progress clock (now + 1), 0 = off */
+	uint32_t t_maxunacktime;               /* ms, TCP_USER_TIMEOUT; 0 = knob */
 	uint32_t keepidle, keepintvl, keepcnt; /* per socket; 0 = knob */
 
 	/* Send sequence variables (RFC 9293 section 3.3.1). */
@@ -328,6 +331,14 @@ void tcp_syn_limit_release(struct stack *s, struct tcpcb *tp);
 uint8_t tcp_cookie_mss_idx(uint16_t mss);
 /* Closed-port RSTs left in this second (counts tcps_rstlimited). */
 bool tcp_rst_allowed(struct stack *s);
+/* The per-connection ack war limit (FreeBSD's net.inet.tcp.ack_war_cnt per
+ * ack_war_timewindow): may one more ACK that a peer can provoke at will
+ * (challenge ACK, answer to an out-of-window segment) go out?  The caller
+ * counts what is not sent. */
+bool tcp_ack_war_allowed(struct stack *s, struct tcpcb *tp);
+/* SND.UNA moved: the progress clock (net.inet.tcp.maxunacktime) restarts,
+ * or stops when nothing is left to send or acknowledge. */
+void tcp_progress_note(struct stack *s, struct tcpcb *tp);
 
 /* --- tcp_output.c --- */
 int tcp_output(struct stack *s, struct tcpcb *tp);

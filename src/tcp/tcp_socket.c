@@ -364,6 +364,8 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 		return tcp_setopt(s, tp, TCP_OPT_KEEPINTVL, v);
 	case TCP_KEEPCNT:
 		return tcp_setopt(s, tp, TCP_OPT_KEEPCNT, v);
+	case TCP_USER_TIMEOUT:
+		return tcp_setopt(s, tp, TCP_OPT_USER_TIMEOUT, v);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -449,6 +451,9 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 		break;
 	case TCP_KEEPCNT:
 		rc = tcp_getopt(s, tp, TCP_OPT_KEEPCNT, &v);
+		break;
+	case TCP_USER_TIMEOUT:
+		rc = tcp_getopt(s, tp, TCP_OPT_USER_TIMEOUT, &v);
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -118,6 +118,33 @@ bool tcp_rst_allowed(struct stack *s)
 	return true;
 }
 
+/* The ack war limit, as FreeBSD has it (tcp_send_challenge_ack; its
+ * RACK and BBR stacks, ctf_ack_war_checks, apply the same budget to the
+ * ACKs of drop-after-ACK answers): per connection at most
+ * net.inet.tcp.ack_war_cnt such ACKs in a window of ack_war_timewindow ms;
+ * a window ends when more than that has passed since it began, and the
+ * next such ACK opens a new one.  Either knob 0 turns the limit off.  RFC
+ * 5961 section 7 asks this of challenge ACKs; a peer can provoke the other
+ * answers just as cheaply (out-of-window, old duplicate and PAWS-failed
+ * segments, ACKs of data never sent), and Linux limits those too
+ * (tcp_oow_rate_limited). */
+bool tcp_ack_war_allowed(struct stack *s, struct tcpcb *tp)
+{
+	int64_t cnt = KNOB(s, TCP_ACK_WAR_CNT), win = KNOB(s, TCP_ACK_WAR_TIMEWINDOW);
+	uint32_t now = tcp_ms(s);
+
+	if (cnt <= 0 || win <= 0)
+		return true;
+	if (tp->chal_cnt == 0 || now - tp->chal_start > (uint32_t)win) {
+		tp->chal_start = now;
+		tp->chal_cnt = 0;
+	}
+	if (tp->chal_cnt >= cnt)
+		return false;
+	tp->chal_cnt++;
+	return true;
+}
+
 struct tcp_layer *tcp_st(struct stack *s)
 {
 	return s->tcp;
@@ -832,8 +859,38 @@ static uint64_t backed_off_ms(struct stack *s, const struct tcpcb *tp)
 	return rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
 }
 
+/* The progress clock (net.inet.tcp.maxunacktime, FreeBSD's t_acktime):
+ * running while data waits to be sent or acknowledged, from the moment it
+ * started waiting or SND.UNA last moved; stopped when nothing waits. */
+static void progress_start(struct stack *s, struct tcpcb *tp)
+{
+	if (!tp->t_acktime_ns)
+		tp->t_acktime_ns = s->now + 1;
+}
+
+void tcp_progress_note(struct stack *s, struct tcpcb *tp)
+{
+	tp->t_acktime_ns = tp->snd.cc ? s->now + 1 : 0;
+}
+
+/* FreeBSD's tcp_maxunacktime_check: no progress for maxunacktime (a peer
+ * that keeps its window shut while answering every probe included); the
+ * socket's TCP_USER_TIMEOUT overrides the knob (FreeBSD's Linux emulation
+ * maps that option onto TCP_MAXUNACKTIME).  Counts tcps_progdrops. */
+static bool progress_expired(struct stack *s, const struct tcpcb *tp)
+{
+	uint64_t lim =
+	    tp->t_maxunacktime ? tp->t_maxunacktime : (uint64_t)KNOB(s, TCP_MAXUNACKTIME);
+
+	if (!lim || !tp->t_acktime_ns || s->now + 1 - tp->t_acktime_ns < lim * 1000000ull)
+		return false;
+	STAT_INC(s, tcp, tcps_progdrops);
+	return true;
+}
+
 void tcp_rexmt_arm(struct stack *s, struct tcpcb *tp)
 {
+	progress_start(s, tp);
 	tp->t_flags &= ~TF_PERSIST;
 	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tp->t_rxtcur_ms = (uint32_t)backed_off_ms(s, tp);
@@ -843,6 +900,8 @@ void tcp_rexmt_arm(struct stack *s, struct tcpcb *tp)
 
 void tcp_rexmt_stop(struct stack *s, struct tcpcb *tp)
 {
+	if (!tp->snd.cc)
+		tp->t_acktime_ns = 0;
 	tp->t_rexmt_at = 0;
 	tp->t_flags &= ~TF_PERSIST;
 	tp->t_tlp &= (uint8_t)~TLP_PTO;
@@ -877,6 +936,7 @@ void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
 {
 	uint64_t t = persist_ms(s, tp);
 
+	progress_start(s, tp);
 	tp->t_flags |= TF_PERSIST;
 	tp->t_tlp &= (uint8_t)~TLP_PTO;
 	tp->t_rexmt_at = s->now + t * 1000000ull;
@@ -990,6 +1050,8 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 {
 	uint32_t mss = tp->t_maxseg;
 
+	if (tp->t_state >= TCPS_ESTABLISHED && progress_expired(s, tp))
+		return tcp_drop(s, tp, ETIMEDOUT);
 	if (++tp->t_rxtshift > TCP_MAXRXTSHIFT ||
 	    (tp->t_state == TCPS_SYN_RECEIVED && (tp->t_flags & TF_PASSIVE) &&
 	     tp->t_rxtshift > KNOB(s, TCP_SYNCACHE_REXMTLIMIT))) {
@@ -1054,9 +1116,33 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 	return tp;
 }
 
+/* FreeBSD's tcp_totbackoff: the sum of tcp_backoff[], 1 + 2 + ... + 512
+ * and three more 512s. */
+#define TCP_TOTBACKOFF 2559u
+/* FreeBSD's tcp_maxpersistidle: TCPTV_KEEP_IDLE (no sysctl). */
+#define TCP_MAXPERSISTIDLE_MS 7200000u
+
+/* The persist timer, as FreeBSD 14's tcp_timer_persist: a connection that
+ * makes no progress for net.inet.tcp.maxunacktime is dropped (off by
+ * default, as FreeBSD); so is one whose peer has sent nothing since the
+ * probes reached the full backoff (TCP_MAXRXTSHIFT) and for
+ * tcp_maxpersistidle or REXMTVAL * tcp_totbackoff, or for TCPTV_PERSMAX
+ * after the owner closed it (tcps_persistdrop).  A peer that answers
+ * every probe (with window 0) keeps the connection alive by FreeBSD's
+ * idle rules: maxunacktime is the policy that bounds it. */
 static struct tcpcb *timer_persist(struct stack *s, struct tcpcb *tp)
 {
+	uint32_t idle = tcp_ms(s) - tp->t_rcvtime;
+
 	STAT_INC(s, tcp, tcps_persisttimeo);
+	if (progress_expired(s, tp))
+		return tcp_drop(s, tp, ETIMEDOUT);
+	if ((tp->t_rxtshift >= TCP_MAXRXTSHIFT &&
+	     (idle >= TCP_MAXPERSISTIDLE_MS || idle >= rexmtval_ms(s, tp) * TCP_TOTBACKOFF)) ||
+	    (tp->t_state > TCPS_CLOSE_WAIT && idle >= TCP_PERSMAX_MS)) {
+		STAT_INC(s, tcp, tcps_persistdrop);
+		return tcp_drop(s, tp, ETIMEDOUT);
+	}
 	tp->t_rexmt_at = 0;
 	tp->t_flags &= ~TF_PERSIST;
 	if (tp->snd_wnd > 0)
@@ -1067,7 +1153,10 @@ static struct tcpcb *timer_persist(struct stack *s, struct tcpcb *tp)
 	tp->snd_nxt = tp->snd_una; /* probe with the first unacknowledged byte */
 	tcp_output(s, tp);
 	tp->t_flags &= ~TF_FORCEDATA;
-	if (!tp->t_rexmt_at && tp->snd.cc > tp->snd_nxt - tp->snd_una && tp->snd_wnd == 0)
+	/* Still shut: the next probe (FreeBSD re-arms before it sends).  Also
+	 * when the probe carried the last byte waiting: nothing else would
+	 * ever probe again. */
+	if (!tp->t_rexmt_at && tp->snd.cc && tp->snd_wnd == 0)
 		tcp_persist_arm(s, tp);
 	return tp;
 }

@@ -533,6 +533,7 @@ void tcp_pcb_copy_opts(struct tcpcb *tp, const struct tcpcb *from)
 	tp->keepidle = from->keepidle;
 	tp->keepintvl = from->keepintvl;
 	tp->keepcnt = from->keepcnt;
+	tp->t_maxunacktime = from->t_maxunacktime;
 	tp->t_linger = from->t_linger;
 	tp->t_user_mss = from->t_user_mss;
 }
@@ -759,6 +760,11 @@ int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val)
 			memset(&tp->cc, 0, sizeof(tp->cc));
 		}
 		return 0;
+	case TCP_OPT_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL; /* as Linux */
+		tp->t_maxunacktime = (uint32_t)val;
+		return 0;
 	case TCP_OPT_ACCEPTCONN:
 		return -ENOPROTOOPT;
 	}
@@ -789,6 +795,9 @@ int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *v
 		return 0;
 	case TCP_OPT_KEEPCNT:
 		*val = (int)(tp->keepcnt ? tp->keepcnt : (uint32_t)KNOB(s, TCP_KEEPCNT));
+		return 0;
+	case TCP_OPT_USER_TIMEOUT:
+		*val = (int)tp->t_maxunacktime; /* Linux: what was set, 0 unset */
 		return 0;
 	case TCP_OPT_SNDBUF:
 		*val = (int)tp->snd.hiwat;

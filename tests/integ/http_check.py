@@ -16,6 +16,14 @@
   http_check.py echo-server PORT SECS    an echo server (asyncio) for SECS s
   http_check.py keepalive HOST PORT K R  K connections, R sequential GET / each
                                          (a fixed request count, for callgrind)
+  http_check.py slowloris HOST PORT N GAP LO HI
+                                         N connections trickle a request head,
+                                         one byte every GAP s; each must be
+                                         closed by the server LO..HI s after
+                                         its first byte
+  http_check.py hold HOST PORT N SECS    N idle connections held SECS s, then
+                                         closed; a new request right after
+                                         must be answered within 1 s
 
 Prints one line per failure ("FAIL: ...") and a summary; exits 1 on failure.
 Every socket operation has a timeout, so nothing here can hang.
@@ -490,6 +498,74 @@ async def echo_server(port, secs):
     srv.close()
 
 
+async def slowloris(host, port, n, gap, lo, hi):
+    head = b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: " + b"a" * 4096
+
+    async def one(i):
+        try:
+            r, w = await asyncio.wait_for(asyncio.open_connection(host, port), TIMEOUT)
+        except (OSError, asyncio.TimeoutError) as e:
+            check(False, f"slowloris {i}: connect: {e}")
+            return None
+        t0 = time.monotonic()
+        for k in range(len(head)):
+            try:
+                w.write(head[k:k + 1])
+                await w.drain()
+                d = await asyncio.wait_for(r.read(1), gap)
+            except asyncio.TimeoutError:
+                continue  # still open: the next byte
+            except OSError:
+                d = b""
+            if d == b"":
+                w.close()
+                return time.monotonic() - t0
+            check(False, f"slowloris {i}: the server answered {d!r}")
+            break
+        w.close()
+        return None
+
+    took = await asyncio.gather(*(one(i) for i in range(n)))
+    for i, t in enumerate(took):
+        if t is None:
+            check(False, f"slowloris {i}: never closed")
+        else:
+            check(lo <= t <= hi, f"slowloris {i}: closed after {t:.2f} s, expected {lo}..{hi} s")
+    done = [t for t in took if t is not None]
+    if done:
+        print(f"{len(done)}/{n} trickling connections closed after "
+              f"{min(done):.2f}..{max(done):.2f} s", flush=True)
+    return not FAILS
+
+
+async def hold(host, port, n, secs):
+    conns = []
+    for i in range(n):
+        try:
+            conns.append(await asyncio.wait_for(asyncio.open_connection(host, port), TIMEOUT))
+        except (OSError, asyncio.TimeoutError) as e:
+            check(False, f"hold: connection {i}: {e}")
+            break
+    print(f"{len(conns)} idle connections open", flush=True)
+    await asyncio.sleep(secs)
+    for _, w in conns:
+        w.close()
+    t0 = time.monotonic()
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(host, port), TIMEOUT)
+        w.write(req("/"))
+        line = await asyncio.wait_for(r.readline(), TIMEOUT)
+        took = time.monotonic() - t0
+        w.close()
+        check(line.startswith(b"HTTP/1.1 200"), f"hold: new request answered {line!r}")
+        check(took < 1.0, f"hold: new request answered after {took:.2f} s, expected < 1 s")
+        print(f"a new request, sent as the idle connections closed, "
+              f"answered in {took:.3f} s", flush=True)
+    except (OSError, asyncio.TimeoutError) as e:
+        check(False, f"hold: new request after the idle connections closed: {e!r}")
+    return not FAILS
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "pattern-sha":
         print(pattern_sha(int(argv[2])))
@@ -504,6 +580,13 @@ def main(argv):
     if len(argv) == 6 and argv[1] == "keepalive":
         return 0 if asyncio.run(keepalive(argv[2], int(argv[3]), int(argv[4]),
                                            int(argv[5]))) else 1
+    if len(argv) == 8 and argv[1] == "slowloris":
+        return 0 if asyncio.run(slowloris(argv[2], int(argv[3]), int(argv[4]),
+                                          float(argv[5]), float(argv[6]),
+                                          float(argv[7]))) else 1
+    if len(argv) == 6 and argv[1] == "hold":
+        return 0 if asyncio.run(hold(argv[2], int(argv[3]), int(argv[4]),
+                                     float(argv[5]))) else 1
     if len(argv) == 4 and argv[1] == "echo-server":
         asyncio.run(echo_server(int(argv[2]), float(argv[3])))
         return 0

@@ -515,6 +515,25 @@ TEST(sockopt_tcp_keepalive_values)
 	T_PAIR_TEARDOWN(&h);
 }
 
+/* TCP_USER_TIMEOUT (ms): Linux's values, 0 when unset (the connection then
+ * follows net.inet.tcp.maxunacktime), a negative value EINVAL; what it does
+ * is in test_tcp_defence. */
+TEST(sockopt_tcp_user_timeout_values)
+{
+	struct h_pair h;
+	int fd;
+
+	h_pair_create(&h, NULL, NULL, NULL);
+	ON(h.b);
+	fd = ff_socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(geti(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 0);
+	CHECK_ERR(seti(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, -1), EINVAL);
+	ROUND_TRIP(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 30000, 30000);
+	ROUND_TRIP(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 0, 0);
+	CHECK_EQ(ff_close(fd), 0);
+	T_PAIR_TEARDOWN(&h);
+}
+
 /* With net.inet.tcp.always_keepalive off (Linux's way), only SO_KEEPALIVE
  * connections probe: after TCP_KEEPIDLE idle seconds, TCP_KEEPCNT probes
  * TCP_KEEPINTVL apart; unanswered, the connection ends with ETIMEDOUT. */
