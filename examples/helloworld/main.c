@@ -23,6 +23,9 @@
  *   FASTACK_ACCEPT_PAUSE_MS  how long accepting stops after ff_accept fails
  *                         for lack of descriptors or memory (default 100;
  *                         examples/common/accept_pause.h)
+ *   FASTACK_HTTP_SEND_TIMEOUT_MS  a client that takes none of a response
+ *                         this long is dropped (TCP_USER_TIMEOUT, as nginx's
+ *                         send_timeout; default 60000; 0 = never)
  *   FASTACK_HTTP_SNDBUF   SO_SNDBUF of accepted connections (default: the
  *                         stack's net.inet.tcp.sendspace)
  *
@@ -262,6 +265,10 @@ int main(int argc, char *argv[])
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	if (ff_bind(a.lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror(NAME ": ff_bind");
+		return 1;
+	}
+	if (http_listener_setup(&a.srv, a.lfd) < 0) {
+		perror(NAME ": TCP_USER_TIMEOUT");
 		return 1;
 	}
 	if (ff_listen(a.lfd, BACKLOG) < 0) {

@@ -19,6 +19,9 @@
  *   FASTACK_HTTP_IDLE_MS  idle keep-alive connections are closed after this
  *                         (default 60000; 0 = never)
  *   FASTACK_HTTP_HEADER_MS, FASTACK_ACCEPT_PAUSE_MS  as for helloworld
+ *   FASTACK_HTTP_SEND_TIMEOUT_MS  a client that takes none of a response
+ *                         this long is dropped (TCP_USER_TIMEOUT, as nginx's
+ *                         send_timeout; default 60000; 0 = never)
  *   FASTACK_HTTP_SNDBUF   SO_SNDBUF of accepted connections (default: the
  *                         stack's net.inet.tcp.sendspace)
  *
@@ -245,6 +248,10 @@ int main(int argc, char *argv[])
 	sin.sin_addr.s_addr = htonl(INADDR_ANY);
 	if (ff_bind(a.lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror(NAME ": ff_bind");
+		return 1;
+	}
+	if (http_listener_setup(&a.srv, a.lfd) < 0) {
+		perror(NAME ": TCP_USER_TIMEOUT");
 		return 1;
 	}
 	if (ff_listen(a.lfd, BACKLOG) < 0) {

@@ -16,6 +16,8 @@
  * pipelines faster than it reads fills its own socket buffers, not ours.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +96,7 @@ void http_server_init(struct http_server *srv)
 	memset(srv, 0, sizeof(*srv));
 	srv->idle_ms = 60000;
 	srv->header_ms = 10000;
+	srv->send_timeout_ms = 60000;
 	srv->drain_ms = 2000;
 	pattern_init();
 	tchar_init();
@@ -232,12 +235,25 @@ int http_server_env(struct http_server *srv)
 {
 	long long idle = http_env_num("FASTACK_HTTP_IDLE_MS", (long long)srv->idle_ms);
 	long long head = http_env_num("FASTACK_HTTP_HEADER_MS", (long long)srv->header_ms);
+	long long snd =
+	    http_env_num("FASTACK_HTTP_SEND_TIMEOUT_MS", (long long)srv->send_timeout_ms);
 
-	if (idle < 0 || head < 0)
+	if (idle < 0 || head < 0 || snd < 0 || snd > 2147483647)
 		return -1;
 	srv->idle_ms = (uint64_t)idle;
 	srv->header_ms = (uint64_t)head;
+	srv->send_timeout_ms = (uint64_t)snd;
 	return 0;
+}
+
+int http_listener_setup(const struct http_server *srv, int lfd)
+{
+	/* A peer that stops reading (a zero window) or vanishes with data
+	 * outstanding holds its send buffer until this ends it: without it,
+	 * FreeBSD's default keeps probing forever. */
+	unsigned ms = (unsigned)srv->send_timeout_ms;
+
+	return ff_setsockopt(lfd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
 }
 
 int http_env_port(const char *var, int def)

@@ -70,24 +70,31 @@ struct http_server {
 	struct http_stats st;
 	struct http_conn *conns; /* every open connection */
 	uint64_t nconns;
-	uint64_t now_ms;    /* set by the program once per loop pass */
-	uint64_t idle_ms;   /* idle keep-alive connections are closed (0: never) */
-	uint64_t header_ms; /* a request head must be complete this long after its
+	uint64_t now_ms;          /* set by the program once per loop pass */
+	uint64_t idle_ms;         /* idle keep-alive connections are closed (0: never) */
+	uint64_t header_ms;       /* a request head must be complete this long after its
 	                     * first byte, however the bytes trickle in (0: never) */
-	uint64_t drain_ms;  /* how long an error response's drain may last */
+	uint64_t drain_ms;        /* how long an error response's drain may last */
+	uint64_t send_timeout_ms; /* a peer that takes nothing of what is sent
+	                           * this long is dropped (TCP_USER_TIMEOUT, as
+	                           * nginx's send_timeout; 0: never) */
 };
 
-/* Server defaults: idle 60 s, header 10 s, drain 2 s; also fills in the
- * pattern. */
+/* Server defaults: idle 60 s, header 10 s, drain 2 s, send timeout 60 s;
+ * also fills in the pattern. */
 void http_server_init(struct http_server *srv);
 /* What the programs' environment variables must be, for their error. */
-#define HTTP_ENV_USAGE                                                               \
-	"FASTACK_HTTP_PORT must be a port number (1..65535), FASTACK_HTTP_IDLE_MS, " \
-	"FASTACK_HTTP_HEADER_MS and FASTACK_HTTP_SNDBUF numbers, "                   \
+#define HTTP_ENV_USAGE                                                                           \
+	"FASTACK_HTTP_PORT must be a port number (1..65535), FASTACK_HTTP_IDLE_MS, "             \
+	"FASTACK_HTTP_HEADER_MS, FASTACK_HTTP_SEND_TIMEOUT_MS and FASTACK_HTTP_SNDBUF numbers, " \
 	"FASTACK_ACCEPT_PAUSE_MS 1..60000"
-/* Takes FASTACK_HTTP_IDLE_MS and FASTACK_HTTP_HEADER_MS from the
- * environment; -1 (nothing changed) if one is not a number. */
+/* Takes FASTACK_HTTP_IDLE_MS, FASTACK_HTTP_HEADER_MS and
+ * FASTACK_HTTP_SEND_TIMEOUT_MS from the environment; -1 (nothing changed)
+ * if one is not a number. */
 int http_server_env(struct http_server *srv);
+/* Options of the listening socket that accepted ones inherit: the send
+ * timeout (TCP_USER_TIMEOUT).  0, or -1 with errno. */
+int http_listener_setup(const struct http_server *srv, int lfd);
 /* Takes a connected socket.  NULL (the socket closed) if out of memory. */
 struct http_conn *http_conn_open(struct http_server *srv, int fd);
 /* Does all it can (read, parse, respond) without blocking. */
