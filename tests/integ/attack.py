@@ -438,16 +438,21 @@ def open_clients(host, n, rcvbuf=0, request=None, wait=15.0):
             pass
         pending.append(s)
     end = time.monotonic() + wait
-    while pending and time.monotonic() < end:
-        _, w, _ = select.select([], pending[:1000], [], 0.2)
-        for s in w:
-            pending.remove(s)
+    poll = select.poll()
+    byfd = {s.fileno(): s for s in pending}
+    for fd in byfd:
+        poll.register(fd, select.POLLOUT)
+    while byfd and time.monotonic() < end:
+        for fd, _ in poll.poll(200):
+            s = byfd.pop(fd)
+            poll.unregister(fd)
             if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
                 if request:
                     s.send(request)
                 done.append(s)
             else:
                 s.close()
+    pending = list(byfd.values())
     for s in pending:
         s.close()
     return done
