@@ -284,7 +284,8 @@ def mode_synflood(L, dst_s, pps, secs):
 def mode_inject(L, secs, pps, ports):
     """For each connection 198.18.0.2:port -> 198.18.0.1:80 (4-tuples known,
     sequence numbers not), a rotation of RST, SYN, data and ACK segments with
-    random sequence and acknowledgment numbers, sent from the peer's MAC."""
+    random sequence and acknowledgment numbers, with and without a
+    timestamp option, sent from the peer's MAC."""
     src, dst = ip4(PEER_IP), ip4(FS_IP)
     L.resolve(L.kmac, PEER_IP)
     rnd = random.Random(5961)
@@ -301,9 +302,17 @@ def mode_inject(L, secs, pps, ports):
             continue
         for _ in range(min(due - sent, 64)):
             p = ports[sent % len(ports)]
-            fl, pl = kinds[(sent // len(ports)) % len(kinds)]
+            r = sent // len(ports)
+            fl, pl = kinds[r % len(kinds)]
+            # Every other round carries a timestamp option with a random
+            # TSval (half of them pass PAWS): a connection that uses
+            # timestamps drops segments without one before looking further.
+            opts = b""
+            if (r // len(kinds)) & 1:
+                opts = struct.pack("!BBBBII", 1, 1, 8, 10, rnd.getrandbits(32), 0)
             L.send(tcp_frame(L.fs_mac, L.kmac, src, dst, p, 80, rnd.getrandbits(32),
-                             rnd.getrandbits(32), fl, win=rnd.randint(0, 65535), payload=pl))
+                             rnd.getrandbits(32), fl, win=rnd.randint(0, 65535), payload=pl,
+                             opts=opts))
             counts[fl] = counts.get(fl, 0) + 1
             sent += 1
         L.recv_all()

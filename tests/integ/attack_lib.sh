@@ -69,7 +69,7 @@ wrk_rate() {
 }
 
 wrk_check() {
-	local name=$1 f bad=0 rates=""
+	local name=$1 f bad=0 rates="" slice=${WRK_SLICE:-2}
 	wait "$WRK_PID"
 	for f in "$WORK/wrk-$name".*.txt; do
 		local r
@@ -88,7 +88,7 @@ wrk_check() {
 	if [ -z "$rates" ]; then
 		fail "wrk $name: no output"
 	elif [ $bad = 0 ]; then
-		ok "wrk $name: $(wrk_rate "$name") requests/s, 0 errors, every ${WRK_SLICE:-2} s" \
+		ok "wrk $name: $(wrk_rate "$name") requests/s, 0 errors, every $slice s" \
 			"slice answered (requests/s:$rates)"
 	fi
 }
