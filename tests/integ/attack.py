@@ -484,7 +484,6 @@ def mode_idle(host, n, hold):
     t0 = time.monotonic()
     cs = open_clients(host, n, wait=3.0)
     say("%d of %d idle clients connected in %.1f s" % (len(cs), n, time.monotonic() - t0))
-    print("connected %d" % len(cs), flush=True)
     time.sleep(hold)
     for s in cs:
         s.close()
