@@ -390,13 +390,13 @@ def malformed_frames(fs_mac, kmac, n):
                                         ICMP(type=rnd.choice([3, 4, 5, 11, 12]),
                                              code=rnd.randint(0, 15)) /
                                         Raw(os.urandom(rnd.randint(0, 60)))),
-        "arp-bogus": lambda: b(Ether(dst=rnd.choice(["ff:ff:ff:ff:ff:ff", fs_mac]), src=kmac) /
-                               ARP(hwtype=rnd.choice([1, 6, 0xFFFF]), ptype=rnd.choice(
-                                   [0x800, 0x86DD, 0]), hwlen=rnd.choice([6, 0, 255]),
-                                   plen=rnd.choice([4, 0, 16]), op=rnd.randint(0, 10),
-                                   psrc=rnd.choice(["0.0.0.0", "255.255.255.255",
-                                                    "198.18.0.77", FS_IP]),
-                                   pdst=FS_IP)),
+        "arp-bogus": lambda: b(Ether(dst=rnd.choice(["ff:ff:ff:ff:ff:ff", fs_mac]), src=kmac,
+                                     type=ETH_P_ARP)) +
+        struct.pack("!HHBBH", rnd.choice([1, 1, 6, 0xFFFF]), rnd.choice([0x800, 0x800, 0x86DD, 0]),
+                    rnd.choice([6, 6, 0, 255]), rnd.choice([4, 4, 0, 16]), rnd.randint(0, 10)) +
+        bytes.fromhex(kmac.replace(":", "")) +
+        ip4(rnd.choice(["0.0.0.0", "255.255.255.255", "198.18.0.77", FS_IP, "224.0.0.1"])) +
+        b"\0" * 6 + ip4(FS_IP),
         "arp-truncated": lambda: trunc(Ether(dst="ff:ff:ff:ff:ff:ff", src=kmac) /
                                        ARP(op=1, psrc="198.18.0.78", pdst=FS_IP)),
         "vlan-garbage": lambda: b(E)[:12] + b"\x81\x00" + os.urandom(rnd.randint(0, 60)),
