@@ -4,9 +4,9 @@
 # tests/integ/attack.py (scapy and raw frames on the peer's veth end, see its
 # header); the legitimate clients are wrk and curl, in the same namespace.
 #
-# Environment: ATTACK_SCALE (default 1) multiplies the attacks' frame counts
-# and rates down for slow builds: .ci/run's ASan pass sets it to 0.5 (the
-# server does under half the work per second there).
+# Environment: ATTACK_SCALE (default 1) multiplies the attacks' rates (and
+# the malformed frame count) for slow builds: .ci/run's ASan pass sets it to
+# 0.5 (the server does under half the work per second there).
 
 ATTACK_PYFILE=$HERE/attack.py
 ATTACK_SCALE=${ATTACK_SCALE:-1}
