@@ -15,30 +15,19 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 CONNS=100
 SEGS=100
 PPS=$(scaled 50000)
-need_bin "$BIN"
-need_tools wrk curl
-need_root_netns
-topo_veth || { fail "topology"; finish; }
-write_conf "$WORK/fastack.ini" "$(fs_vdev)"
-FASTACK_HTTP_IDLE_MS=20000 start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+FASTACK_HTTP_IDLE_MS=20000 attack_server
 
 log "attack: $CONNS connections x $SEGS out-of-order one-byte segments, while wrk -c20 runs"
-wrk_start during 12 20
-probe_start 12
+legit_start 12
 sleep 1
-attack 40 ooo "$CONNS" "$SEGS" "$PPS" 3 | tee "$WORK/attack.txt" | sed 's/^/    /'
-[ "${PIPESTATUS[0]}" = 0 ] || fail "the attack could not be carried out"
-wrk_check during
-probe_check
+attack_run 40 ooo "$CONNS" "$SEGS" "$PPS" 3
+legit_check
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-show_counters '^(tcp\.tcps_(rcvoopack|rcvmemdrop|reassfull|snderr|rcvreset|drops)|.*(reass|pool|nomem|pressure).*)$'
+attack_stop '^(tcp\.tcps_(rcvoopack|rcvmemdrop|reassfull|snderr|rcvreset|drops)|.*(reass|pool|nomem|pressure).*)$'
 # Every out-of-order segment sent is accounted for: queued, or dropped under
 # a counter that names reassembly or memory.
 sent=$((CONNS * SEGS))

@@ -14,18 +14,11 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 N=${ATTACK_NOREAD_CLIENTS:-1024}
-need_bin "$BIN"
-need_tools wrk curl
-need_root_netns
-topo_veth || { fail "topology"; finish; }
-write_conf "$WORK/fastack.ini" "$(fs_vdev)"
-FASTACK_HTTP_IDLE_MS=30000 start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+FASTACK_HTTP_IDLE_MS=30000 attack_server
 
 log "attack: $N clients asking for 1 GiB each and never reading, while wrk -c20 runs"
-wrk_start during 14 20
-probe_start 14
+legit_start 14
 sleep 1
 # Each client holds a descriptor: lift the soft limit to the hard one.
 ip netns exec "$NS_B" timeout -k 2 40 taskset -c "$FASTACK_PYCPU" bash -c \
@@ -33,13 +26,10 @@ ip netns exec "$NS_B" timeout -k 2 40 taskset -c "$FASTACK_PYCPU" bash -c \
 	sh "$ATTACK_PY" "$ATTACK_PYFILE" "$IF_B" noread "$FS_IP" "$N" "$GiB" 8 |
 	tee "$WORK/attack.txt" | sed 's/^/    /'
 [ "${PIPESTATUS[0]}" = 0 ] || fail "the attack could not be carried out"
-wrk_check during
-probe_check
+legit_check
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-show_counters '^(tcp\.tcps_(snderr|sndprobe|persisttimeo|rcvreset|drops|accepts)|.*(pool|nomem|nobufs|pressure|persmax).*)$'
+attack_stop '^(tcp\.tcps_(snderr|sndprobe|persisttimeo|rcvreset|drops|accepts)|.*(pool|nomem|nobufs|pressure|persmax).*)$'
 max=$(server_stat max)
 if [ "${max:-0}" -ge "$N" ]; then
 	ok "the server held all $N clients at once (max $max connections)"

@@ -24,19 +24,13 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 PPS=$(scaled "${ATTACK_SYN_PPS:-50000}")
 MIN_RATIO=${SYNFLOOD_MIN_RATIO:-0.8}
-need_bin "$BIN"
-need_tools wrk curl
-need_root_netns
-topo_veth || { fail "topology"; finish; }
 # Each wrk request leaves a server-side TIME_WAIT: with the default 2 MSL of
 # 60 s they pile up through the test (tens of thousands), and the heap's
 # high-water mark (RSS) rises with their peak; 2 MSL of 200 ms keeps a few
 # hundred, so RSS can be compared.
-write_conf "$WORK/fastack.ini" "$(fs_vdev)" "[freebsd.sysctl]" "net.inet.tcp.msl=100"
-start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+attack_server "[freebsd.sysctl]" "net.inet.tcp.msl=100"
 rss_start=$(rss_kib)
 
 # round NAME TARGET [SECS] -- SECS (2) s of wrk under a flood to TARGET.
@@ -104,9 +98,7 @@ fi
 log "(the stack has no pool-use counter yet: pool use under the flood is not checked)"
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-show_counters '^(tcp\.tcps_(sc_.*|listendrop|accepts)|ip\.ips_notforus|arp\.arp_(held|holddrop|timeouts|cachefull|dropped)|.*(pool|nomem).*)$'
+attack_stop '^(tcp\.tcps_(sc_.*|listendrop|accepts)|ip\.ips_notforus|arp\.arp_(held|holddrop|timeouts|cachefull|dropped)|.*(pool|nomem).*)$'
 expect_counter_ge tcp.tcps_sc_sendcookie 1
 expect_counter_ge ip.ips_notforus 1
 expect_counter_eq tcp.tcps_listendrop 0

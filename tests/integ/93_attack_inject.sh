@@ -14,21 +14,14 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 PPS=$(scaled "${ATTACK_INJECT_PPS:-20000}")
 BYTES=$((64 << 20))
-need_bin "$BIN"
-need_tools wrk curl ss
-need_root_netns
-topo_veth || { fail "topology"; finish; }
-write_conf "$WORK/fastack.ini" "$(fs_vdev)"
-start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+attack_server
 
 log "blind injection at $PPS segments/s into live connections (wrk -c20, a curl download)"
 WRK_SLICE=12 # one wrk run: its connections live throughout
 wrk_start during 12 20
-curl_b -s --max-time 40 --limit-rate 8M "http://$FS_IP/bytes/$BYTES" -o "$WORK/download" &
-cpid=$!
+download_start "$BYTES" 8M
 sleep 1.5
 ports=$(ip netns exec "$NS_B" ss -Htn state established dst "$FS_IP:80" |
 	awk '{ n = split($3, a, ":"); print a[n] }' | sort -n | tr '\n' ' ')
@@ -39,20 +32,12 @@ else
 	fail "only $nports live connections found (ports: $ports)"
 fi
 # shellcheck disable=SC2086 # one argument per port
-attack 30 inject 8 "$PPS" $ports | tee "$WORK/attack.txt" | sed 's/^/    /'
-[ "${PIPESTATUS[0]}" = 0 ] || fail "the attack could not be carried out"
+attack_run 30 inject 8 "$PPS" $ports
 wrk_check during
-if wait "$cpid"; then
-	hash_is "the download during the attack ($BYTES bytes)" \
-		"$(sha256sum <"$WORK/download" | cut -d' ' -f1)" "$(pattern_sha $BYTES)"
-else
-	fail "the download during the attack failed ($(stat -c %s "$WORK/download" 2>/dev/null) bytes)"
-fi
+download_check
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-show_counters '^tcp\.tcps_(rcvreset|drops|badrst|chalack.*|rstchallenge|synchallenge|rcvghostack|rcvacktoomuch|rcvpackafterwin|rcvduppack|pawsdrop|badsyn)$'
+attack_stop '^tcp\.tcps_(rcvreset|drops|badrst|chalack.*|rstchallenge|synchallenge|rcvghostack|rcvacktoomuch|rcvpackafterwin|rcvduppack|pawsdrop|badsyn)$'
 # wrk exits without reading its last answers, so Linux resets wrk's
 # connections then: the resets and read errors the server saw are those.
 expect_server_stat "eof mid-request" 0

@@ -14,16 +14,9 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 N=200
 MAXFILES=64
-need_bin "$BIN"
-need_tools curl
-need_root_netns
-topo_veth || { fail "topology"; finish; }
-write_conf "$WORK/fastack.ini" "$(fs_vdev)" "[freebsd.sysctl]" "kern.maxfiles=$MAXFILES" \
-	"kern.ipc.somaxconn=16"
-start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+attack_server "[freebsd.sysctl]" "kern.maxfiles=$MAXFILES" "kern.ipc.somaxconn=16"
 
 log "$N idle clients against kern.maxfiles=$MAXFILES, held 5 s, then closed"
 attack 30 idle "$FS_IP" "$N" 5 >"$WORK/attack.txt" 2>&1 &
@@ -59,9 +52,7 @@ else
 fi
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-show_counters '^(socket\.so_(nofd|nomem)|tcp\.tcps_(listendrop|sc_.*|accepts|drops))$'
+attack_stop '^(socket\.so_(nofd|nomem)|tcp\.tcps_(listendrop|sc_.*|accepts|drops))$'
 errs=$(server_stat "accept errors")
 if [ "${errs:-0}" -le 1000 ]; then
 	ok "the server's failed accepts while the table was full: ${errs:-0} (<= 1000)"

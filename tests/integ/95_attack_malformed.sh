@@ -18,34 +18,20 @@ TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/attack_lib.sh"
-BIN=$BUILD/examples/helloworld
 N=$(scaled "${ATTACK_MALFORMED:-4000}")
 BYTES=$((16 << 20))
-need_bin "$BIN"
-need_tools curl
-need_root_netns
-topo_veth || { fail "topology"; finish; }
-write_conf "$WORK/fastack.ini" "$(fs_vdev)"
-start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+attack_server
 
 log "$N malformed frames while curl runs"
 probe_start 8
-curl_b -s --max-time 40 --limit-rate 4M "http://$FS_IP/bytes/$BYTES" -o "$WORK/download" &
-cpid=$!
+download_start "$BYTES" 4M
 sleep 0.5
-attack 50 malformed "$N" | tee "$WORK/attack.txt" | sed 's/^/    /'
-[ "${PIPESTATUS[0]}" = 0 ] || fail "the attack could not be carried out"
+attack_run 50 malformed "$N"
 probe_check
-if wait "$cpid"; then
-	hash_is "the download during the attack ($BYTES bytes)" \
-		"$(sha256sum <"$WORK/download" | cut -d' ' -f1)" "$(pattern_sha $BYTES)"
-else
-	fail "the download during the attack failed ($(stat -c %s "$WORK/download" 2>/dev/null) bytes)"
-fi
+download_check
 served_after
 
-stop_fastack
-grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
+attack_stop '^$'
 # The drop counters of each layer, by name (descriptions say "dropped").
 awk '$2 ~ /^[0-9]+$/ && $0 ~ /dropped|ignored|bad/ { printf "    %-28s %s\n", $1, $2 }' "$FS_LOG"
 for layer in eth ip tcp udp icmp arp; do

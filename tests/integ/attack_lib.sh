@@ -147,3 +147,62 @@ rss_kib() {
 	pid=$(pgrep -P "$FS_PID" | head -1)
 	awk '/^VmRSS:/ { print $2 }' "/proc/${pid:-$FS_PID}/status" 2>/dev/null
 }
+
+# attack_server [config lines...] -- the usual start of an attack test: root
+# and namespaces, the veth topology, a config with the default pool (extra
+# lines appended to it), examples/helloworld started (with the environment
+# the caller gives it, e.g. FASTACK_HTTP_IDLE_MS).  Sets BIN.
+attack_server() {
+	BIN=$BUILD/examples/helloworld
+	need_bin "$BIN"
+	need_tools wrk curl ss
+	need_root_netns
+	topo_veth || { fail "topology"; finish; }
+	write_conf "$WORK/fastack.ini" "$(fs_vdev)" "$@"
+	start_fastack helloworld "$BIN" "$WORK/fastack.ini" || finish
+}
+
+# attack_run SECS MODE ARGS... -- attack, its figures shown (and kept in
+# $WORK/attack.txt); fails the test if it could not be carried out.
+attack_run() {
+	attack "$@" | tee "$WORK/attack.txt" | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" = 0 ] || fail "the attack could not be carried out"
+}
+
+# legit_start SECS -- the legitimate clients of a run: wrk (20 keep-alive
+# connections, 2 s slices) and a curl every 0.25 s, for SECS s; legit_check
+# judges both.
+legit_start() {
+	wrk_start during "$1" 20
+	probe_start "$1"
+}
+legit_check() {
+	wrk_check during
+	probe_check
+}
+
+# download_start BYTES RATE -- curl GET /bytes/BYTES at RATE (curl's
+# --limit-rate) in the background; download_check waits for it and checks
+# its SHA-256.
+download_start() {
+	DL_BYTES=$1
+	curl_b -s --max-time 40 --limit-rate "$2" "http://$FS_IP/bytes/$1" -o "$WORK/download" &
+	DL_PID=$!
+}
+download_check() {
+	if wait "$DL_PID"; then
+		hash_is "the download during the attack ($DL_BYTES bytes)" \
+			"$(sha256sum <"$WORK/download" | cut -d' ' -f1)" "$(pattern_sha "$DL_BYTES")"
+	else
+		fail "the download during the attack failed" \
+			"($(stat -c %s "$WORK/download" 2>/dev/null || echo 0) bytes)"
+	fi
+}
+
+# attack_stop PATTERN -- stops the server, shows its own tallies and the
+# stack counters matching PATTERN (an awk regex).
+attack_stop() {
+	stop_fastack
+	grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
+	show_counters "$1"
+}
