@@ -9,7 +9,7 @@
 #   1. apt-get installs the build and test dependencies (DPDK 22.11 from
 #      Debian, meson/ninja, libinih, libpcap, compilers, clang-format, and the
 #      tools the demo and the integration tests drive: iproute2, ping, nc,
-#      python3, ethtool).
+#      python3, ethtool, curl, wrk, python3-scapy).
 #   2. reserves 512 x 2 MiB hugepages and mounts hugetlbfs at /dev/hugepages
 #      (DPDK's default); the tests themselves also run without hugepages.
 set -euo pipefail
@@ -26,6 +26,9 @@ PKGS=(
 	iproute2 iputils-ping netcat-openbsd python3 ethtool
 	# HTTP/TCP interop tests (tests/integ/8x_*.sh) and the HTTP demo
 	curl wrk
+	# the attacker of the attack tests (tests/integ/9x_attack_*.sh) and
+	# scripts/soak.sh
+	python3-scapy
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 
