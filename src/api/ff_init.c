@@ -219,7 +219,8 @@ int ff_init(int argc, char *const argv[])
 	}
 	config_defaults(&cfg);
 	if (config_from_args(&cfg, argc, argv, err, sizeof(err)) < 0 ||
-	    config_validate(&cfg, err, sizeof(err)) < 0) {
+	    config_validate(&cfg, err, sizeof(err)) < 0 ||
+	    config_check_runnable(&cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fastack: %s\n", err);
 		errno = EINVAL;
 		return -1;

@@ -8,6 +8,7 @@
  *                                         -> each --set, in order -> derived
  *                                         values -> proc-id check
  *     config_validate(cfg)                cross-checks between keys
+ *     config_check_runnable(cfg)          what this build cannot run yet
  *     cfg->warn[]                         logged by ff_init
  *
  * F-Stack's own config.ini loads.  The rule for every key:
@@ -1892,6 +1893,29 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * What this build can run.  A mask of several lcores asks for one stack per
+ * queue, and until multi-core lands (issue 9: RSS-aware ephemeral ports, ARP
+ * on every stack, ICMP errors steered by their inner flow) the stacks on
+ * queues 1..N-1 would be broken: refused here rather than run broken.
+ */
+int config_check_runnable(const struct config *cfg, char *err, size_t errlen)
+{
+	unsigned n = (unsigned)__builtin_popcountll(cfg->lcore_mask);
+	struct where w;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (n <= 1)
+		return 0;
+	w = where_key(cfg, cfg->dpdk_key_line, 0, K_LCORE_MASK);
+	return fail(err, errlen, &w,
+	            "[dpdk] lcore_mask: 0x%" PRIx64 " selects %u lcores, but fastack runs one "
+	            "stack on one queue for now (multi-core is not done): set lcore_mask to "
+	            "one lcore, e.g. lcore_mask=0x%" PRIx64,
+	            cfg->lcore_mask, n, cfg->lcore_mask & -cfg->lcore_mask);
 }
 
 /* ---- dump and documentation ---- */

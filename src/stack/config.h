@@ -159,6 +159,11 @@ int config_from_args(struct config *cfg, int argc, char *const argv[], char *err
  * networks, ...).  0 or -EINVAL + err. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 
+/* Refuses a valid configuration this build cannot run yet: an lcore_mask
+ * of several lcores (one stack per queue: multi-core is not done).  0 or
+ * -EINVAL + err naming the key and the fix. */
+int config_check_runnable(const struct config *cfg, char *err, size_t errlen);
+
 /* Writes cfg as a configuration file that loads back into the same values
  * (debugging; `fastack` tools). */
 void config_dump(const struct config *cfg, FILE *f);
