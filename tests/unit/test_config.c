@@ -1,4 +1,4 @@
-/* test_config.c: the configuration layer (src/stack/config.c, knobs.c).
+/* test_config.c: the configuration layer (src/stack/config*.c, knobs.c).
  *
  * One test per class of mistake, each asserting the exact message a user
  * sees ("file:line: [section] key: what is wrong"), and positive tests: the
