@@ -48,31 +48,16 @@ void stack_mem_set_limits(struct stack *s)
 	                                              : (uint32_t)(size / 16);
 }
 
-uint32_t stack_mem_free_now(struct stack *s)
+uint32_t stack_mem_free_slow(struct stack *s)
 {
-	struct rte_mempool *mp = s->pool;
-	uint32_t n;
-
-	if (!s->mem.ring)
-		return rte_mempool_avail_count(mp);
-	n = rte_ring_count(s->mem.ring);
-	if (mp->cache_size) {
-		unsigned lc = rte_lcore_id();
-
-		if (lc < RTE_MAX_LCORE)
-			n += mp->local_cache[lc].len;
-	}
-	return n;
+	return rte_mempool_avail_count(s->pool);
 }
 
-void stack_mem_sample(struct stack *s)
+void stack_mem_update(struct stack *s)
 {
 	struct stack_mem *m = &s->mem;
 	uint8_t old = m->level;
 
-	m->avail = stack_mem_free_now(s);
-	if (m->avail < m->free_lowest)
-		m->free_lowest = m->avail;
 	if (m->waiters && m->avail > m->reserve)
 		tcp_mem_wake(s);
 	if (m->avail >= m->lowat) {

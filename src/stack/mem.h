@@ -77,13 +77,18 @@ struct stack_mem {
 void stack_mem_init(struct stack *s);
 /* Recomputes the watermarks and limits from the knobs (ff_sysctl_knob). */
 void stack_mem_set_limits(struct stack *s);
-/* Samples the pool; entering MIN makes TCP give back its reassembly
- * queues (tcp_mem_reclaim). */
-void stack_mem_sample(struct stack *s);
+/* The level, the waiters and MIN's reclaim, after a sample that was not
+ * plainly OK (stack_mem_sample's slow path). */
+void stack_mem_update(struct stack *s);
+/* rte_mempool_avail_count, for pools that are not ring-based. */
+uint32_t stack_mem_free_slow(struct stack *s);
 /* May a socket that holds `held` bytes in one of its buffers take more?
  * Counts a refusal (mem_refused). */
 bool stack_mem_admit(struct stack *s, uint32_t held);
-/* The free buffers in s's pool now (not the last sample). */
-uint32_t stack_mem_free_now(struct stack *s);
+/* stack_mem_sample() and stack_mem_free_now() are inline, in stack.h
+ * (they need struct stack): the free count is the pool's ring plus this
+ * lcore's cache, and the common case of a sample (plenty free, nothing
+ * waiting) is a few loads and two compares; anything else goes to
+ * stack_mem_update. */
 
 #endif

@@ -26,7 +26,9 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "base/counters.h"
 #include "base/timer.h"
@@ -101,6 +103,35 @@ struct stack {
 	uint32_t idle_sleep_us;     /* ff_run sleeps this long after a pass that
 	                               received nothing ([dpdk] idle_sleep) */
 } __rte_cache_aligned;
+
+/* The free buffers in s's pool now (mem.h): its ring plus this lcore's
+ * cache; pools that are not ring-based ask rte_mempool_avail_count. */
+static inline uint32_t stack_mem_free_now(struct stack *s)
+{
+	struct rte_mempool *mp = s->pool;
+	unsigned lc = rte_lcore_id();
+	uint32_t n;
+
+	if (unlikely(!s->mem.ring))
+		return stack_mem_free_slow(s);
+	n = rte_ring_count(s->mem.ring);
+	if (mp->cache_size && lc < RTE_MAX_LCORE)
+		n += mp->local_cache[lc].len;
+	return n;
+}
+
+/* Samples the pool (mem.h): at the start of each pass and after each RX
+ * burst. */
+static inline void stack_mem_sample(struct stack *s)
+{
+	struct stack_mem *m = &s->mem;
+
+	m->avail = stack_mem_free_now(s);
+	if (unlikely(m->avail < m->free_lowest))
+		m->free_lowest = m->avail;
+	if (unlikely(m->avail < m->lowat || m->level != MEM_OK || m->waiters))
+		stack_mem_update(s);
+}
 
 /* Creates a stack with no ports.  knobs may be NULL (defaults).  The pool is
  * the stack's packet pool (created by the caller; PKT_PRIV_SIZE private
