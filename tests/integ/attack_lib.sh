@@ -208,33 +208,38 @@ download_check() {
 	fi
 }
 
-# attack_stop PATTERN -- stops the server (a second after the last client:
-# the closes' last segments), shows its own tallies and the stack counters
-# matching PATTERN (an awk regex), and checks its packet pool (the "pool:"
-# line, from ff_pool_info, printed when it stops): never emptied during the
-# run (fewest free > 0), and every buffer back (free = size: every client
-# has gone by then).
-attack_stop() {
-	local pool size free lowest
-	sleep 1
-	stop_fastack
-	grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
-	show_counters "$1"
-	pool=$(grep -E "^helloworld: pool: " "$FS_LOG" | tail -1)
-	if [ -z "$pool" ]; then
+# pool_check -- the server's packet pool, from its "pool:" line (ff_pool_info,
+# printed when it stops): never emptied during the run (fewest free > 0),
+# and every buffer back (free = size: every client has gone by then).
+# Sets POOL to the line.
+pool_check() {
+	local size free lowest
+	POOL=$(grep -E "^[a-z_]+: pool: " "$FS_LOG" | tail -1)
+	if [ -z "$POOL" ]; then
 		fail "the server printed no pool line"
 		return
 	fi
-	read -r size free lowest <<<"$(echo "$pool" |
+	read -r size free lowest <<<"$(echo "$POOL" |
 		sed 's/.*pool: \([0-9]*\) buffers, \([0-9]*\) free, fewest free \([0-9]*\).*/\1 \2 \3/')"
 	if [ "${lowest:-0}" -gt 0 ]; then
 		ok "pool: never empty (fewest free $lowest of $size)"
 	else
-		fail "pool: emptied during the run ($pool)"
+		fail "pool: emptied during the run ($POOL)"
 	fi
 	if [ "${free:-x}" = "$size" ]; then
 		ok "pool: every buffer back at the end ($free of $size free)"
 	else
 		fail "pool: $free of $size buffers free at the end"
 	fi
+}
+
+# attack_stop PATTERN -- stops the server (a second after the last client:
+# the closes' last segments), shows its own tallies and the stack counters
+# matching PATTERN (an awk regex), and checks its pool (pool_check).
+attack_stop() {
+	sleep 1
+	stop_fastack
+	grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
+	show_counters "$1"
+	pool_check
 }
