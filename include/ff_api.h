@@ -42,12 +42,16 @@ struct linux_sockaddr {
 typedef int (*loop_func_t)(void *arg);
 
 /* Starts the EAL, reads the configuration (--conf FILE, --proc-type,
- * --proc-id), brings the ports up and creates this process's stack.
- * Returns 0, or -1 after printing what was wrong. */
+ * --proc-id), brings the ports up and creates this process's stacks (one
+ * per lcore of lcore_mask; the calling thread's is stack 0).  Returns 0,
+ * or -1 after printing what was wrong. */
 int ff_init(int argc, char *const argv[]);
-/* Runs the poll loop, calling loop(arg) once per pass, until ff_stop_run(). */
+/* Runs the poll loop, calling loop(arg) once per pass, until ff_stop_run().
+ * With several stacks (threads mode), called on ff_init's thread, it runs
+ * the loop on every lcore of the mask, each thread on its own stack, and
+ * returns when all have stopped. */
 void ff_run(loop_func_t loop, void *arg);
-/* Makes ff_run() return after the current pass. */
+/* Makes ff_run() return after the current pass: every stack's loop. */
 void ff_stop_run(void);
 
 /* POSIX-like socket API. */
@@ -131,6 +135,18 @@ int ff_stats_foreach(ff_stat_fn fn, void *arg);
 int ff_stats_get(const char *name, uint64_t *value);
 /* Prints every non-zero counter to f (a FILE *), one per line. */
 void ff_stats_print(void *f);
+/* The same counters, each summed over every stack of the process (threads
+ * mode: one stack per lcore).  While other stacks run, each value is read
+ * without stopping them: a snapshot that may be a few passes apart between
+ * counters; exact once ff_run has returned.  Same returns as above. */
+int ff_stats_total_foreach(ff_stat_fn fn, void *arg);
+int ff_stats_total_get(const char *name, uint64_t *value);
+/* The calling thread's stack: its index 0..ff_stack_count()-1 (stack i runs
+ * on the i-th lcore of lcore_mask and owns queue i of every port), and the
+ * number of stacks in the process.  -1/ENXIO on a thread with no stack.
+ * Descriptors are per stack: each ff_* call acts on the calling thread's. */
+int ff_stack_index(void);
+int ff_stack_count(void);
 /* The calling thread's packet-buffer pool (gauges, not counters): its
  * size, the buffers free now and the fewest seen free, and the pressure
  * level (0 ok, 1 below fastack.mem.lowat, 2 below fastack.mem.minwat). */

@@ -1,7 +1,8 @@
 /* port_fault.h: a fault-injecting wrapper for any port (the impairments of
  * DESIGN.md's protocol and integration tests; this kernel has no netem).
  *
- * Configured by struct fault_cfg (stack/config.h; the [portN] fault_* keys).
+ * Configured by struct fault_cfg (port_fault_cfg.h; the [portN] fault_* keys
+ * of the configuration fill it in).
  * In each direction that f->dir selects, every frame meets, in this order:
  *
  *   loss       dropped with probability f->loss                  (fault_lost)
@@ -48,7 +49,7 @@
 #include <stdint.h>
 
 #include "port/port.h"
-#include "stack/config.h"
+#include "port/port_fault_cfg.h"
 
 #define PORT_FAULT_HOLD_MAX 4096 /* frames held per direction (delay + reorder) */
 

@@ -51,6 +51,7 @@
 #include <stdio.h>
 
 #include "base/addr.h"
+#include "port/port_fault_cfg.h" /* struct fault_cfg: the [portN] fault_* keys */
 #include "stack/knobs.h"
 
 #define CFG_MAX_PORTS 8
@@ -61,21 +62,6 @@
 #define CFG_KEYS_MAX 48 /* slots per section (config.c checks its table fits) */
 #define CFG_LINE_SET UINT32_MAX
 #define CFG_WARN_MAX 64 /* warnings kept; more are counted in warn_lost */
-
-enum fault_dir { FAULT_DIR_BOTH = 0, FAULT_DIR_RX, FAULT_DIR_TX };
-
-struct fault_cfg {
-	double loss, dup, reorder, corrupt; /* probabilities, 0..1 */
-	uint32_t delay_us;                  /* added to every frame; reordered
-					       frames wait 2x this (or 1 ms) */
-	uint64_t seed;
-	enum fault_dir dir;
-};
-
-static inline bool fault_cfg_active(const struct fault_cfg *f)
-{
-	return f->loss > 0 || f->dup > 0 || f->reorder > 0 || f->corrupt > 0 || f->delay_us > 0;
-}
 
 struct ifaddr_cfg {
 	struct ip_addr addr, netmask, broadcast, gateway; /* IPv4; family 0 if unset */
@@ -158,6 +144,11 @@ int config_from_args(struct config *cfg, int argc, char *const argv[], char *err
 /* Cross-checks (port_list names configured ports, addresses inside their
  * networks, ...).  0 or -EINVAL + err. */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/* Refuses a valid configuration this build cannot run yet: an lcore_mask
+ * of several lcores (one stack per queue: multi-core is not done).  0 or
+ * -EINVAL + err naming the key and the fix. */
+int config_check_runnable(const struct config *cfg, char *err, size_t errlen);
 
 /* Writes cfg as a configuration file that loads back into the same values
  * (debugging; `fastack` tools). */

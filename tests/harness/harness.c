@@ -20,6 +20,8 @@
 #include "base/pkt.h"
 #include "port/port_memlink.h"
 #include "port/port_fault.h"
+#include "port/port_priv.h"
+#include "stack/proc.h"
 
 /* ---- runner ---- */
 
@@ -568,4 +570,203 @@ void h_pair_destroy(struct h_pair *h)
 	CHECK_POOL_FULL(h->pool_b);
 	rte_mempool_free(h->pool_a);
 	rte_mempool_free(h->pool_b);
+}
+
+/* ---- N stacks behind one port of N queues ---- */
+
+/* The peer's port: one memlink pair per queue; TX steered, RX from all. */
+struct steer_port {
+	struct port *ends[H_MULTI_MAX]; /* the peer's end of queue i's link */
+	unsigned n, next_rx;
+	h_steer_fn steer;
+	void *arg;
+};
+
+static bool steer_send(struct port *end, struct rte_mbuf *m)
+{
+	if (end->ops->tx_burst(end, &m, 1) == 1)
+		return true;
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+static uint16_t steer_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct steer_port *sp = p->priv;
+
+	for (uint16_t i = 0; i < n; i++) {
+		int q = sp->steer(sp->arg, pkts[i], sp->n);
+
+		if (q == H_STEER_ALL) {
+			for (unsigned k = 1; k < sp->n; k++) {
+				struct rte_mbuf *c =
+				    rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
+				if (!c || !steer_send(sp->ends[k], c))
+					p->stats->tx_dropped++;
+			}
+			q = 0;
+		}
+		if (q < 0 || (unsigned)q >= sp->n) {
+			rte_pktmbuf_free(pkts[i]);
+			p->stats->tx_dropped++;
+		} else if (!steer_send(sp->ends[q], pkts[i])) {
+			p->stats->tx_dropped++;
+		}
+	}
+	return n; /* every frame taken: sent, or freed and counted */
+}
+
+static uint16_t steer_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct steer_port *sp = p->priv;
+	uint16_t got = 0;
+
+	for (unsigned k = 0; k < sp->n && got < n; k++) {
+		struct port *end = sp->ends[(sp->next_rx + k) % sp->n];
+
+		got += end->ops->rx_burst(end, pkts + got, (uint16_t)(n - got));
+	}
+	sp->next_rx = (sp->next_rx + 1) % sp->n;
+	return got;
+}
+
+static void steer_close(struct port *p)
+{
+	struct steer_port *sp = p->priv;
+
+	for (unsigned k = 0; k < sp->n; k++)
+		port_close(sp->ends[k]);
+	port_free(p);
+}
+
+static const struct port_ops steer_ops = { steer_rx, steer_tx, steer_close };
+
+uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2)
+{
+	/* Symmetric: the same for (a1, p1) <-> (a2, p2) swapped. */
+	uint32_t x = (a1 ^ a2) ^ ((uint32_t)(p1 ^ p2) * 0x10001u);
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x;
+}
+
+int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	uint16_t p1 = 0, p2 = 0;
+	size_t hl;
+
+	(void)arg;
+	if (m->data_len < sizeof(*eh))
+		return 0;
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return H_STEER_ALL;
+	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
+	    m->data_len < sizeof(*eh) + sizeof(*ip))
+		return 0;
+	ip = (const struct rte_ipv4_hdr *)(eh + 1);
+	hl = (size_t)(ip->version_ihl & 0xf) * 4;
+	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+	    m->data_len >= sizeof(*eh) + hl + 4) {
+		const uint16_t *ports = (const uint16_t *)((const uint8_t *)ip + hl);
+
+		p1 = ports[0];
+		p2 = ports[1];
+	}
+	return (int)(h_flow_hash(ip->src_addr, ip->dst_addr, p1, p2) % nqueues);
+}
+
+void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer_arg,
+                    const int64_t *knobs)
+{
+	struct rte_ether_addr mac_s = { { 0x02, 0, 0, 0, 0, 0x01 } };
+	struct rte_ether_addr mac_p = { { 0x02, 0, 0, 0, 0, 0x02 } };
+	struct ifaddr_cfg is = h_ifaddr("198.18.0.1", "255.255.255.0", NULL);
+	struct ifaddr_cfg ip = h_ifaddr("198.18.0.2", "255.255.255.0", NULL);
+	struct proc pc = { .nstacks = n };
+	struct port *pp = port_alloc(&steer_ops, "steer", sizeof(struct steer_port));
+	struct steer_port *sp = pp ? pp->priv : NULL;
+	int r;
+
+	memset(h, 0, sizeof(*h));
+	if (n == 0 || n > H_MULTI_MAX || !pp) {
+		fprintf(stderr, "harness: h_multi_create: %u stacks\n", n);
+		exit(2);
+	}
+	h->n = n;
+	h->now = T0;
+	h->pool_peer = harness_pool(8191);
+	h->peer = stack_create(H_MULTI_PEER_ID, h->pool_peer, knobs, h->now);
+	sp->n = n;
+	sp->steer = steer ? steer : h_steer_flow;
+	sp->arg = steer_arg;
+	for (unsigned i = 0; i < n; i++) {
+		struct port *mine;
+
+		h->pools[i] = harness_pool(8191);
+		h->s[i] = stack_create(i, h->pools[i], knobs, h->now);
+		if (!h->s[i] || port_memlink_pair(&sp->ends[i], &mine, &mac_p, &mac_s, 4096) < 0 ||
+		    (r = stack_add_port(h->s[i], mine)) < 0 ||
+		    stack_set_ifaddr(h->s[i], (unsigned)r, &is) < 0) {
+			fprintf(stderr, "harness: cannot create stack %u of %u\n", i, n);
+			exit(2);
+		}
+		pc.stacks[i] = h->s[i];
+		pc.lcore[i] = i;
+	}
+	pp->mac = mac_p;
+	if (!h->peer || (r = stack_add_port(h->peer, pp)) < 0 ||
+	    stack_set_ifaddr(h->peer, (unsigned)r, &ip) < 0 || proc_set(&pc) < 0) {
+		fprintf(stderr, "harness: cannot create the peer of %u stacks\n", n);
+		exit(2);
+	}
+	h_multi_pass(h);
+}
+
+void h_multi_pass(struct h_multi *h)
+{
+	stack_set_current(h->peer);
+	stack_pass_begin(h->peer, h->now);
+	stack_pass_end(h->peer);
+	for (unsigned i = 0; i < h->n; i++) {
+		stack_set_current(h->s[i]);
+		stack_pass_begin(h->s[i], h->now);
+		stack_pass_end(h->s[i]);
+	}
+}
+
+void h_multi_run_ms(struct h_multi *h, unsigned ms)
+{
+	for (unsigned i = 0; i < ms; i++) {
+		h->now += 1000000ull;
+		h_multi_pass(h);
+	}
+}
+
+void h_multi_destroy(struct h_multi *h)
+{
+	proc_clear();
+	stack_destroy(h->peer);
+	for (unsigned i = 0; i < h->n; i++)
+		stack_destroy(h->s[i]);
+	CHECK_POOL_FULL(h->pool_peer);
+	rte_mempool_free(h->pool_peer);
+	for (unsigned i = 0; i < h->n; i++) {
+		CHECK_POOL_FULL(h->pools[i]);
+		rte_mempool_free(h->pools[i]);
+	}
+}
+
+struct linux_sockaddr *h_sin4(struct sockaddr_in *a, const char *ip, uint16_t port)
+{
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	a->sin_addr.s_addr = ip ? h_ip4(ip) : 0;
+	return (struct linux_sockaddr *)a;
 }

@@ -119,8 +119,44 @@ void h_pair_pass(struct h_pair *h);
 void h_pair_run_ms(struct h_pair *h, unsigned ms);
 void h_pair_destroy(struct h_pair *h);
 
+/* N stacks behind one port of N queues (threads mode's shape, on virtual
+ * time), and one peer stack on the other end of the link.  Stack i
+ * (198.18.0.1/24, mac ...:01, id i) owns queue i; the peer (198.18.0.2/24,
+ * mac ...:02, id H_MULTI_PEER_ID) has one queue.  What the peer sends goes
+ * to the queue steer() picks (a queue index, or H_STEER_ALL: a copy to every
+ * queue, as ARP needs); what a stack sends reaches the peer.  The N stacks
+ * are the process context (stack/proc.h) until h_multi_destroy, so
+ * ff_stack_count and ff_stats_total_* see them. */
+#define H_MULTI_MAX 8
+#define H_MULTI_PEER_ID 100
+#define H_STEER_ALL (-1)
+typedef int (*h_steer_fn)(void *arg, const struct rte_mbuf *m, unsigned nqueues);
+struct h_multi {
+	unsigned n;
+	struct rte_mempool *pool_peer, *pools[H_MULTI_MAX];
+	struct stack *peer, *s[H_MULTI_MAX];
+	uint64_t now;
+};
+void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer_arg,
+                    const int64_t *knobs);
+/* One pass of the peer, then of each stack in order, at h->now. */
+void h_multi_pass(struct h_multi *h);
+void h_multi_run_ms(struct h_multi *h, unsigned ms);
+/* Destroys every stack, checks every pool is full, clears the context. */
+void h_multi_destroy(struct h_multi *h);
+/* The default steering: ARP to every queue; IPv4 TCP and UDP by a hash of
+ * the 4-tuple that gives both directions of a flow the same value
+ * (h_flow_hash), other IPv4 by its addresses; anything else to queue 0. */
+int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues);
+/* That hash, from addresses and ports in network order. */
+uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2);
+
 /* Address helpers (host order in, network order out). */
 uint32_t h_ip4(const char *dotted);
+/* Fills a (ip NULL: any address) and returns it as the ff_* API takes it. */
+struct sockaddr_in;
+struct linux_sockaddr;
+struct linux_sockaddr *h_sin4(struct sockaddr_in *a, const char *ip, uint16_t port);
 struct ifaddr_cfg h_ifaddr(const char *addr, const char *mask, const char *gw);
 
 #endif

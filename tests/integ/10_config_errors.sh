@@ -93,6 +93,18 @@ bad_conf fstack_typo "$WORK/fstack_typo.ini:2:.*forwardng.*did you mean net.inet
 net.inet.ip.forwardng=0
 C
 
+# Several lcores: one stack per queue is not done yet, so refused before the
+# EAL starts rather than run with broken stacks on queues 1..N-1.
+bad_conf multi_queue "$WORK/multi_queue.ini:2:.*lcore_mask: 0x3 selects 2 lcores.*set lcore_mask to one lcore, e.g. lcore_mask=0x1" <<'C'
+[dpdk]
+lcore_mask=3
+port_list=0
+eal_args=--no-pci
+[port0]
+addr=198.18.0.1
+netmask=255.255.255.0
+C
+
 # A file that does not exist.
 out=$(timeout -k 2 20 "$ECHO" --conf "$WORK/missing.ini" 2>&1)
 rc=$?

@@ -51,8 +51,10 @@ run() {
 	name=$1
 	shift
 	echo "== $name"
-	if ! $X "$BIN" $EAL --file-prefix="$NS" "$@"; then
-		echo "== $name: FAILED"
+	$X "$BIN" $EAL --file-prefix="$NS" "$@"
+	st=$?
+	if [ $st != 0 ]; then
+		echo "== $name: FAILED (exit status $st$([ $st -gt 128 ] && echo ", signal $((st - 128))"))"
 		rc=1
 	fi
 }
