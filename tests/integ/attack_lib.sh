@@ -126,9 +126,19 @@ probe_check() {
 # served_after -- after the attack: the peer forgets fastack's MAC, so ARP
 # must be answered; then ping and curl (a short page and 1 MiB, hash-checked).
 served_after() {
-	local got want
+	local got want out
 	ip -n "$NS_B" neigh flush dev "$IF_B"
-	ping_check 5 56
+	# -w: wait for every reply (up to 10 s); without it ping stops
+	# listening 2 round trips after its last request, and a reply delayed
+	# by a busy machine counts as lost.
+	out=$(ip netns exec "$NS_B" timeout 20 ping -n -q -c 5 -i 0.2 -w 10 "$FS_IP" 2>&1)
+	# (-w also sends on past the count while replies are late: at least 5)
+	if [ "$(echo "$out" | awk '/ received/ { print $4 }')" -ge 5 ] 2>/dev/null; then
+		ok "after the attack: ARP and pings answered ($(echo "$out" | sed -n 's/^rtt.*= //p'))"
+	else
+		fail "after the attack: ARP and ping:"
+		echo "$out" | sed 's/^/    | /'
+	fi
 	got=$(curl_b -s --max-time 5 "http://$FS_IP/")
 	if [ "$got" = "Hello from fastack" ]; then
 		ok "after the attack: curl GET / answered"
@@ -199,10 +209,38 @@ download_check() {
 	fi
 }
 
-# attack_stop PATTERN -- stops the server, shows its own tallies and the
-# stack counters matching PATTERN (an awk regex).
+# pool_check -- the server's packet pool, from its "pool:" line (ff_pool_info,
+# printed when it stops): never emptied during the run (fewest free > 0),
+# and every buffer back (free = size: every client has gone by then).
+# Sets POOL to the line.
+pool_check() {
+	local size free lowest
+	POOL=$(grep -E "^[a-z_]+: pool: " "$FS_LOG" | tail -1)
+	if [ -z "$POOL" ]; then
+		fail "the server printed no pool line"
+		return
+	fi
+	read -r size free lowest <<<"$(echo "$POOL" |
+		sed 's/.*pool: \([0-9]*\) buffers, \([0-9]*\) free, fewest free \([0-9]*\).*/\1 \2 \3/')"
+	if [ "${lowest:-0}" -gt 0 ]; then
+		ok "pool: never empty (fewest free $lowest of $size)"
+	else
+		fail "pool: emptied during the run ($POOL)"
+	fi
+	if [ "${free:-x}" = "$size" ]; then
+		ok "pool: every buffer back at the end ($free of $size free)"
+	else
+		fail "pool: $free of $size buffers free at the end"
+	fi
+}
+
+# attack_stop PATTERN -- stops the server (a second after the last client:
+# the closes' last segments), shows its own tallies and the stack counters
+# matching PATTERN (an awk regex), and checks its pool (pool_check).
 attack_stop() {
+	sleep 1
 	stop_fastack
 	grep -E ": (stopped|bytes in|accept errors)" "$FS_LOG" | sed 's/^/    /'
 	show_counters "$1"
+	pool_check
 }
