@@ -259,12 +259,13 @@ static void op_sockopt(struct in *in)
 	uint8_t val[64];
 	socklen_t len = u8(in) % (sizeof(val) + 1);
 
-	for (unsigned i = 0; i < len; i++)
-		val[i] = u8(in);
-	if (how & 0x80)
+	if (how & 0x80) {
+		for (unsigned i = 0; i < len; i++)
+			val[i] = u8(in);
 		ifc.setsockopt(ud, fd, level, name, val, len);
-	else
+	} else {
 		ifc.getsockopt(ud, fd, level, name, val, &len);
+	}
 }
 
 static void op_poll(struct in *in)

@@ -45,11 +45,15 @@
  * everything while virtual time runs from deadline to deadline until both
  * connection tables are empty (at most DRAIN_NS); then no descriptor, no
  * control block may be left and both pools must be full (h_relay_destroy),
- * otherwise abort() with a description, so that libFuzzer reports it.
+ * otherwise abort() with a description, so that libFuzzer reports it.  An
+ * input whose stacks exchange more than MAX_FRAMES frames (an ACK storm:
+ * two stacks answering each other without end) aborts too.
  *
  * FUZZ_TCP_STATES=1 in the environment prints, at exit, how many inputs
  * reached each TCP state (and a listener with a non-empty SYN queue), for
- * the coverage figures of fuzz/README.md.
+ * the coverage figures of fuzz/README.md; FUZZ_TCP_STATES=2 also the states
+ * of each input.  FUZZ_TCP_TRACE=1 prints every frame delivered, with its
+ * virtual time in ms, tcpdump-style (replaying a crash: fuzz/README.md).
  *
  *   CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined
  *   ninja -C build-fuzz fuzz/fuzz_tcp
@@ -94,6 +98,9 @@
 #define FIXED_PORT 40000
 #define DRAIN_NS (4ull * 3600 * 1000000000ull) /* 4 virtual hours */
 #define ETH_HLEN 14
+/* Frames one input may move: its writes (at most MAX_OPS x 64 KiB) take
+ * some 50,000 segments and ACKs; ten times that is a storm. */
+#define MAX_FRAMES 500000u
 
 /* ---- the link ---- */
 
@@ -129,6 +136,7 @@ static struct {
 	unsigned nsocks;
 	int lfd[2];
 	unsigned states_seen; /* bit per TCP state this input, + bit 15: SYN queue */
+	unsigned frames;      /* delivered this input */
 } F;
 
 static const uint32_t ADDR[2] = { RTE_BE32(0xc6120001), RTE_BE32(0xc6120002) };
@@ -138,6 +146,7 @@ static uint8_t pattern[70000];
 /* Inputs that reached each state (FUZZ_TCP_STATES). */
 static unsigned long state_inputs[16], total_inputs;
 static bool verbose; /* FUZZ_TCP_STATES=2: each input's states */
+static bool trace;   /* FUZZ_TCP_TRACE=1: every frame delivered, tcpdump-style */
 
 static void fail(const char *what)
 {
@@ -270,9 +279,17 @@ static void pass(void)
 static void inject(unsigned to, const uint8_t *b, unsigned len)
 {
 	struct rte_mbuf *m = harness_frame(F.pool[to], b, len);
+	char d[200];
 
-	if (m)
-		cap_port_inject(to == 0 ? F.h.cap_a : F.h.cap_b, m);
+	if (!m)
+		return;
+	if (++F.frames > MAX_FRAMES)
+		fail("a frame storm: more than 500,000 frames crossed the link in one input "
+		     "(two stacks answering each other without end? FUZZ_TCP_TRACE=1 shows it)");
+	if (trace)
+		fprintf(stderr, "%10.3f %s %s\n", (double)(F.h.now - 1000000000ull) / 1e6,
+		        to ? "a > b" : "b > a", harness_describe(m, d, sizeof(d)));
+	cap_port_inject(to == 0 ? F.h.cap_a : F.h.cap_b, m);
 }
 
 /* Delivers the head of q[dir] to the other side (no pass). */
@@ -847,7 +864,7 @@ static void setup(uint8_t kb)
 	knobs[KNOB_TCP_TLP] = kb & 0x80 ? 1 : 0;
 
 	F.q[0].head = F.q[0].n = F.q[1].head = F.q[1].n = 0;
-	F.nflows = F.nsocks = 0;
+	F.nflows = F.nsocks = F.frames = 0;
 	F.states_seen = 0;
 	h_relay_create(&F.h, F.pool[0], F.pool[1], knobs, 1);
 	F.s[0] = F.h.a;
@@ -935,6 +952,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (getenv("FUZZ_TCP_STATES"))
 		atexit(print_states);
 	verbose = getenv("FUZZ_TCP_STATES") && atoi(getenv("FUZZ_TCP_STATES")) == 2;
+	trace = getenv("FUZZ_TCP_TRACE") != NULL;
 	return 0;
 }
 
