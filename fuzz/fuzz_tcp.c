@@ -40,6 +40,9 @@
  *                        port to revisit TIME_WAIT), accept, TCP_INFO
  *     FLUSH              deliver everything both ways, 1 ms a pass, until
  *                        the link is quiet (at most 200 passes)
+ *     ICMP dir t code mtu an ICMP error quoting the head of q[dir], back to
+ *                        its sender (fragmentation needed, unreachable,
+ *                        time exceeded, source quench)
  *
  * End of every input: every descriptor closed, then the link delivers
  * everything while virtual time runs from deadline to deadline until both
@@ -529,6 +532,50 @@ static void op_inject(struct in *in)
 	pass();
 }
 
+/* An ICMP error about the head of q[dir] (it quotes the frame's IP header
+ * and first 8 TCP bytes, so it names a segment in flight), sent back to the
+ * side that sent it, as a router on the way would: destination unreachable
+ * (fragmentation needed with the input's next-hop MTU, port or host
+ * unreachable, ...), source quench, time exceeded, parameter problem. */
+static void op_icmp(struct in *in, unsigned dir)
+{
+	static const uint8_t types[4] = { 3, 3, 11, 4 };
+	uint8_t t = u8(in), code = u8(in) % 16, buf[ETH_HLEN + 20 + 8 + 60 + 8];
+	uint16_t mtu = u16(in);
+	struct rte_ipv4_hdr *ih = (struct rte_ipv4_hdr *)(buf + ETH_HLEN);
+	uint8_t *ic = buf + ETH_HLEN + 20;
+	struct frame *f;
+	unsigned ihl, qlen;
+	uint16_t ck;
+
+	if (!F.q[dir].n || !frame_tcp(q_at(&F.q[dir], 0), &ihl))
+		return;
+	f = q_at(&F.q[dir], 0);
+	qlen = ihl + 8;
+	memcpy(buf, MAC[dir], 6);
+	memcpy(buf + 6, MAC[1 - dir], 6);
+	buf[12] = 0x08;
+	buf[13] = 0x00;
+	memset(ih, 0, 20);
+	ih->version_ihl = 0x45;
+	ih->total_length = rte_cpu_to_be_16((uint16_t)(20 + 8 + qlen));
+	ih->time_to_live = 64;
+	ih->next_proto_id = IPPROTO_ICMP;
+	ih->src_addr = ADDR[1 - dir];
+	ih->dst_addr = ADDR[dir];
+	ih->hdr_checksum = rte_ipv4_cksum(ih);
+	ic[0] = types[t & 3];
+	ic[1] = (t & 3) == 0 ? 4 : code; /* 3/4: fragmentation needed */
+	ic[2] = ic[3] = ic[4] = ic[5] = 0;
+	ic[6] = (uint8_t)(mtu >> 8);
+	ic[7] = (uint8_t)mtu;
+	memcpy(ic + 8, f->b + ETH_HLEN, qlen);
+	ck = (uint16_t)~rte_raw_cksum(ic, 8 + qlen);
+	memcpy(ic + 2, &ck, 2);
+	inject(dir, buf, ETH_HLEN + 20 + 8 + qlen);
+	pass();
+}
+
 static void op_time(struct in *in)
 {
 	static const unsigned ms_table[16] = {
@@ -966,7 +1013,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned ops = 0; in.n && ops < MAX_OPS; ops++) {
 		uint8_t op = u8(&in);
 
-		switch (op % 9) {
+		switch (op % 10) {
 		case 0: {
 			uint8_t a = u8(&in);
 			for (unsigned i = 0; i <= (a >> 1) % 8u; i++)
@@ -1006,8 +1053,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 7:
 			op_app(&in);
 			break;
-		default:
+		case 8:
 			flush();
+			break;
+		default:
+			op_icmp(&in, u8(&in) & 1);
 			break;
 		}
 	}

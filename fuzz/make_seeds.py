@@ -76,8 +76,8 @@ seeds = {
 
 
 # ---- fuzz_tcp ----
-# Opcodes (op % 9) and their arguments, as fuzz_tcp.c reads them.
-DELIVER, DROP, MUTATE, DUP, SWAP, INJECT, TIME, APP, FLUSH = range(9)
+# Opcodes (op % 10) and their arguments, as fuzz_tcp.c reads them.
+DELIVER, DROP, MUTATE, DUP, SWAP, INJECT, TIME, APP, FLUSH, ICMP = range(10)
 A, B = 0, 1  # q[0]: frames from a; q[1]: frames from b
 SCEN = dict(none=0, syn_sent=1, syn_received=2, established=3, fin_wait_1=4, fin_wait_2=5,
             closing=6, last_ack=7, time_wait=8, syn_queue=9, all=10)
@@ -137,6 +137,8 @@ TCP_OPS = {
     app(B, 6, 0x05) + FLUSHB,
     "keepalive": FLUSHB + app(A, 5, 0x0B) + time_ms(12) + time_ms(12),
     "small_rcvbuf": app(A, 5, 0x01) + app(B, 0, 255) + FLUSHB + time_ms(11),
+    "icmp_needfrag": bytes([ICMP, A, 0, 0]) + h16(576) + FLUSHB,
+    "icmp_unreach": bytes([ICMP, B, 1, 1]) + h16(0) + FLUSHB + time_ms(12),
 }
 
 
