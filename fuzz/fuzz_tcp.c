@@ -36,8 +36,9 @@
  *                        delivering everything on the way
  *     APP side k call .. socket calls: write, read, close, shutdown,
  *                        SO_LINGER 0 + close, options, connect (to the
- *                        other's listener, a closed port, or from a fixed
- *                        port to revisit TIME_WAIT), accept, TCP_INFO
+ *                        other's listener, a closed port, the other's fixed
+ *                        ports for a simultaneous open; from a fixed port
+ *                        to revisit TIME_WAIT), accept, TCP_INFO
  *     FLUSH              deliver everything both ways, 1 ms a pass, until
  *                        the link is quiet (at most 200 passes)
  *     ICMP dir t code mtu an ICMP error quoting the head of q[dir], back to
@@ -676,9 +677,13 @@ static void op_app(struct in *in)
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 
 	if (call == 6) {
-		static const uint16_t ports[4] = { PORT_B, PORT_A, PORT_CLOSED, PORT_A };
-		uint16_t port = side == 0 ? ports[arg & 3] : ports[(arg & 3) ^ 1];
-		connect_from(side, (arg & 3) == 3 ? (side ? PORT_A : PORT_B) : port,
+		/* To the other side's listener, to its port of our own
+		 * listener (nobody listens), to a closed port, or to one of
+		 * its fixed ports (a simultaneous open when it connects back
+		 * from there); from an ephemeral or a fixed port. */
+		const uint16_t dst[4] = { side ? PORT_A : PORT_B, side ? PORT_B : PORT_A,
+			                  PORT_CLOSED, (uint16_t)(FIXED_PORT + ((arg >> 5) & 3)) };
+		connect_from(side, dst[arg & 3],
 		             (arg & 4) ? (uint16_t)(FIXED_PORT + ((arg >> 3) & 3)) : 0);
 		return;
 	}

@@ -133,8 +133,11 @@ TCP_OPS = {
     "close_linger0": app(A, 4) + FLUSHB,
     "shutdown_wr": app(B, 3, 1) + FLUSHB + app(A, 1, 255) + app(A, 3, 1) + FLUSHB,
     "timeout": time_ms(15, auto=False) + time_ms(15, auto=False),
-    "tw_reuse": app(B, 6, 0x05) + FLUSHB + app(A, 7) + app(B, 2) + FLUSHB + app(A, 2) + FLUSHB +
-    app(B, 6, 0x05) + FLUSHB,
+    # connect: arg & 3 the destination (0 the other's listener, 3 its fixed port
+    # 40000 + (arg >> 5 & 3)), arg & 4 from fixed port 40000 + (arg >> 3 & 3).
+    "tw_reuse": app(B, 6, 0x04) + FLUSHB + app(A, 7) + app(B, 2) + FLUSHB + app(A, 2) + FLUSHB +
+    app(B, 6, 0x04) + FLUSHB,
+    "simultaneous_open": app(A, 6, 0x27) + app(B, 6, 0x0F) + FLUSHB + app(A, 0, 3, 1) + FLUSHB,
     "keepalive": FLUSHB + app(A, 5, 0x0B) + time_ms(12) + time_ms(12),
     "small_rcvbuf": app(A, 5, 0x01) + app(B, 0, 255) + FLUSHB + time_ms(11),
     "icmp_needfrag": bytes([ICMP, A, 0, 0]) + h16(576) + FLUSHB,
