@@ -696,7 +696,9 @@ static void dump_keys(FILE *f, enum cfg_scope scope, const void *obj, const stru
 			continue;
 		if (id == K_PREFIX_LEN && !ifa->addr6.family)
 			continue;
-		if (k->type == CT_STR && !*(const char *)src)
+		/* An empty string stays out only where that is the default:
+		 * "savepath=" must not load back as savepath=. */
+		if (k->type == CT_STR && !*(const char *)src && !*k->def)
 			continue;
 		/* A number with no default below its minimum is unset (channel). */
 		if (k->type == CT_UINT && !k->def && load_uint(src, k->size) < k->min)

@@ -63,8 +63,8 @@ static const struct {
 	{ "udp", udp_init, udp_fini }, { "tcp", tcp_init, tcp_fini },
 };
 
-struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
-                           uint64_t now)
+static struct stack *stack_create_(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
+                                   uint64_t now, const uint64_t *seed)
 {
 	struct stack *s;
 	unsigned i;
@@ -84,7 +84,17 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 	s->clock_ns = stack_clock_ns;
 	for (i = 0; i < KNOB_COUNT; i++)
 		s->knob[i] = knobs ? knobs[i] : knob_table[i].def;
-	s->rand_state = (now ^ ((uint64_t)id << 32) ^ (uintptr_t)s) | 1;
+	if (seed) {
+		/* SplitMix64 of the seed: nearby seeds give unrelated streams. */
+		uint64_t z = *seed + 0x9E3779B97F4A7C15ull;
+
+		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+		z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+		s->rand_state = (z ^ (z >> 31) ^ ((uint64_t)id << 32)) | 1;
+		s->seeded = true;
+	} else {
+		s->rand_state = (now ^ ((uint64_t)id << 32) ^ (uintptr_t)s) | 1;
+	}
 
 	s->wheel = calloc(1, sizeof(*s->wheel));
 	if (!s->wheel) {
@@ -109,6 +119,18 @@ struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t 
 	}
 	log_level_hold();
 	return s;
+}
+
+struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
+                           uint64_t now)
+{
+	return stack_create_(id, pool, knobs, now, NULL);
+}
+
+struct stack *stack_create_seeded(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
+                                  uint64_t now, uint64_t seed)
+{
+	return stack_create_(id, pool, knobs, now, &seed);
 }
 
 void stack_destroy(struct stack *s)

@@ -97,6 +97,7 @@ struct stack {
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */
+	bool seeded;                /* stack_create_seeded: no entropy from outside */
 	volatile bool stop;         /* ff_stop_run() */
 	uint64_t (*clock_ns)(void); /* ff_run's clock: stack_clock_ns (tests count
 	                               or drive it) */
@@ -138,6 +139,17 @@ static inline void stack_mem_sample(struct stack *s)
  * area).  Returns NULL on failure (errno set). */
 struct stack *stack_create(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
                            uint64_t now);
+/* Tests and fuzz targets only: a stack that takes no entropy from outside.
+ * Everything stack_create draws at random comes from seed instead: the PRNG
+ * state (stack_rand: ephemeral ports, IP ids, hash seeds) and, from it, the
+ * TCP secrets (ISN key, SYN-cookie key, timestamp-offset key; tcp_init), so
+ * that the same calls on the same virtual clock give the same segments, bit
+ * for bit, on every run (a fuzzer's crash replays).  Not exported (only ff_*
+ * is: src/libfastack.map), no knob, no config key: neither a peer nor an
+ * operator reaches it, and predictable ISNs or cookies never reach a
+ * deployed stack. */
+struct stack *stack_create_seeded(unsigned id, struct rte_mempool *pool, const int64_t *knobs,
+                                  uint64_t now, uint64_t seed);
 /* Closes every socket, port and table; frees the stack. */
 void stack_destroy(struct stack *s);
 /* Attaches a port (the stack owns it from now on) and returns its netif index

@@ -25,6 +25,8 @@
  * ISN (RFC 6528): ISN = M + F(4-tuple, secret), M a 4 microsecond clock and
  * F SipHash-2-4 under a per-stack random key.  Timestamps start at a per-
  * connection offset from the same kind of hash (RFC 7323 section 5.4).
+ * The keys come from getrandom(); a seeded stack (stack_create_seeded,
+ * tests and fuzzers only) derives them from its seed instead.
  *
  * SYN cookies (RFC 4987 section 3.6), our layout of the 32-bit ISS:
  *   bits 31..8  24 bits of SipHash(cookie key; 4-tuple, peer ISN, time slot,
@@ -284,9 +286,12 @@ bool tcp_cookie_check(struct stack *s, const struct tcp_key *k, uint32_t irs, ui
 
 /* ---- layer life cycle ---- */
 
+/* A secret key: from the kernel's entropy, or from the stack's PRNG when
+ * that fails or when the stack is seeded (stack_create_seeded: tests and
+ * fuzzers replay ISNs and cookies exactly). */
 static void rand_key(struct stack *s, uint64_t key[2])
 {
-	if (getrandom(key, 16, GRND_NONBLOCK) != 16) {
+	if (s->seeded || getrandom(key, 16, GRND_NONBLOCK) != 16) {
 		key[0] = stack_rand(s);
 		key[1] = stack_rand(s);
 	}

@@ -150,6 +150,26 @@ void h_multi_destroy(struct h_multi *h);
 int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues);
 /* That hash, from addresses and ports in network order. */
 uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2);
+/* Two seeded stacks (stack_create_seeded: every run the same, bit for bit)
+ * on capture ports, a 198.18.0.1/24 (mac ...:01) and b 198.18.0.2/24 (mac
+ * ...:02), each with a static ARP entry for the other.  Nothing crosses by
+ * itself: the caller is the link, moving frames with cap_port_pop from one
+ * end and cap_port_inject into the other (and may change, drop, reorder or
+ * add them on the way: the TCP fuzz target).  The pools are the caller's
+ * (kept across many pairs); h_relay_destroy checks they are full again. */
+struct h_relay {
+	struct rte_mempool *pool_a, *pool_b;
+	struct stack *a, *b;
+	struct port *cap_a, *cap_b;
+	uint64_t now;
+};
+void h_relay_create(struct h_relay *h, struct rte_mempool *pool_a, struct rte_mempool *pool_b,
+                    const int64_t *knobs, uint64_t seed);
+/* One pass of each stack at h->now (a first); nothing is moved. */
+void h_relay_pass(struct h_relay *h);
+/* Destroys both stacks, frees what waits on the capture ports, and fails
+ * the running test unless both pools are full. */
+void h_relay_destroy(struct h_relay *h);
 
 /* Address helpers (host order in, network order out). */
 uint32_t h_ip4(const char *dotted);

@@ -688,6 +688,29 @@ static void test_dump_roundtrip(void)
 	dump_roundtrip(CONF_DIR "/fstack_stock.ini");
 }
 
+/* A string key set empty where its default is not ([pcap] savepath,
+ * default ".") is dumped as "savepath=", not left out: the dump loaded
+ * back with "." (found by fuzz/fuzz_config). */
+static void test_dump_empty_string(void)
+{
+	static struct config first;
+	char *a = NULL;
+	size_t alen;
+	FILE *f;
+
+	config_defaults(&first);
+	CHECK_EQ(config_load_string(&first, "t.ini", "[pcap]\nsavepath=\n", err, sizeof(err)), 0);
+	CHECK_STR(first.pcap_savepath, "");
+	f = open_memstream(&a, &alen);
+	config_dump(&first, f);
+	fclose(f);
+	CHECK(strstr(a, "\nsavepath=\n") != NULL);
+	config_defaults(&cfg);
+	CHECK_EQ(config_load_string(&cfg, "dump.ini", a, err, sizeof(err)), 0);
+	CHECK_STR(cfg.pcap_savepath, "");
+	free(a);
+}
+
 static void test_knob_parse(void)
 {
 	int64_t v = -1;
@@ -1256,6 +1279,7 @@ static const struct {
 	{ "broadcast_derived", test_broadcast_derived },
 	{ "overrides", test_overrides },
 	{ "dump_roundtrip", test_dump_roundtrip },
+	{ "dump_empty_string", test_dump_empty_string },
 	{ "knob_parse", test_knob_parse },
 	{ "key_table", test_key_table },
 	{ "doc_example", test_doc_example },
