@@ -19,7 +19,9 @@
 # and after the fourth within 2 MiB, with 2 MSL of 200 ms so TIME_WAITs do
 # not pile up; not under ASan, whose quarantine holds freed memory, and where
 # LeakSanitizer checks at exit instead) and the packet pool never emptied,
-# every buffer back at the end (attack_stop); sockets balance at exit.
+# every buffer back at the end (attack_stop, once ARP has given up the
+# spoofed sources and dropped what it held for them); sockets balance at
+# exit.
 TAG=fsa-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
@@ -96,7 +98,11 @@ else
 		"the fourth ($rss_start KiB at start)"
 fi
 served_after
-
+# The SYN-ACKs to the spoofed sources wait in the ARP hold queues of their
+# unresolved entries (bounded: arp.arp_holddrop, arp_holdmemdrop) until ARP
+# gives each up, net.link.ether.inet.maxtries (5) requests 1 s apart after
+# the last SYN: only then is every buffer back.
+sleep 6
 attack_stop '^(tcp\.tcps_(sc_.*|listendrop|accepts)|ip\.ips_notforus|arp\.arp_(held|holddrop|timeouts|cachefull|dropped)|.*(pool|nomem).*)$'
 expect_counter_ge tcp.tcps_sc_sendcookie 1
 expect_counter_ge ip.ips_notforus 1
