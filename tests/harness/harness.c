@@ -543,8 +543,7 @@ void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
 	h_pair_pass(h);
 }
 
-/* One pass of a, then of b, at now. */
-static void pass_two(struct stack *a, struct stack *b, uint64_t now)
+void h_pass_two(struct stack *a, struct stack *b, uint64_t now)
 {
 	stack_set_current(a);
 	stack_pass_begin(a, now);
@@ -556,7 +555,7 @@ static void pass_two(struct stack *a, struct stack *b, uint64_t now)
 
 void h_pair_pass(struct h_pair *h)
 {
-	pass_two(h->a, h->b, h->now);
+	h_pass_two(h->a, h->b, h->now);
 }
 
 void h_pair_run_ms(struct h_pair *h, unsigned ms)
@@ -818,7 +817,7 @@ void h_relay_create(struct h_relay *h, struct rte_mempool *pool_a, struct rte_me
 
 void h_relay_pass(struct h_relay *h)
 {
-	pass_two(h->a, h->b, h->now);
+	h_pass_two(h->a, h->b, h->now);
 }
 
 void h_relay_destroy(struct h_relay *h)

@@ -116,6 +116,8 @@ void h_pair_create(struct h_pair *h, const struct fault_cfg *fault_a,
                    const struct fault_cfg *fault_b, const int64_t *knobs);
 /* One pass of each stack at h->now (a first). */
 void h_pair_pass(struct h_pair *h);
+/* One pass of a, then of b, at now, each as the current stack. */
+void h_pass_two(struct stack *a, struct stack *b, uint64_t now);
 void h_pair_run_ms(struct h_pair *h, unsigned ms);
 void h_pair_destroy(struct h_pair *h);
 

@@ -25,19 +25,6 @@ need_tools curl python3
 need_root_netns
 topo_veth || { fail "topology"; finish; }
 
-# curl_loop N -- N requests 0.3 s apart; prints how many got a 200.
-curl_loop() {
-	local good=0
-	for _ in $(seq "$1"); do
-		if curl_b -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$FS_IP/" |
-			grep -q '^200$'; then
-			good=$((good + 1))
-		fi
-		sleep 0.3
-	done
-	echo "$good"
-}
-
 log "(1) slowloris: 5 connections, a byte every 0.5 s, head deadline 2 s"
 write_conf "$WORK/fastack.ini" "$(fs_vdev)"
 FASTACK_HTTP_PORT=80 FASTACK_HTTP_HEADER_MS=2000 \

@@ -55,13 +55,7 @@ sys.exit(0 if reset == n else 1)
 EOF
 ip netns exec "$NS_B" timeout 60 python3 "$WORK/noread.py" "$FS_IP" 3 8 >"$WORK/noread.txt" 2>&1 &
 nr=$!
-good=0
-for _ in $(seq 10); do
-	if curl_b -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$FS_IP/" | grep -q '^200$'; then
-		good=$((good + 1))
-	fi
-	sleep 0.5
-done
+good=$(curl_loop 10 0.5)
 if wait "$nr"; then
 	ok "$(tail -1 "$WORK/noread.txt")"
 else

@@ -101,3 +101,17 @@ hash_is() {
 		fail "$1: sha256 '${2}', expected '$3'"
 	fi
 }
+
+# curl_loop N [SECS] -- N requests to fastack's "/", SECS (0.3) apart, each
+# bounded by 2 s; prints how many got a 200.
+curl_loop() {
+	local good=0
+	for _ in $(seq "$1"); do
+		if curl_b -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$FS_IP/" |
+			grep -q '^200$'; then
+			good=$((good + 1))
+		fi
+		sleep "${2:-0.3}"
+	done
+	echo "$good"
+}

@@ -1854,12 +1854,7 @@ TEST(wrapped_port_chain_runs_on_the_stacks_clock_and_counters)
 	CHECK_EQ(stack_set_ifaddr(b, 0, &ib), 0);
 	CHECK_EQ(stack_set_ifaddr(a, 0, &ia), 0); /* a's gratuitous ARP */
 	for (unsigned ms = 0; ms <= 5; ms++) {
-		stack_set_current(a);
-		stack_pass_begin(a, now);
-		stack_pass_end(a);
-		stack_set_current(b);
-		stack_pass_begin(b, now);
-		stack_pass_end(b);
+		h_pass_two(a, b, now);
 		/* Held for 3 ms of the stacks' time, then delivered. */
 		CHECK_EQ(b->stats.eth.eth_ipackets, ms < 3 ? 0u : 1u);
 		now += 1000000ull;
