@@ -490,10 +490,13 @@ void ff_get_traffic(void *buffer)
 
 /* ---- events ---- */
 
+/* The size is a hint nobody needs (Linux ignores it since 2.6.8, F-Stack's
+ * ff_epoll_create ignores it, and F-Stack's examples pass 0): any size of
+ * 0 or more is accepted; a negative one is EINVAL, as Linux says for it. */
 int ff_epoll_create(int size)
 {
 	STACK_OR_FAIL(s);
-	if (size <= 0)
+	if (size < 0)
 		return (int)ret(-EINVAL);
 	return (int)ret(epoll_create_fd(s));
 }

@@ -211,6 +211,16 @@ static int tcp_so_listen(struct stack *s, struct socket *so, int backlog)
 	if (!pcb(so))
 		return -EINVAL;
 	apply_sockopts(s, so, pcb(so));
+	/* An IPv6 socket listening unbound takes an ephemeral port on the
+	 * unspecified IPv6 address (tcp_listen's own bind is IPv4's). */
+	if (so->family == AF_INET6 && !(so->state & SS_ISBOUND)) {
+		struct ip_addr any6 = { .family = AF_INET6 };
+
+		/* EINVAL: bound already, or not closed (tcp_listen judges). */
+		rc = tcp_bind(s, pcb(so), &any6, 0);
+		if (rc < 0 && rc != -EINVAL)
+			return rc;
+	}
 	rc = tcp_listen(s, pcb(so), backlog);
 	if (rc == 0)
 		so->state |= SS_ISLISTENING | SS_ISBOUND;

@@ -83,6 +83,20 @@ static int pick_port(struct stack *s, struct tcpcb *tp, const struct tcp_key *co
 	return -EADDRNOTAVAIL;
 }
 
+/* An IPv6 address a socket may bind: the unspecified address or one of
+ * the netifs' addr6. */
+static bool v6_bindable(const struct stack *s, const uint8_t *a)
+{
+	static const uint8_t any[16];
+
+	if (memcmp(a, any, 16) == 0)
+		return true;
+	for (unsigned i = 0; i < s->nifs; i++)
+		if (s->ifs[i].addr6.family == AF_INET6 && memcmp(s->ifs[i].addr6.v6, a, 16) == 0)
+			return true;
+	return false;
+}
+
 int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint16_t port)
 {
 	uint8_t la[16] = { 0 };
@@ -90,19 +104,28 @@ int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint
 
 	if ((tp->t_flags & TF_BOUND) || tp->t_state != TCPS_CLOSED)
 		return -EINVAL;
-	if (addr->family != AF_INET)
-		return -EAFNOSUPPORT; /* FIXME(ipv6) */
-	if (addr->v4 != 0 && !ip4_is_local(s, addr->v4))
-		return -EADDRNOTAVAIL;
-	memcpy(la, &addr->v4, 4);
-	tp->key.family = AF_INET;
+	if (addr->family == AF_INET6) {
+		/* IPv6 endpoints bind and listen (FreeBSD's v6only default: apart
+		 * from IPv4's, so both may hold a port); no IPv6 segment reaches
+		 * them until the IP layer has IPv6 (README, Not implemented yet). */
+		if (!v6_bindable(s, addr->v6))
+			return -EADDRNOTAVAIL;
+		memcpy(la, addr->v6, 16);
+	} else if (addr->family == AF_INET) {
+		if (addr->v4 != 0 && !ip4_is_local(s, addr->v4))
+			return -EADDRNOTAVAIL;
+		memcpy(la, &addr->v4, 4);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	tp->key.family = addr->family;
 	memcpy(tp->key.laddr, la, sizeof(la));
 	if (port == 0) {
 		rc = pick_port(s, tp, NULL);
 		if (rc < 0)
 			return rc;
 	} else {
-		if (tcp_port_in_use(s, tp, AF_INET, la, rte_cpu_to_be_16(port),
+		if (tcp_port_in_use(s, tp, addr->family, la, rte_cpu_to_be_16(port),
 		                    (tp->t_flags & TF_REUSEADDR) != 0))
 			return -EADDRINUSE;
 		/* Connections holding the port (TIME_WAIT included) conflict
@@ -110,7 +133,7 @@ int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint
 		 * (FreeBSD's in_pcbbind_setup: with either, only unconnected
 		 * endpoints are looked at). */
 		if (!(tp->t_flags & (TF_REUSEADDR | TF_REUSEPORT)) &&
-		    tcp_port_held(s, AF_INET, la, rte_cpu_to_be_16(port)))
+		    tcp_port_held(s, addr->family, la, rte_cpu_to_be_16(port)))
 			return -EADDRINUSE;
 		tp->key.lport = rte_cpu_to_be_16(port);
 	}
@@ -176,6 +199,9 @@ int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, u
 	default:
 		return -EISCONN;
 	}
+	/* No IPv6 route exists until the IP layer has IPv6. */
+	if (addr->family == AF_INET6)
+		return -ENETUNREACH;
 	if (addr->family != AF_INET)
 		return -EAFNOSUPPORT;
 	if (addr->v4 == 0 || port == 0)
