@@ -70,6 +70,17 @@ const struct cfg_key cfg_keys[K_COUNT] = {
 	      "extra EAL arguments, split at white space, e.g. --vdev=net_af_xdp0,iface=veth0"),
 	DPDK_(K_LOG_LEVEL, "log_level", CT_LOGLEVEL, log_level, 0, 0, "warning", "",
 	      "fastack's log level"),
+	DPDK_(K_MEMORY, "memory", CT_UINT, memory_mb, 1, 1048576, NULL, "MiB",
+	      "memory the EAL reserves at start (-m); unset: the EAL's own choice (with no_huge, "
+	      "256 + nb_mbufs / 256)"),
+	DPDK_(
+	    K_FSTACK_LOG_LEVEL, "fstack_log_level", CT_UINT, fstack_log_level, 0, 8, "0", "",
+	    "F-Stack's log file: 0, none (messages go to stderr); 1..8, ff_init opens "
+	    "<fstack_log_file_prefix><proc-id>.log, sends every ff_log message there and sets the "
+	    "library's log types (FF_LOGTYPE_FSTACK_LIB, _FREEBSD) to this level; ff_log_close "
+	    "closes it"),
+	DPDK_(K_FSTACK_LOG_PREFIX, "fstack_log_file_prefix", CT_STR, fstack_log_prefix, 0, 0,
+	      "./f-stack-", "", "start of the log file's path (fstack_log_level)"),
 
 	/* [pcap] */
 	PCAP_(K_PCAP_ENABLE, "enable", CT_BOOL, pcap_enable, 0, 1, "0", "bool",

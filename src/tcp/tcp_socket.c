@@ -261,6 +261,18 @@ static ssize_t tcp_so_send(struct stack *s, struct socket *so, const struct iove
 	return n;
 }
 
+ssize_t tcp_so_send_chain(struct stack *s, struct socket *so, struct rte_mbuf *m, uint32_t n)
+{
+	ssize_t rc;
+
+	if (!pcb(so))
+		return -EPIPE;
+	rc = tcp_send_chain(s, pcb(so), m, n);
+	if (rc == -EAGAIN && (so->state & SS_ISCONNECTED))
+		so->nospace = true;
+	return rc;
+}
+
 static ssize_t tcp_so_recv(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,
                            int flags, struct sock_addr *from, int *msg_flags)
 {

@@ -213,6 +213,13 @@ int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, u
 		tp->key.family = AF_INET;
 	}
 	if (src == 0) {
+		/* The application's chooser first (F-Stack's pcblddr hook): an
+		 * address that is not ours is refused, as bind() would. */
+		src = stack_pcbladdr4(addr->v4, rte_cpu_to_be_16(port));
+		if (src != 0 && !ip4_is_local(s, src))
+			return -EADDRNOTAVAIL;
+	}
+	if (src == 0) {
 		src = ip4_select_src(s, addr->v4);
 		if (src == 0)
 			return -ENETUNREACH;
@@ -291,11 +298,9 @@ static int take_error(struct tcpcb *tp)
 	return -e;
 }
 
-ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)
+/* May data be queued now?  0, or the error a send returns. */
+static int send_state(struct tcpcb *tp)
 {
-	uint32_t space, total = 0;
-
-	(void)flags;
 	if (tp->so_error)
 		return take_error(tp);
 	switch (tp->t_state) {
@@ -306,10 +311,35 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 	case TCPS_CLOSE_WAIT:
 		if (tp->t_flags & TF_SHUT_WR)
 			return -EPIPE;
-		break;
+		return 0;
 	default:
 		return -EPIPE; /* CLOSED, LISTEN, or a FIN sent */
 	}
+}
+
+/* The room for n more bytes (0: none, counted; the writer may wait for the
+ * pool). */
+static uint32_t send_room(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t space = tcp_sendspace(s, tp);
+
+	if (space == 0 && s->mem.level != MEM_OK && tp->snd.cc < tp->snd.hiwat) {
+		STAT_INC(s, tcp, tcps_sndmemwait);
+		s->stats.mem.mem_refused++;
+		if (s->mem.avail <= s->mem.reserve)
+			tcp_mem_wait(s, tp);
+	}
+	return space;
+}
+
+ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)
+{
+	uint32_t space, total = 0;
+	int rc;
+
+	(void)flags;
+	if ((rc = send_state(tp)) < 0)
+		return rc;
 	{
 		size_t want = 0;
 
@@ -318,16 +348,9 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		if (want == 0)
 			return 0; /* nothing to send: 0, as Linux's tcp_sendmsg */
 	}
-	space = tcp_sendspace(s, tp);
-	if (space == 0) {
-		if (s->mem.level != MEM_OK && tp->snd.cc < tp->snd.hiwat) {
-			STAT_INC(s, tcp, tcps_sndmemwait);
-			s->stats.mem.mem_refused++;
-			if (s->mem.avail <= s->mem.reserve)
-				tcp_mem_wait(s, tp);
-		}
+	space = send_room(s, tp);
+	if (space == 0)
 		return -EAGAIN;
-	}
 	for (int i = 0; i < iovcnt && space > 0; i++) {
 		uint32_t n = iov[i].iov_len < space ? (uint32_t)iov[i].iov_len : space;
 		uint32_t got = tcp_sndbuf_append(s, &tp->snd, iov[i].iov_base, n);
@@ -341,6 +364,23 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		return -EAGAIN;
 	tcp_output(s, tp);
 	return total;
+}
+
+ssize_t tcp_send_chain(struct stack *s, struct tcpcb *tp, struct rte_mbuf *m, uint32_t n)
+{
+	int rc;
+
+	if ((rc = send_state(tp)) < 0)
+		return rc;
+	if (n == 0)
+		return 0;
+	/* All or nothing: the chain is one write, and stays the caller's
+	 * until there is room for all of it. */
+	if (send_room(s, tp) < n)
+		return -EAGAIN;
+	tcp_sndbuf_adopt(&tp->snd, m, n);
+	tcp_output(s, tp);
+	return n;
 }
 
 ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)
