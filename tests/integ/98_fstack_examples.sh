@@ -152,4 +152,68 @@ else
 fi
 serve helloworld_epoll
 serve helloworld_zc
+
+# F-Stack's current stock config.ini, as it is but for this topology's
+# lcore, addresses and vdev (no hugepages) and memory=700: it loads, each
+# key fastack does not act on gives its one "ignored" line, and memory=
+# becomes the EAL's memory (-m: one 700 MiB mapping without hugepages).
+STOCK=$SHARED/compat/fstack/config.ini
+mask=$(printf '0x%x' $((1 << FASTACK_LCORE)))
+awk -v mask="$mask" -v vdev="$(fs_vdev)" '
+	/^\[/ { sec = $0 }
+	sec == "[dpdk]" && /^lcore_mask=/ { print "lcore_mask=" mask; next }
+	sec == "[dpdk]" && /^port_list=/ {
+		print; print "no_huge=1"; print "memory=700"; print "eal_args=--no-pci --vdev=" vdev
+		next
+	}
+	sec == "[port0]" && /^addr=/ { print "addr=198.18.0.1"; next }
+	sec == "[port0]" && /^broadcast=/ { print "broadcast=198.18.0.255"; next }
+	sec == "[port0]" && /^gateway=/ { print "gateway=198.18.0.2"; next }
+	{ print }
+' "$STOCK" >"$WORK/stock.ini"
+mkdir -p "$WORK/stock"
+FS_LOG=$WORK/stock/output.log
+ip netns exec "$NS_A" bash -c "cd '$WORK/stock' && exec timeout -k 5 60 \
+	'$STAGE/helloworld_epoll' --conf '$WORK/stock.ini'" >"$FS_LOG" 2>&1 &
+FS_PID=$!
+PIDS+=("$FS_PID")
+for i in $(seq 100); do
+	curl_b -s --max-time 1 "http://$FS_IP/" 2>/dev/null | grep -qF "$WANT" && break
+	kill -0 "$FS_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if curl_b -s --max-time 5 "http://$FS_IP/" | grep -qF "$WANT"; then
+	ok "helloworld_epoll runs on F-Stack's stock config.ini and serves curl"
+else
+	fail "helloworld_epoll on the stock config.ini:"
+	sed 's/^/    | /' "$FS_LOG"
+fi
+n=$(grep -c "^fastack: warning: $WORK/stock.ini:[0-9]*: \[[a-z0-9._]*\] [a-z0-9_.]*: ignored: " "$FS_LOG")
+# F-Stack's stock file (5cb586b56) has 36 keys that fastack takes without
+# acting on them (the others are fastack's too, or are commented out).
+lines=$(sed -n 's/^fastack: warning: [^:]*:\([0-9]*\): .* ignored: .*/\1/p' "$FS_LOG" | sort -u | wc -l)
+if [ "$n" = 36 ] && [ "$lines" = 36 ] && ! grep -qiE "error|refused|not supported" "$FS_LOG"; then
+	ok "stock config.ini: 36 keys each 'ignored' once, e.g. $(grep -m1 "ignored: " "$FS_LOG" | cut -c1-110)"
+else
+	fail "stock config.ini: $n 'ignored' warnings on $lines lines, expected 36:"
+	sed 's/^/    | /' "$FS_LOG"
+fi
+# FS_PID is timeout's; the program is its child.
+prog=$(pgrep -P "$FS_PID" | head -1)
+if [ -n "$prog" ] && python3 - "$prog" <<'PY'
+import sys
+want = 700 << 20
+for line in open(f"/proc/{sys.argv[1]}/maps"):
+    lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+    if hi - lo == want:
+        sys.exit(0)
+sys.exit(1)
+PY
+then
+	ok "memory=700: the EAL mapped 700 MiB"
+else
+	fail "memory=700: no 700 MiB mapping in the process"
+fi
+kill -TERM "$FS_PID"
+wait "$FS_PID"
 finish
