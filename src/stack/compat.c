@@ -9,30 +9,27 @@
 #include "stack/proc.h"
 #include "stack/stack.h"
 
-/* The process's dispatcher: F-Stack has one per process.  The functions
- * are published by one atomic pointer to an immutable copy (two slots, so
- * a reader never sees a half-written one). */
-static struct stack_dispatcher dispatchers[2];
-static struct stack_dispatcher *dispatcher_cur;
-static unsigned dispatcher_next;
+/* The process's dispatcher: F-Stack has one per process.  Each shape is
+ * one atomic pointer (a change while stacks run is seen frame by frame; for
+ * a moment a frame may meet the old function or none). */
+static struct stack_dispatcher dispatcher;
 
 void stack_dispatcher_set(const struct stack_dispatcher *d)
 {
-	struct stack_dispatcher *slot;
+	struct stack_dispatcher none = { 0 };
 
-	if (!d || (!d->plain && !d->with_ctx)) {
-		__atomic_store_n(&dispatcher_cur, NULL, __ATOMIC_RELEASE);
-		return;
-	}
-	slot = &dispatchers[dispatcher_next];
-	dispatcher_next ^= 1;
-	*slot = *d;
-	__atomic_store_n(&dispatcher_cur, slot, __ATOMIC_RELEASE);
+	if (!d)
+		d = &none;
+	__atomic_store_n(&dispatcher.plain, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&dispatcher.with_ctx, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&dispatcher.with_ctx, d->with_ctx, __ATOMIC_RELEASE);
+	__atomic_store_n(&dispatcher.plain, d->plain, __ATOMIC_RELEASE);
 }
 
 bool stack_dispatcher_on(void)
 {
-	return __atomic_load_n(&dispatcher_cur, __ATOMIC_RELAXED) != NULL;
+	return __atomic_load_n(&dispatcher.plain, __ATOMIC_RELAXED) ||
+	       __atomic_load_n(&dispatcher.with_ctx, __ATOMIC_RELAXED);
 }
 
 static uint16_t proc_queues(void)
@@ -44,19 +41,22 @@ static uint16_t proc_queues(void)
 
 bool stack_dispatch(struct stack *s, struct port *p, struct rte_mbuf *m)
 {
-	const struct stack_dispatcher *d = __atomic_load_n(&dispatcher_cur, __ATOMIC_ACQUIRE);
+	int (*plain)(void *, uint16_t *, uint16_t, uint16_t) =
+	    __atomic_load_n(&dispatcher.plain, __ATOMIC_ACQUIRE);
+	int (*with_ctx)(void *, uint16_t *, uint16_t, uint16_t, uint8_t, uint16_t) =
+	    __atomic_load_n(&dispatcher.with_ctx, __ATOMIC_ACQUIRE);
 	uint16_t len = rte_pktmbuf_data_len(m), queue = (uint16_t)s->id;
 	uint16_t room = (uint16_t)(len + rte_pktmbuf_tailroom(m));
 	void *data = rte_pktmbuf_mtod(m, void *);
 	int v;
 
-	if (!d)
-		return true;
-	if (d->plain)
-		v = d->plain(data, &len, queue, proc_queues());
+	if (plain)
+		v = plain(data, &len, queue, proc_queues());
+	else if (with_ctx)
+		v = with_ctx(data, &len, queue, proc_queues(),
+		             (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0, m->vlan_tci);
 	else
-		v = d->with_ctx(data, &len, queue, proc_queues(),
-		                (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED) != 0, m->vlan_tci);
+		return true;
 	if (v == queue)
 		return true;
 	if (v == FF_DISPATCH_RESPONSE && len > 0 && len <= room && m->nb_segs == 1) {

@@ -36,12 +36,10 @@ struct stack_dispatcher {
 	int (*plain)(void *data, uint16_t *len, uint16_t queue_id, uint16_t nb_queues);
 	int (*with_ctx)(void *data, uint16_t *len, uint16_t queue_id, uint16_t nb_queues,
 	                uint8_t vlan_stripped, uint16_t vlan_tci);
-	/* The application's function, for with_ctx's adapter. */
-	void *user;
 };
 
-/* Sets the process's dispatcher (NULL functions: none).  Read by every
- * stack at each frame: setting it while stacks run is one atomic store. */
+/* Sets the process's dispatcher (NULL, or NULL functions: none).  Read by
+ * every stack at each frame, one atomic pointer per shape. */
 void stack_dispatcher_set(const struct stack_dispatcher *d);
 /* Whether one is set (one relaxed load). */
 bool stack_dispatcher_on(void);
