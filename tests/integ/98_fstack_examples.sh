@@ -216,4 +216,5 @@ else
 fi
 kill -TERM "$FS_PID"
 wait "$FS_PID"
+rm -rf "$STAGE/usr" # the installed copy (the logs keep the rest)
 finish
