@@ -111,18 +111,41 @@ static uint64_t xfer_bytes(void)
 
 /* What a run did, both sides added. */
 struct xfer_stats {
-	uint64_t rto;        /* tcps_rexmttimeo */
-	uint64_t dup_rcvd;   /* tcps_rcvduppack: segments with only old data */
-	uint64_t reordered;  /* fault_reordered: frames the links held back */
-	uint64_t duplicated; /* fault_duplicated */
+	uint64_t rto;          /* tcps_rexmttimeo */
+	uint64_t dup_rcvd;     /* tcps_rcvduppack: segments with only old data */
+	uint64_t reordered;    /* fault_reordered: frames the links held back */
+	uint64_t duplicated;   /* fault_duplicated */
+	uint64_t rexmit_bytes; /* tcps_sndrexmitbyte */
+	uint64_t lost_bytes;   /* payload of the frames the links dropped (see lost_payload) */
+	uint64_t lost_frames;  /* fault_lost */
+	uint64_t rexmit_fast;  /* retransmissions without a timeout: SACK/RACK recovery */
+	uint64_t tlp;          /* tcps_tlp_probes */
+	uint64_t ms;           /* virtual time until both sides had everything */
 };
+
+/* Loss recovery of a run: FreeBSD's stack, with fastack.tcp.tlp, or RACK. */
+enum { REC_FREEBSD, REC_TLP, REC_RACK };
+
+/* Headers of a data frame: Ethernet 14, IPv4 20, TCP 20 + timestamps 12.
+ * The links count whole frames dropped; what is above this in each is
+ * counted as lost payload (a pure ACK's SACK blocks, at most 32 bytes,
+ * are counted too: an over-estimate of under 2.5 % of a full frame). */
+#define FRAME_HDRS 66u
+
+static uint64_t lost_payload(const struct port_stats *a, const struct port_stats *b)
+{
+	uint64_t bytes = a->fault_lost_bytes + b->fault_lost_bytes;
+	uint64_t hdrs = (a->fault_lost + b->fault_lost) * FRAME_HDRS;
+
+	return bytes > hdrs ? bytes - hdrs : 0;
+}
 
 /* offload: both link ends pretend to be NICs with checksum offloads
  * (port_memlink_set_offloads; no fault wrapper then, since it copies the
  * offloads of what it wraps); mb: MiB each way, 0 = xfer_bytes(); st: what
  * happened (may be NULL). */
 static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uint64_t seed,
-                            bool offload, uint64_t mb, bool tlp, struct xfer_stats *st)
+                            bool offload, uint64_t mb, int rec, struct xfer_stats *st)
 {
 	struct h_pair h;
 	struct fault_cfg f = { .loss = loss, .reorder = reorder, .dup = dup, .seed = seed };
@@ -142,9 +165,13 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 	knobs[KNOB_TCP_MAXCONN] = 1024;
 	knobs[KNOB_TCP_MSL] = 1000;
 	knobs[KNOB_TCP_CC] = cc;
-	knobs[KNOB_TCP_TLP] = tlp;
+	knobs[KNOB_TCP_TLP] = rec == REC_TLP;
+	knobs[KNOB_TCP_FUNCTIONS_DEFAULT] = rec == REC_RACK ? TCP_FB_RACK : TCP_FB_FREEBSD;
 	knobs[KNOB_TCP_SENDSPACE] = 256 * 1024;
 	knobs[KNOB_TCP_RECVSPACE] = 256 * 1024;
+	/* Out-of-order room for a whole window (256 KiB / 1448 < 200): every
+	 * loss is the link's, none the receiver's (tcps_reassfull). */
+	knobs[KNOB_TCP_REASS_MAXQUEUELEN] = 200;
 	h_pair_create(&h, &f, &f2, knobs);
 	if (offload) {
 		port_memlink_set_offloads(h.a->ports[0], PORT_MEMLINK_OFFLOADS);
@@ -183,8 +210,11 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 	printf("  loss %.0f%% reorder %.0f%% dup %.0f%% %s%s: %u ms virtual, a->b %llu, b->a %llu "
 	       "bytes, rexmit a %llu b %llu, rto a %llu b %llu, sack rexmit a %llu b %llu, "
 	       "tlp a %llu/%llu b %llu/%llu\n",
-	       loss * 100, reorder * 100, dup * 100, tcp_cc_name(cc), tlp ? " tlp" : "", ms,
-	       (unsigned long long)b.rcvd, (unsigned long long)a.rcvd,
+	       loss * 100, reorder * 100, dup * 100, tcp_cc_name(cc),
+	       rec == REC_RACK  ? " rack"
+	       : rec == REC_TLP ? " tlp"
+	                        : "",
+	       ms, (unsigned long long)b.rcvd, (unsigned long long)a.rcvd,
 	       (unsigned long long)h.a->stats.tcp.tcps_sndrexmitpack,
 	       (unsigned long long)h.b->stats.tcp.tcps_sndrexmitpack,
 	       (unsigned long long)h.a->stats.tcp.tcps_rexmttimeo,
@@ -252,6 +282,31 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 		CHECK_EQ(h.a->stats.tcp.tcps_rcvbadsum + h.b->stats.tcp.tcps_rcvbadsum, 0);
 	}
 	if (st) {
+		const struct tcp_stats *ta = &h.a->stats.tcp, *tb = &h.b->stats.tcp;
+
+		st->ms = ms;
+		st->rexmit_bytes = ta->tcps_sndrexmitbyte + tb->tcps_sndrexmitbyte;
+		st->lost_bytes = lost_payload(&h.a->stats.port, &h.b->stats.port);
+		st->lost_frames = h.a->stats.port.fault_lost + h.b->stats.port.fault_lost;
+		st->rexmit_fast = ta->tcps_sack_rexmits + tb->tcps_sack_rexmits +
+		                  ta->tcps_newreno_recovery + tb->tcps_newreno_recovery;
+		st->tlp = ta->tcps_tlp_probes + tb->tcps_tlp_probes;
+		printf("  rexmit %llu bytes (%llu packets), lost %llu bytes (%llu frames): %.2f; "
+		       "fast %llu, rto %llu, tlp %llu, rack lost %llu, reorder timer %llu, dsack "
+		       "%llu, undo %llu, spurious (dsack bytes) %llu, reassfull %llu\n",
+		       (unsigned long long)st->rexmit_bytes,
+		       (unsigned long long)(ta->tcps_sndrexmitpack + tb->tcps_sndrexmitpack),
+		       (unsigned long long)st->lost_bytes, (unsigned long long)st->lost_frames,
+		       st->lost_bytes ? (double)st->rexmit_bytes / (double)st->lost_bytes : 0.0,
+		       (unsigned long long)st->rexmit_fast,
+		       (unsigned long long)(ta->tcps_rexmttimeo + tb->tcps_rexmttimeo),
+		       (unsigned long long)st->tlp,
+		       (unsigned long long)(ta->tcps_rack_lost + tb->tcps_rack_lost),
+		       (unsigned long long)(ta->tcps_rack_reotimeo + tb->tcps_rack_reotimeo),
+		       (unsigned long long)(ta->tcps_dsack_count + tb->tcps_dsack_count),
+		       (unsigned long long)(ta->tcps_dsack_undo + tb->tcps_dsack_undo),
+		       (unsigned long long)(ta->tcps_dsack_bytes + tb->tcps_dsack_bytes),
+		       (unsigned long long)(ta->tcps_reassfull + tb->tcps_reassfull));
 		st->rto = h.a->stats.tcp.tcps_rexmttimeo + h.b->stats.tcp.tcps_rexmttimeo;
 		st->dup_rcvd = h.a->stats.tcp.tcps_rcvduppack + h.b->stats.tcp.tcps_rcvduppack;
 		st->reordered = h.a->stats.port.fault_reordered + h.b->stats.port.fault_reordered;
@@ -276,7 +331,7 @@ out:
 
 static void transfer(double loss, double reorder, double dup, int cc, uint64_t seed)
 {
-	transfer_ex(loss, reorder, dup, cc, seed, false, 0, false, NULL);
+	transfer_ex(loss, reorder, dup, cc, seed, false, 0, REC_FREEBSD, NULL);
 }
 
 TEST(transfer_clean_newreno)
@@ -291,7 +346,7 @@ TEST(transfer_no_loss_reorder_dup)
 {
 	struct xfer_stats st;
 
-	transfer_ex(0, 0.02, 0.01, 0, 10, false, 0, false, &st);
+	transfer_ex(0, 0.02, 0.01, 0, 10, false, 0, REC_FREEBSD, &st);
 	CHECK(st.reordered > 0 && st.duplicated > 0, "no impairment applied");
 	CHECK(st.dup_rcvd > 0, "no duplicate reached TCP");
 	CHECK_EQ(st.rto, 0);
@@ -315,19 +370,19 @@ TEST(transfer_loss10_reorder_dup)
 /* Beyond the four: 16 MiB each way, to keep the suite fast. */
 TEST(transfer_loss2_reorder)
 {
-	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, false, NULL);
+	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, REC_FREEBSD, NULL);
 }
 
 TEST(transfer_loss1_cubic)
 {
-	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, false, NULL);
+	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, REC_FREEBSD, NULL);
 }
 
 /* TCP checksums left to the ports (PORT_OFF_TX_TCP_CKSUM), verdicts from
  * them on receive: the bytes still hash equal. */
 TEST(transfer_checksum_offloads)
 {
-	transfer_ex(0, 0, 0, 0, 6, true, 16, false, NULL);
+	transfer_ex(0, 0, 0, 0, 6, true, 16, REC_FREEBSD, NULL);
 }
 
 /* Tail loss probes (fastack.tcp.tlp) turn most of the retransmission
@@ -335,13 +390,27 @@ TEST(transfer_checksum_offloads)
  * RTOs, less time. */
 TEST(transfer_loss5_tail_loss_probes)
 {
-	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, false, NULL);
-	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, true, NULL);
+	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, REC_FREEBSD, NULL);
+	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, REC_TLP, NULL);
 
 	printf("  16 MiB each way at 5%% loss: %llu ms without TLP, %llu ms with\n",
 	       (unsigned long long)plain, (unsigned long long)tlp);
 	CHECK(tlp < plain, "TLP did not help: %llu ms vs %llu ms", (unsigned long long)tlp,
 	      (unsigned long long)plain);
+}
+
+/* Experiment: TCP_XFER_EXP="loss reorder dup rec mb" */
+TEST(transfer_experiment)
+{
+	const char *e = getenv("TCP_XFER_EXP");
+	double l = 0, r = 0, d = 0;
+	int rec = 0;
+	unsigned mb = 16;
+	struct xfer_stats st;
+
+	if (!e || sscanf(e, "%lf %lf %lf %d %u", &l, &r, &d, &rec, &mb) != 5)
+		return;
+	transfer_ex(l, r, d, 0, 11, false, mb, rec, &st);
 }
 
 int main(int argc, char **argv)
