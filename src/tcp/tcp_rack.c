@@ -32,7 +32,8 @@
  *     it for the latest; the earliest recovers sooner).
  * Segments found lost start a recovery episode (one congestion response
  * per episode: none while SND.UNA is below the point of the last one, as
- * RFC 6582) and are sent again first, as the pipe (flight - SACKed - lost)
+ * RFC 6582); the first of them goes at once (RFC 6675 section 5 (4.3)),
+ * the others are sent again before new data, as the pipe (flight - SACKed - lost)
  * leaves room in cwnd (tcp_output.c); new data follows under the same
  * pipe rule in or out of recovery, so a SACKed segment makes room at once
  * (limited transmit's job).
@@ -51,7 +52,8 @@
  * above the episode's start takes away the segments it covers; when none
  * is left (every retransmission arrived twice: nothing was lost) and no
  * segment waits as lost, cwnd, ssthresh and CUBIC's W_max/epoch are
- * restored and the episode ends (tcps_dsack_undo).  A segment taken as
+ * restored and the episode ends (tcps_dsack_undo).  A D-SACK of data still
+ * on the map counts only if that data was resent.  A segment taken as
  * lost that is ACKed or SACKed before it went again is the same evidence
  * (an episode may end that way with no retransmission at all).  A D-SACK below
  * SND.UNA cannot be told from one for a duplicate made by the network;
@@ -90,6 +92,7 @@ struct tcp_rack {
 	uint8_t reo_mult, reo_persist;
 	bool fack_set, reord_seen, dsack_round_set, in_rec, undo_valid;
 	bool undo_evidence; /* a D-SACK or a delivery proved a loss wrong */
+	bool rexmit_now;    /* recovery began: the first lost one goes at once */
 	/* Sums over the live records. */
 	uint32_t sacked, lost; /* bytes SACKed; bytes lost, not yet resent */
 	uint32_t retrans_n;    /* records retransmitted */
@@ -377,6 +380,7 @@ static void enter_recovery(struct stack *s, struct tcpcb *tp, struct tcp_rack *r
 	tp->t_rtttime = 0;
 	tp->snd_cwnd = tp->snd_ssthresh;
 	r->in_rec = true;
+	r->rexmit_now = true; /* RFC 6675 section 5 step (4.3) */
 	STAT_INC(s, tcp, tcps_rack_recovery_episode);
 	STAT_INC(s, tcp, tcps_sack_recovery_episode);
 	tcp_rexmt_arm(s, tp); /* no loss probe while recovering */
@@ -419,6 +423,14 @@ static void dsack(struct stack *s, struct tcpcb *tp, struct tcp_rack *r, uint32_
 	r->reo_persist = RACK_REO_PERSIST;
 	if (!r->undo_valid || !r->undo_retrans || SEQ_LEQ(en, r->undo_marker))
 		return;
+	if (SEQ_GT(en, tp->snd_una)) {
+		/* Still on the map: only a resent segment counts. */
+		uint32_t i = find(r, SEQ_MAX(st, tp->snd_una));
+
+		if (i >= r->n || !(rseg(r, i)->flags & RSEG_RETRANS) ||
+		    SEQ_GEQ(rseg(r, i)->start, en))
+			return;
+	}
 	r->undo_retrans = r->undo_retrans > segs ? r->undo_retrans - segs : 0;
 	r->undo_evidence = true;
 }
@@ -503,9 +515,10 @@ bool tcp_rack_ack(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o)
 		}
 	}
 	if (r->in_rec && !(tp->t_flags & TF_FASTRECOVERY)) {
-		/* The episode ended (full ACK): a grown window lasts 16. */
+		/* The episode ended (full ACK): a grown window lasts 16
+		 * recoveries.  Its undo record stays: the D-SACKs that
+		 * prove it spurious may come after (RFC 3708 section 3). */
 		r->in_rec = false;
-		r->undo_valid = false;
 		if (r->reo_persist && --r->reo_persist == 0)
 			r->reo_mult = 1;
 	}
@@ -580,13 +593,14 @@ static uint32_t pipe_bytes(const struct tcpcb *tp)
 
 int tcp_rack_output(struct stack *s, struct tcpcb *tp, uint32_t *room)
 {
-	const struct tcp_rack *r = tp->rack;
+	struct tcp_rack *r = tp->rack;
 	uint32_t pipe = pipe_bytes(tp), mss = tp->t_maxseg;
 	int rc;
 
 	*room = tp->snd_cwnd > pipe ? tp->snd_cwnd - pipe : 0;
-	if (!r->lost || *room < mss)
+	if (!r->lost || (*room < mss && !r->rexmit_now))
 		return 0;
+	r->rexmit_now = false;
 	for (uint32_t i = 0; i < r->n; i++) {
 		const struct rack_seg *g = rseg(r, i);
 		uint32_t len = g->end - g->start;
