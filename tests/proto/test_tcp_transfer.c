@@ -12,6 +12,7 @@
  * leak (T_PAIR_TEARDOWN).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -399,7 +400,90 @@ TEST(transfer_loss5_tail_loss_probes)
 	      (unsigned long long)plain);
 }
 
-/* Experiment: TCP_XFER_EXP="loss reorder dup rec mb" */
+/* ---- RACK-TLP (net.inet.tcp.functions_default=rack): efficiency bounds ----
+ *
+ * The same impairments as above, each side sending 64 MiB (TCP_XFER_MB),
+ * with three bounds on virtual time, so every figure is deterministic:
+ *
+ *   1. retransmitted bytes <= 1.5 x the payload the links dropped, plus
+ *      16 segments for learning the reordering (before a reordering is
+ *      seen, RACK takes three segments SACKed above a hole as loss, RFC
+ *      8985 section 6.2 step 4; the late segment then shows it);
+ *   2. no retransmission timeout without loss; with loss at most one per
+ *      200 frames lost (a timeout is needed only when a retransmission and
+ *      every later ACK, or a whole tail with its probe, are lost);
+ *   3. completion within 3 x max(Mathis, clean): Mathis et al.'s bound for
+ *      loss rate p, T = bytes x RTT x sqrt(p) / (MSS x sqrt(3/2)), with RTT
+ *      1 ms (one pass of the pair per virtual ms) and MSS 1448, and "clean"
+ *      the same transfer without impairment (the links' own limit).
+ *
+ * FreeBSD's stack on the same runs (measured, bench/results/rack-*.txt):
+ * ~1,150 spurious fast retransmissions per 64 MiB at 0 % loss + 2 %
+ * reorder; at 5 % and 10 % loss 20x and 200x the Mathis time (RTO-bound). */
+#define RACK_LEARN_SEGS 16u
+#define RACK_MSS 1448.0
+
+static uint64_t rack_clean_ms(uint64_t mb)
+{
+	static uint64_t cached_mb, cached_ms;
+
+	if (cached_mb != mb) {
+		cached_ms = transfer_ex(0, 0, 0, 0, 1, false, mb, REC_RACK, NULL);
+		cached_mb = mb;
+	}
+	return cached_ms;
+}
+
+static void rack_bounds(double loss, double reorder, double dup, uint64_t seed)
+{
+	uint64_t mb = xfer_bytes() >> 20, clean = rack_clean_ms(mb);
+	double bytes = (double)(mb << 20), mathis_ms, bound_ms;
+	struct xfer_stats st;
+
+	transfer_ex(loss, reorder, dup, 0, seed, false, mb, REC_RACK, &st);
+	mathis_ms = 1000.0 * bytes * 0.001 * sqrt(loss) / (RACK_MSS * sqrt(1.5));
+	bound_ms = 3.0 * (mathis_ms > (double)clean ? mathis_ms : (double)clean);
+	printf("  bounds: rexmit %llu <= 1.5 x %llu + %u segments; rto %llu; %llu ms <= 3 x "
+	       "max(Mathis %.0f ms, clean %llu ms) = %.0f ms\n",
+	       (unsigned long long)st.rexmit_bytes, (unsigned long long)st.lost_bytes,
+	       RACK_LEARN_SEGS, (unsigned long long)st.rto, (unsigned long long)st.ms, mathis_ms,
+	       (unsigned long long)clean, bound_ms);
+	CHECK(st.rexmit_bytes * 2 <= st.lost_bytes * 3 + RACK_LEARN_SEGS * 2 * 1448u,
+	      "retransmitted %llu bytes for %llu lost", (unsigned long long)st.rexmit_bytes,
+	      (unsigned long long)st.lost_bytes);
+	if (loss == 0)
+		CHECK_EQ(st.rto, 0);
+	else
+		CHECK(st.rto * 200 <= st.lost_frames, "%llu timeouts for %llu frames lost",
+		      (unsigned long long)st.rto, (unsigned long long)st.lost_frames);
+	CHECK((double)st.ms <= bound_ms, "%llu ms, bound %.0f ms", (unsigned long long)st.ms,
+	      bound_ms);
+}
+
+/* No loss: reordering costs (almost) no retransmission. */
+TEST(transfer_rack_no_loss_reorder_dup)
+{
+	rack_bounds(0, 0.02, 0.01, 10);
+}
+
+TEST(transfer_rack_loss1_reorder_dup)
+{
+	rack_bounds(0.01, 0.01, 0.01, 2);
+}
+
+TEST(transfer_rack_loss5_reorder_dup)
+{
+	rack_bounds(0.05, 0.02, 0.01, 3);
+}
+
+TEST(transfer_rack_loss10_reorder_dup)
+{
+	rack_bounds(0.10, 0.02, 0.01, 4);
+}
+
+/* Measurement hook (bench/results): TCP_XFER_EXP="loss reorder dup rec mb"
+ * runs one transfer (rec 0 FreeBSD's stack, 1 with fastack.tcp.tlp, 2 RACK)
+ * and prints its figures; without the variable it does nothing. */
 TEST(transfer_experiment)
 {
 	const char *e = getenv("TCP_XFER_EXP");
