@@ -454,6 +454,7 @@ bool tcp_rack_ack(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o)
 	uint32_t fack = r ? r->fack : 0;
 	bool fack_set = r && r->fack_set;
 	unsigned i0 = 0, lost;
+	uint64_t reo_at;
 
 	if (!r)
 		return false;
@@ -526,8 +527,10 @@ bool tcp_rack_ack(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o)
 	 * whatever else was taken as lost arrived without one. */
 	if (r->undo_valid && r->undo_evidence && !r->undo_retrans && !r->lost)
 		undo(s, tp, r);
+	reo_at = r->reo_at;
 	lost = detect_loss(s, tp, r);
-	tcp_timer_update(s, tp);
+	if (r->reo_at != reo_at)
+		tcp_timer_update(s, tp);
 	if (lost)
 		enter_recovery(s, tp, r);
 	return r->lost != 0;
