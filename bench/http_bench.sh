@@ -43,6 +43,8 @@
 #   HTTP_BENCH_SKIP               "callgrind" and/or "nginx": leave parts out
 #   HTTP_BENCH_KEEP=1             keep the logs (wrk and server output,
 #                                 callgrind profiles) and say where
+#   HTTP_BENCH_SYSCTL             knobs for fastack's [freebsd.sysctl], e.g.
+#                                 "net.inet.tcp.functions_default=rack"
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
@@ -150,6 +152,12 @@ addr=$SRV_IP
 netmask=255.255.255.0
 broadcast=198.18.0.255
 EOF
+	if [ -n "${HTTP_BENCH_SYSCTL:-}" ]; then
+		printf '\n[freebsd.sysctl]\n' >>"$1"
+		for kv in $HTTP_BENCH_SYSCTL; do
+			printf '%s=%s\n' "${kv%%=*}" "${kv#*=}" >>"$1"
+		done
+	fi
 }
 
 # start_server NAME CMD... -- runs CMD in NS_S, waits until port 80 answers.

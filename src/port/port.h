@@ -44,6 +44,7 @@
 	X(tx_dropped, "dropped: port did not take the frame (queue full)")                         \
 	X(rx_oversize, "dropped: received frame longer than the link MTU")                         \
 	X(fault_lost, "fault injection: frames dropped")                                           \
+	X(fault_lost_bytes, "fault injection: bytes of frames dropped")                            \
 	X(fault_duplicated, "fault injection: frames duplicated")                                  \
 	X(fault_reordered, "fault injection: frames reordered")                                    \
 	X(fault_delayed, "fault injection: frames delayed")                                        \

@@ -147,6 +147,7 @@ static void fault_frame(struct port *p, struct fault_priv *fp, unsigned dir, str
 
 	if (fault_chance(r[0], fp->cfg.loss)) {
 		p->stats->fault_lost++;
+		p->stats->fault_lost_bytes += rte_pktmbuf_pkt_len(m);
 		rte_pktmbuf_free(m);
 		return;
 	}

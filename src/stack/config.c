@@ -25,7 +25,7 @@
  *     table sizes in [freebsd.boot]), with one warning
  *     "file:line: [section] key: ignored: why" in cfg->warn;
  *   - the same key with a value that asks for something fastack does not do
- *     (nb_bond=1, vip_addr=..., [kni] enable=1, functions_default=rack) is an
+ *     (nb_bond=1, vip_addr=..., [kni] enable=1, net.inet.ip.forwarding=1) is an
  *     error that says what is missing;
  *   - any other name is an error, with a "did you mean" when one is close.
  *

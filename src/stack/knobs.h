@@ -80,6 +80,13 @@
 	  "out-of-order segments held by all connections together; 0 = a 16th of the pool")      \
 	X(TCP_TLP, "fastack.tcp.tlp", 0, 0, 1, "bool",                                           \
 	  "tail loss probes (RFC 8985 section 7) with SACK; off as in FreeBSD's default stack")  \
+	X(TCP_FUNCTIONS_DEFAULT, "net.inet.tcp.functions_default", 0, 0, 1, "name",              \
+	  "loss recovery of new connections: freebsd (DupThresh, RFC 5681/6582/6675) or rack "   \
+	  "(RACK-TLP, RFC 8985, with D-SACK undo, RFC 3708; needs SACK); 0, 1 accepted too")     \
+	X(TCP_RACK_REORDER_THRESH, "net.inet.tcp.rack.reorder_thresh", 2, 0, 16, "shift",        \
+	  "RACK's reordering window starts at min_RTT >> this (RFC 8985: min_RTT/4)")            \
+	X(TCP_RACK_PKT_DELAY, "net.inet.tcp.rack.pkt_delay", 1000, 0, 1000000, "us",             \
+	  "added to RACK's reordering window (FreeBSD rack's slop for coarse clocks)")           \
 	X(TCP_SACK_MAXBLOCKS, "net.inet.tcp.sack.maxholes", 32, 4, 1024, "blocks",               \
 	  "SACK scoreboard blocks kept per connection")                                          \
 	X(TCP_ACK_WAR_TIMEWINDOW, "net.inet.tcp.ack_war_timewindow", 1000, 0, 60000, "ms",       \
@@ -148,7 +155,7 @@ enum knob_id {
 /* Knobs whose values are names (unit "name"): value v of the knob is the
  * name fn(v) returns (NULL past the last), as FreeBSD's sysctl takes it; the
  * names live with the code they select.  X(id, fn) */
-#define KNOB_NAMED(X) X(TCP_CC, tcp_cc_name)
+#define KNOB_NAMED(X) X(TCP_CC, tcp_cc_name) X(TCP_FUNCTIONS_DEFAULT, tcp_stack_name)
 
 struct knob_desc {
 	const char *name;

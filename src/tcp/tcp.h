@@ -134,6 +134,13 @@ struct tcpcb;
 	X(tcps_limited_transmit, "segments sent by limited transmit (RFC 3042)")         \
 	X(tcps_tlp_probes, "tail loss probes sent (RFC 8985, fastack.tcp.tlp)")          \
 	X(tcps_tlp_recovered, "tail loss probes that repaired a loss (cwnd reduced)")    \
+	X(tcps_rack_lost, "RACK: segments found lost by time (RFC 8985)")                \
+	X(tcps_rack_reotimeo, "RACK: reordering timer expirations")                      \
+	X(tcps_rack_recovery_episode, "RACK: recovery episodes (cwnd reduced)")          \
+	X(tcps_rack_reordering, "RACK: reordering seen (first time per connection)")     \
+	X(tcps_dsack_count, "D-SACK blocks received (RFC 2883)")                         \
+	X(tcps_dsack_bytes, "bytes reported by D-SACK blocks")                           \
+	X(tcps_dsack_undo, "recoveries undone: all resent data D-SACKed (RFC 3708)")     \
 	X(tcps_sc_added, "SYN queue: entries added")                                     \
 	X(tcps_sc_completed, "SYN queue: handshakes completed")                          \
 	X(tcps_sc_retransmitted, "SYN queue: SYN-ACKs retransmitted")                    \
@@ -294,6 +301,9 @@ int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *v
  * and the name of an id (NULL if none). */
 int tcp_cc_find(const char *name);
 const char *tcp_cc_name(int id);
+/* Names of net.inet.tcp.functions_default: "freebsd" (0), "rack" (1); NULL
+ * past the last. */
+const char *tcp_stack_name(int id);
 
 /* The subset of Linux struct tcp_info that TCP_INFO fills; the socket layer
  * copies it into the Linux layout. */

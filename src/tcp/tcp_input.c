@@ -1046,6 +1046,7 @@ static void rto_undo(struct stack *s, struct tcpcb *tp)
 		tp->t_flags |= TF_FASTRECOVERY;
 	tp->snd_nxt = tp->snd_max;
 	tp->t_rxtundo = 0;
+	tcp_rack_rto_undo(tp);
 }
 
 /* Handles an ACK that moves SND.UNA; false if tp was freed. */
@@ -1479,7 +1480,12 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 					news = true; /* no SACK in play: RFC 5681 */
 			}
 			update_window(s, tp, seq, seg->ack, tiwin, tlen);
-			if (news) {
+			if (tp->rack) {
+				/* RACK (tcp_rack.c): time, not DupThresh. */
+				STAT_INC(s, tcp, tcps_rcvdupack);
+				tcp_rack_ack(s, tp, o);
+				tcp_output(s, tp);
+			} else if (news) {
 				dup_ack(s, tp);
 			} else {
 				STAT_INC(s, tcp, tcps_rcvdupack);
@@ -1489,6 +1495,8 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		}
 		if (seg->ack == tp->snd_una && !(tp->t_flags & TF_FASTRECOVERY))
 			tp->t_dupacks = 0;
+		if (tp->rack && seg->ack == tp->snd_una)
+			tcp_rack_ack(s, tp, o); /* SACK blocks on data count too */
 	} else {
 		struct tcpcb *gone = NULL;
 
@@ -1501,7 +1509,9 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		tcp_progress_note(s, tp);
 		if ((tp->t_flags & TF_SACK_PERMIT) && (o->present & TOF_SACK))
 			tcp_sack_update(s, tp, o);
-		if (tlp_found_hole(tp))
+		if (tp->rack)
+			tcp_rack_ack(s, tp, o);
+		else if (tlp_found_hole(tp))
 			fast_retransmit(s, tp);
 		if (tp->t_state == TCPS_TIME_WAIT && had_fin)
 			tcp_2msl_arm(s, tp);

@@ -524,6 +524,8 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 		send_failed(s, tp, len, flags);
 		return rc;
 	}
+	if (len && tp->t_fb == TCP_FB_RACK)
+		tcp_rack_sent(s, tp, seq, len);
 	if (flags & TH_ACK) {
 		tp->last_ack_sent = tp->rcv_nxt;
 		tp->t_flags &= ~(TF_ACKNOW | TF_DELACK);
@@ -685,11 +687,20 @@ int tcp_output(struct stack *s, struct tcpcb *tp)
 			goto decide;
 		}
 
-		/* SACK recovery (RFC 6675 section 5, steps (C)): retransmit
-		 * holes while the pipe leaves room in cwnd. */
-		if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) ==
-		        (TF_FASTRECOVERY | TF_SACK_PERMIT) &&
-		    tp->sack) {
+		/* RACK (tcp_rack.c): what it found lost goes first; new data
+		 * as the pipe leaves room in cwnd, in recovery or not. */
+		if (tp->rack) {
+			rc = tcp_rack_output(s, tp, &win);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				continue;
+			win += off; /* the window counts from SND.NXT here */
+			if (win > tp->snd_wnd)
+				win = tp->snd_wnd;
+		} else if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACK_PERMIT)) ==
+		               (TF_FASTRECOVERY | TF_SACK_PERMIT) &&
+		           tp->sack) {
 			uint32_t hseq, hlen;
 			uint32_t pipe = tcp_sack_pipe(tp);
 

@@ -11,6 +11,8 @@
  *   tcp_output.c  deciding what to send and building segments;
  *   tcp_sack.c    SACK scoreboard (sender) and blocks to report (receiver);
  *   tcp_cc.c      congestion control modules: NewReno and CUBIC;
+ *   tcp_rack.c    RACK-TLP loss detection (RFC 8985) and D-SACK undo
+ *                 (RFC 3708) for net.inet.tcp.functions_default=rack;
  *   tcp_usrreq.c  user requests;
  *   tcp_socket.c  the socket layer's SOCK_STREAM proto_ops on top of them.
  *
@@ -117,6 +119,11 @@ struct tcp_key {
 #define TLP_OUT 0x02    /* a probe is outstanding (up to t_tlp_high) */
 #define TLP_REXMIT 0x04 /* ... and it was a retransmission */
 
+/* t_fb: the loss recovery a connection uses (net.inet.tcp.functions_default,
+ * taken when the control block is made; FreeBSD's TCP function blocks). */
+#define TCP_FB_FREEBSD 0 /* DupThresh: RFC 5681, 6582, 6675 */
+#define TCP_FB_RACK 1    /* RACK-TLP (tcp_rack.c); with SACK only */
+
 /* t_rxtundo: after the first retransmission timeout (timer_rexmt). */
 #define RXT_PREVVALID 0x01 /* the *_prev fields and t_badrxtwin hold */
 #define RXT_WASFR 0x02     /* it struck during fast recovery */
@@ -172,6 +179,7 @@ struct tcpcb {
 	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
 	uint8_t t_ecn;                         /* ECN_*: RFC 3168 state */
 	uint8_t t_rxtundo;                     /* RXT_*: the first RTO may be undone */
+	uint8_t t_fb;                          /* TCP_FB_*: loss recovery (functions_default) */
 	int16_t so_error;                      /* positive errno */
 	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
 	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
@@ -216,6 +224,7 @@ struct tcpcb {
 	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
 	uint32_t rcv_dsack_start, rcv_dsack_end; /* a duplicate to report once (RFC 2883) */
 	struct tcp_sack *sack;                   /* sender scoreboard, NULL until needed */
+	struct tcp_rack *rack;                   /* TCP_FB_RACK: segments sent, NULL until then */
 
 	struct tcp_cc_state cc;
 
@@ -376,6 +385,31 @@ int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 /* Receiver: the SACK blocks to send (most recent first). */
 unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
+
+/* ---- tcp_rack.c (t_fb == TCP_FB_RACK with SACK; every call is a no-op
+ * while tp->rack is NULL) ---- */
+struct tcp_rack;
+/* [seq, seq + len) of data left (first transmission or again). */
+void tcp_rack_sent(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len);
+/* An acceptable ACK was processed (SND.UNA moved or not): deliveries,
+ * reordering, D-SACK, loss detection, recovery entry; true when the loss
+ * detection found segments lost (tcp_output then retransmits them). */
+bool tcp_rack_ack(struct stack *s, struct tcpcb *tp, const struct tcp_opts *o);
+/* Retransmission timeout: true if RACK takes it (every segment not SACKed
+ * is lost and goes again as cwnd allows; SND.NXT stays), false for the
+ * go-back-N of FreeBSD's stack. */
+bool tcp_rack_rto(struct stack *s, struct tcpcb *tp);
+/* The timeout was spurious (rto_undo): nothing is lost after all. */
+void tcp_rack_rto_undo(struct tcpcb *tp);
+/* tcp_output's first step: the lowest segment found lost goes again if
+ * the pipe (RFC 6675: data in flight, neither SACKed nor lost) leaves an
+ * MSS in cwnd (1, or -errno); else 0 and *room = cwnd - pipe. */
+int tcp_rack_output(struct stack *s, struct tcpcb *tp, uint32_t *room);
+/* The reordering timer's deadline (ns), 0 = none. */
+uint64_t tcp_rack_timer_at(const struct tcpcb *tp);
+/* The reordering timer fired. */
+void tcp_rack_timeout(struct stack *s, struct tcpcb *tp);
+void tcp_rack_free(struct tcpcb *tp);
 
 /* ---- tcp_usrreq.c ---- */
 /* Gives tp the user's options from `from` (a listener's child, a renewed

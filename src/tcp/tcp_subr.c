@@ -453,6 +453,7 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 	tp->snd.hiwat = (uint32_t)KNOB(s, TCP_SENDSPACE);
 	tp->rcv_hiwat = (uint32_t)KNOB(s, TCP_RECVSPACE);
 	tp->cc_id = (uint8_t)KNOB(s, TCP_CC);
+	tp->t_fb = (uint8_t)KNOB(s, TCP_FUNCTIONS_DEFAULT);
 	tp->t_maxseg = (uint16_t)KNOB(s, TCP_MSSDFLT);
 	tp->t_rxtcur_ms = (uint32_t)KNOB(s, TCP_REXMIT_INITIAL);
 	tp->t_linger = UINT16_MAX; /* SO_LINGER off */
@@ -485,6 +486,7 @@ void tcp_pcb_free(struct stack *s, struct tcpcb *tp)
 	pktq_free(&tp->rcvq);
 	tcp_reass_free(s, tp);
 	free(tp->sack);
+	tcp_rack_free(tp);
 	free(tp);
 	if (t)
 		t->npcbs--; /* after tcp_fini, sockets free what they still own */
@@ -829,6 +831,8 @@ void tcp_timer_update(struct stack *s, struct tcpcb *tp)
 		d = tp->t_keep_at;
 	if (tp->t_delack_at && (!d || tp->t_delack_at < d))
 		d = tp->t_delack_at;
+	if (tp->rack && tcp_rack_timer_at(tp) && (!d || tcp_rack_timer_at(tp) < d))
+		d = tcp_rack_timer_at(tp);
 	if (!d) {
 		timer_cancel(s->wheel, &tp->timer);
 		return;
@@ -958,8 +962,8 @@ void tcp_persist_arm(struct stack *s, struct tcpcb *tp)
  * timeout.  A PTO that would not come before the RTO is not used. */
 static bool tlp_applies(struct stack *s, const struct tcpcb *tp)
 {
-	return KNOB(s, TCP_TLP) && (tp->t_flags & TF_SACK_PERMIT) && tp->t_srtt &&
-	       tp->t_state >= TCPS_ESTABLISHED && tp->t_state != TCPS_TIME_WAIT &&
+	return (KNOB(s, TCP_TLP) || tp->t_fb == TCP_FB_RACK) && (tp->t_flags & TF_SACK_PERMIT) &&
+	       tp->t_srtt && tp->t_state >= TCPS_ESTABLISHED && tp->t_state != TCPS_TIME_WAIT &&
 	       !(tp->t_flags & (TF_FASTRECOVERY | TF_PERSIST)) && !(tp->t_tlp & TLP_OUT) &&
 	       tp->t_rxtshift == 0 && tp->snd_max != tp->snd_una;
 }
@@ -1037,6 +1041,7 @@ void tcp_2msl_arm(struct stack *s, struct tcpcb *tp)
 	tp->t_rexmt_at = 0;
 	tp->t_delack_at = 0;
 	tp->t_tlp = 0;
+	tcp_rack_free(tp); /* nothing left to send */
 	tp->t_flags &= ~(TF_PERSIST | TF_DELACK);
 	tcp_timer_update(s, tp);
 }
@@ -1112,9 +1117,12 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 	tp->t_tlp = 0;
 	tp->t_dupacks = 0;
 	tp->snd_recover = tp->snd_max;
-	tcp_sack_clear(tp);
 	tp->t_rtttime = 0; /* Karn: no sample from a retransmission */
-	tp->snd_nxt = tp->snd_una;
+	if (!tcp_rack_rto(s, tp)) {
+		/* FreeBSD's stack: the scoreboard is forgotten, go back N. */
+		tcp_sack_clear(tp);
+		tp->snd_nxt = tp->snd_una;
+	}
 	tp->t_rexmt_at = 0;
 	tcp_rexmt_arm(s, tp);
 	tcp_output(s, tp);
@@ -1219,6 +1227,8 @@ static void tcp_timer_fire(struct timer *t, void *ctx)
 			tcp_output(s, tp);
 		}
 	}
+	if (tp->rack && tcp_rack_timer_at(tp) && tcp_rack_timer_at(tp) <= s->now)
+		tcp_rack_timeout(s, tp);
 	if (tp->t_rexmt_at && tp->t_rexmt_at <= s->now) {
 		if (tp->t_tlp & TLP_PTO) {
 			tp->t_rexmt_at = 0;

@@ -596,6 +596,7 @@ void tcp_pcb_copy_opts(struct tcpcb *tp, const struct tcpcb *from)
 	tp->snd.hiwat = from->snd.hiwat;
 	tp->rcv_hiwat = from->rcv_hiwat;
 	tp->cc_id = from->cc_id;
+	tp->t_fb = from->t_fb; /* a listener's children use its stack (FreeBSD) */
 	tp->keepidle = from->keepidle;
 	tp->keepintvl = from->keepintvl;
 	tp->keepcnt = from->keepcnt;

@@ -12,6 +12,7 @@
  * leak (T_PAIR_TEARDOWN).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -111,18 +112,41 @@ static uint64_t xfer_bytes(void)
 
 /* What a run did, both sides added. */
 struct xfer_stats {
-	uint64_t rto;        /* tcps_rexmttimeo */
-	uint64_t dup_rcvd;   /* tcps_rcvduppack: segments with only old data */
-	uint64_t reordered;  /* fault_reordered: frames the links held back */
-	uint64_t duplicated; /* fault_duplicated */
+	uint64_t rto;          /* tcps_rexmttimeo */
+	uint64_t dup_rcvd;     /* tcps_rcvduppack: segments with only old data */
+	uint64_t reordered;    /* fault_reordered: frames the links held back */
+	uint64_t duplicated;   /* fault_duplicated */
+	uint64_t rexmit_bytes; /* tcps_sndrexmitbyte */
+	uint64_t lost_bytes;   /* payload of the frames the links dropped (see lost_payload) */
+	uint64_t lost_frames;  /* fault_lost */
+	uint64_t rexmit_fast;  /* retransmissions without a timeout: SACK/RACK recovery */
+	uint64_t tlp;          /* tcps_tlp_probes */
+	uint64_t ms;           /* virtual time until both sides had everything */
 };
+
+/* Loss recovery of a run: FreeBSD's stack, with fastack.tcp.tlp, or RACK. */
+enum { REC_FREEBSD, REC_TLP, REC_RACK };
+
+/* Headers of a data frame: Ethernet 14, IPv4 20, TCP 20 + timestamps 12.
+ * The links count whole frames dropped; what is above this in each is
+ * counted as lost payload (a pure ACK's SACK blocks, at most 32 bytes,
+ * are counted too: an over-estimate of under 2.5 % of a full frame). */
+#define FRAME_HDRS 66u
+
+static uint64_t lost_payload(const struct port_stats *a, const struct port_stats *b)
+{
+	uint64_t bytes = a->fault_lost_bytes + b->fault_lost_bytes;
+	uint64_t hdrs = (a->fault_lost + b->fault_lost) * FRAME_HDRS;
+
+	return bytes > hdrs ? bytes - hdrs : 0;
+}
 
 /* offload: both link ends pretend to be NICs with checksum offloads
  * (port_memlink_set_offloads; no fault wrapper then, since it copies the
  * offloads of what it wraps); mb: MiB each way, 0 = xfer_bytes(); st: what
  * happened (may be NULL). */
 static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uint64_t seed,
-                            bool offload, uint64_t mb, bool tlp, struct xfer_stats *st)
+                            bool offload, uint64_t mb, int rec, struct xfer_stats *st)
 {
 	struct h_pair h;
 	struct fault_cfg f = { .loss = loss, .reorder = reorder, .dup = dup, .seed = seed };
@@ -142,9 +166,16 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 	knobs[KNOB_TCP_MAXCONN] = 1024;
 	knobs[KNOB_TCP_MSL] = 1000;
 	knobs[KNOB_TCP_CC] = cc;
-	knobs[KNOB_TCP_TLP] = tlp;
+	knobs[KNOB_TCP_TLP] = rec == REC_TLP;
+	knobs[KNOB_TCP_FUNCTIONS_DEFAULT] = rec == REC_RACK ? TCP_FB_RACK : TCP_FB_FREEBSD;
 	knobs[KNOB_TCP_SENDSPACE] = 256 * 1024;
 	knobs[KNOB_TCP_RECVSPACE] = 256 * 1024;
+	/* RACK keeps the pipe full past a hole: out-of-order room for a whole
+	 * window (256 KiB / 1448 < 200), so that every loss is the link's,
+	 * none the receiver's (tcps_reassfull; the default 100 drops ~1 %
+	 * of the segments of a 1 % loss run, and each is resent). */
+	if (rec == REC_RACK)
+		knobs[KNOB_TCP_REASS_MAXQUEUELEN] = 200;
 	h_pair_create(&h, &f, &f2, knobs);
 	if (offload) {
 		port_memlink_set_offloads(h.a->ports[0], PORT_MEMLINK_OFFLOADS);
@@ -183,8 +214,11 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 	printf("  loss %.0f%% reorder %.0f%% dup %.0f%% %s%s: %u ms virtual, a->b %llu, b->a %llu "
 	       "bytes, rexmit a %llu b %llu, rto a %llu b %llu, sack rexmit a %llu b %llu, "
 	       "tlp a %llu/%llu b %llu/%llu\n",
-	       loss * 100, reorder * 100, dup * 100, tcp_cc_name(cc), tlp ? " tlp" : "", ms,
-	       (unsigned long long)b.rcvd, (unsigned long long)a.rcvd,
+	       loss * 100, reorder * 100, dup * 100, tcp_cc_name(cc),
+	       rec == REC_RACK  ? " rack"
+	       : rec == REC_TLP ? " tlp"
+	                        : "",
+	       ms, (unsigned long long)b.rcvd, (unsigned long long)a.rcvd,
 	       (unsigned long long)h.a->stats.tcp.tcps_sndrexmitpack,
 	       (unsigned long long)h.b->stats.tcp.tcps_sndrexmitpack,
 	       (unsigned long long)h.a->stats.tcp.tcps_rexmttimeo,
@@ -252,6 +286,31 @@ static uint64_t transfer_ex(double loss, double reorder, double dup, int cc, uin
 		CHECK_EQ(h.a->stats.tcp.tcps_rcvbadsum + h.b->stats.tcp.tcps_rcvbadsum, 0);
 	}
 	if (st) {
+		const struct tcp_stats *ta = &h.a->stats.tcp, *tb = &h.b->stats.tcp;
+
+		st->ms = ms;
+		st->rexmit_bytes = ta->tcps_sndrexmitbyte + tb->tcps_sndrexmitbyte;
+		st->lost_bytes = lost_payload(&h.a->stats.port, &h.b->stats.port);
+		st->lost_frames = h.a->stats.port.fault_lost + h.b->stats.port.fault_lost;
+		st->rexmit_fast = ta->tcps_sack_rexmits + tb->tcps_sack_rexmits +
+		                  ta->tcps_newreno_recovery + tb->tcps_newreno_recovery;
+		st->tlp = ta->tcps_tlp_probes + tb->tcps_tlp_probes;
+		printf("  rexmit %llu bytes (%llu packets), lost %llu bytes (%llu frames): %.2f; "
+		       "fast %llu, rto %llu, tlp %llu, rack lost %llu, reorder timer %llu, dsack "
+		       "%llu, undo %llu, spurious (dsack bytes) %llu, reassfull %llu\n",
+		       (unsigned long long)st->rexmit_bytes,
+		       (unsigned long long)(ta->tcps_sndrexmitpack + tb->tcps_sndrexmitpack),
+		       (unsigned long long)st->lost_bytes, (unsigned long long)st->lost_frames,
+		       st->lost_bytes ? (double)st->rexmit_bytes / (double)st->lost_bytes : 0.0,
+		       (unsigned long long)st->rexmit_fast,
+		       (unsigned long long)(ta->tcps_rexmttimeo + tb->tcps_rexmttimeo),
+		       (unsigned long long)st->tlp,
+		       (unsigned long long)(ta->tcps_rack_lost + tb->tcps_rack_lost),
+		       (unsigned long long)(ta->tcps_rack_reotimeo + tb->tcps_rack_reotimeo),
+		       (unsigned long long)(ta->tcps_dsack_count + tb->tcps_dsack_count),
+		       (unsigned long long)(ta->tcps_dsack_undo + tb->tcps_dsack_undo),
+		       (unsigned long long)(ta->tcps_dsack_bytes + tb->tcps_dsack_bytes),
+		       (unsigned long long)(ta->tcps_reassfull + tb->tcps_reassfull));
 		st->rto = h.a->stats.tcp.tcps_rexmttimeo + h.b->stats.tcp.tcps_rexmttimeo;
 		st->dup_rcvd = h.a->stats.tcp.tcps_rcvduppack + h.b->stats.tcp.tcps_rcvduppack;
 		st->reordered = h.a->stats.port.fault_reordered + h.b->stats.port.fault_reordered;
@@ -276,7 +335,7 @@ out:
 
 static void transfer(double loss, double reorder, double dup, int cc, uint64_t seed)
 {
-	transfer_ex(loss, reorder, dup, cc, seed, false, 0, false, NULL);
+	transfer_ex(loss, reorder, dup, cc, seed, false, 0, REC_FREEBSD, NULL);
 }
 
 TEST(transfer_clean_newreno)
@@ -291,7 +350,7 @@ TEST(transfer_no_loss_reorder_dup)
 {
 	struct xfer_stats st;
 
-	transfer_ex(0, 0.02, 0.01, 0, 10, false, 0, false, &st);
+	transfer_ex(0, 0.02, 0.01, 0, 10, false, 0, REC_FREEBSD, &st);
 	CHECK(st.reordered > 0 && st.duplicated > 0, "no impairment applied");
 	CHECK(st.dup_rcvd > 0, "no duplicate reached TCP");
 	CHECK_EQ(st.rto, 0);
@@ -315,19 +374,19 @@ TEST(transfer_loss10_reorder_dup)
 /* Beyond the four: 16 MiB each way, to keep the suite fast. */
 TEST(transfer_loss2_reorder)
 {
-	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, false, NULL);
+	transfer_ex(0.02, 0.01, 0, 0, 9, false, 16, REC_FREEBSD, NULL);
 }
 
 TEST(transfer_loss1_cubic)
 {
-	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, false, NULL);
+	transfer_ex(0.01, 0.01, 0.01, 1, 5, false, 16, REC_FREEBSD, NULL);
 }
 
 /* TCP checksums left to the ports (PORT_OFF_TX_TCP_CKSUM), verdicts from
  * them on receive: the bytes still hash equal. */
 TEST(transfer_checksum_offloads)
 {
-	transfer_ex(0, 0, 0, 0, 6, true, 16, false, NULL);
+	transfer_ex(0, 0, 0, 0, 6, true, 16, REC_FREEBSD, NULL);
 }
 
 /* Tail loss probes (fastack.tcp.tlp) turn most of the retransmission
@@ -335,13 +394,110 @@ TEST(transfer_checksum_offloads)
  * RTOs, less time. */
 TEST(transfer_loss5_tail_loss_probes)
 {
-	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, false, NULL);
-	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, true, NULL);
+	uint64_t plain = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, REC_FREEBSD, NULL);
+	uint64_t tlp = transfer_ex(0.05, 0.02, 0.01, 0, 3, false, 16, REC_TLP, NULL);
 
 	printf("  16 MiB each way at 5%% loss: %llu ms without TLP, %llu ms with\n",
 	       (unsigned long long)plain, (unsigned long long)tlp);
 	CHECK(tlp < plain, "TLP did not help: %llu ms vs %llu ms", (unsigned long long)tlp,
 	      (unsigned long long)plain);
+}
+
+/* ---- RACK-TLP (net.inet.tcp.functions_default=rack): efficiency bounds ----
+ *
+ * The same impairments as above, each side sending 64 MiB (TCP_XFER_MB),
+ * with three bounds on virtual time, so every figure is deterministic:
+ *
+ *   1. retransmitted bytes <= 1.5 x the payload the links dropped, plus
+ *      16 segments for learning the reordering (before a reordering is
+ *      seen, RACK takes three segments SACKed above a hole as loss, RFC
+ *      8985 section 6.2 step 4; the late segment then shows it);
+ *   2. no retransmission timeout without loss; with loss at most one per
+ *      200 frames lost (a timeout is needed only when a retransmission and
+ *      every later ACK, or a whole tail with its probe, are lost);
+ *   3. completion within 3 x max(Mathis, clean): Mathis et al.'s bound for
+ *      loss rate p, T = bytes x RTT x sqrt(p) / (MSS x sqrt(3/2)), with RTT
+ *      1 ms (one pass of the pair per virtual ms) and MSS 1448, and "clean"
+ *      the same transfer without impairment (the links' own limit).
+ *
+ * FreeBSD's stack on the same runs (measured, bench/results/rack-*.txt):
+ * ~1,150 spurious fast retransmissions per 64 MiB at 0 % loss + 2 %
+ * reorder; at 5 % and 10 % loss 20x and 200x the Mathis time (RTO-bound). */
+#define RACK_LEARN_SEGS 16u
+#define RACK_MSS 1448.0
+
+static uint64_t rack_clean_ms(uint64_t mb)
+{
+	static uint64_t cached_mb, cached_ms;
+
+	if (cached_mb != mb) {
+		cached_ms = transfer_ex(0, 0, 0, 0, 1, false, mb, REC_RACK, NULL);
+		cached_mb = mb;
+	}
+	return cached_ms;
+}
+
+static void rack_bounds(double loss, double reorder, double dup, uint64_t seed)
+{
+	uint64_t mb = xfer_bytes() >> 20, clean = rack_clean_ms(mb);
+	double bytes = (double)(mb << 20), mathis_ms, bound_ms;
+	struct xfer_stats st;
+
+	transfer_ex(loss, reorder, dup, 0, seed, false, mb, REC_RACK, &st);
+	mathis_ms = 1000.0 * bytes * 0.001 * sqrt(loss) / (RACK_MSS * sqrt(1.5));
+	bound_ms = 3.0 * (mathis_ms > (double)clean ? mathis_ms : (double)clean);
+	printf("  bounds: rexmit %llu <= 1.5 x %llu + %u segments; rto %llu; %llu ms <= 3 x "
+	       "max(Mathis %.0f ms, clean %llu ms) = %.0f ms\n",
+	       (unsigned long long)st.rexmit_bytes, (unsigned long long)st.lost_bytes,
+	       RACK_LEARN_SEGS, (unsigned long long)st.rto, (unsigned long long)st.ms, mathis_ms,
+	       (unsigned long long)clean, bound_ms);
+	CHECK(st.rexmit_bytes * 2 <= st.lost_bytes * 3 + RACK_LEARN_SEGS * 2 * 1448u,
+	      "retransmitted %llu bytes for %llu lost", (unsigned long long)st.rexmit_bytes,
+	      (unsigned long long)st.lost_bytes);
+	if (loss == 0)
+		CHECK_EQ(st.rto, 0);
+	else
+		CHECK(st.rto * 200 <= st.lost_frames, "%llu timeouts for %llu frames lost",
+		      (unsigned long long)st.rto, (unsigned long long)st.lost_frames);
+	CHECK((double)st.ms <= bound_ms, "%llu ms, bound %.0f ms", (unsigned long long)st.ms,
+	      bound_ms);
+}
+
+/* No loss: reordering costs (almost) no retransmission. */
+TEST(transfer_rack_no_loss_reorder_dup)
+{
+	rack_bounds(0, 0.02, 0.01, 10);
+}
+
+TEST(transfer_rack_loss1_reorder_dup)
+{
+	rack_bounds(0.01, 0.01, 0.01, 2);
+}
+
+TEST(transfer_rack_loss5_reorder_dup)
+{
+	rack_bounds(0.05, 0.02, 0.01, 3);
+}
+
+TEST(transfer_rack_loss10_reorder_dup)
+{
+	rack_bounds(0.10, 0.02, 0.01, 4);
+}
+
+/* Measurement hook (bench/results): TCP_XFER_EXP="loss reorder dup rec mb [seed]"
+ * runs one transfer (rec 0 FreeBSD's stack, 1 with fastack.tcp.tlp, 2 RACK)
+ * and prints its figures; without the variable it does nothing. */
+TEST(transfer_experiment)
+{
+	const char *e = getenv("TCP_XFER_EXP");
+	double l = 0, r = 0, d = 0;
+	int rec = 0;
+	unsigned mb = 16, seed = 11;
+	struct xfer_stats st;
+
+	if (!e || sscanf(e, "%lf %lf %lf %d %u %u", &l, &r, &d, &rec, &mb, &seed) < 5)
+		return;
+	transfer_ex(l, r, d, 0, seed, false, mb, rec, &st);
 }
 
 int main(int argc, char **argv)

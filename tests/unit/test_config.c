@@ -308,7 +308,6 @@ static void test_fstack_stock(void)
 		{ 74, "[freebsd.sysctl] net.inet.tcp.recvbuf_inc" },
 		{ 80, "[freebsd.sysctl] net.inet.ip.redirect" },
 		{ 81, "[freebsd.sysctl] net.inet.ip.forwarding" },
-		{ 82, "[freebsd.sysctl] net.inet.tcp.functions_default" },
 	};
 	const char *path = CONF_DIR "/fstack_stock.ini";
 	const struct port_cfg *p0 = &cfg.ports[0];
@@ -392,7 +391,7 @@ static void test_fstack_ignored(void)
 	CHECK_STR(cfg.warn[2], "t.ini:9: [dpdk] nb_bond: ignored: no bonded port is asked for");
 	EXPECT_OK(PORT0 "vip_addr=\n[freebsd.sysctl]\nnet.inet.ip.forwarding=no\n"
 	                "net.inet.tcp.functions_default=freebsd\n");
-	CHECK_EQ(cfg.nb_warn, 3);
+	CHECK_EQ(cfg.nb_warn, 2); /* functions_default is a knob (freebsd, rack) */
 	CHECK_STR(cfg.warn[0], "t.ini:6: [port0] vip_addr: ignored: the list of secondary "
 	                       "addresses is empty");
 	CHECK_STR(cfg.warn[1], "t.ini:8: [freebsd.sysctl] net.inet.ip.forwarding: ignored: "
@@ -534,10 +533,6 @@ static void test_fstack_refused(void)
 	EXPECT_ERR(PORT0 "[kni]\nmethod=reject\nenable=1\n",
 	           "t.ini:8: [kni] enable: '1' is not supported by fastack (KNI, the exception "
 	           "path to the kernel, is not implemented; only 0 is accepted)");
-	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nnet.inet.tcp.functions_default=rack\n",
-	           "t.ini:7: [freebsd.sysctl] net.inet.tcp.functions_default: 'rack' is not "
-	           "supported by fastack (only FreeBSD's default TCP stack is implemented (no "
-	           "rack, no bbr); only freebsd is accepted)");
 	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nnet.inet.ip.forwarding=1\n",
 	           "t.ini:7: [freebsd.sysctl] net.inet.ip.forwarding: '1' is not supported by "
 	           "fastack (forwarding between interfaces (a router) is not implemented; only 0 "
