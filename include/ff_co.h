@@ -106,6 +106,10 @@ int ff_co_detach(ff_co_t *co);
  * what it holds and return.  Not started yet: it starts, and its first call
  * that would park returns ECANCELED.  Cancelling oneself is allowed. */
 int ff_co_cancel(ff_co_t *co);
+/* Cancels every coroutine of the calling thread's stack but the caller
+ * (a program's shutdown: ff_run again until ff_co_count() is 0).  Returns
+ * how many were cancelled. */
+int ff_co_cancel_all(void);
 /* 1 if the calling coroutine was cancelled, else 0. */
 int ff_co_cancelled(void);
 

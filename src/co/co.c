@@ -923,6 +923,28 @@ int ff_co_cancel(ff_co_t *co)
 	return 0;
 }
 
+int ff_co_cancel_all(void)
+{
+	struct stack *s = stack_current();
+	struct list_node *pos, *tmp;
+	int n = 0;
+
+	if (!s)
+		return (int)ret(-EBADF);
+	if (!s->co)
+		return 0;
+	list_for_each_safe (pos, tmp, &s->co->all) {
+		struct ff_co *co = list_entry(pos, struct ff_co, all);
+
+		if (co->state != CO_DONE && !co->cancelled && co != s->co->running) {
+			co->cancelled = true;
+			co_wake(co, -ECANCELED);
+			n++;
+		}
+	}
+	return n;
+}
+
 int ff_co_cancelled(void)
 {
 	ff_co_t *co = ff_co_self();

@@ -1,0 +1,385 @@
+/* co_http: an HTTP/1.1 server on fastack written blocking-style, one
+ * coroutine per connection (include/ff_co.h).
+ *
+ * main() sets up the listener and spawns the accept coroutine, then runs
+ * the stack's loop (ff_run); the loop function only watches for SIGTERM.
+ * The accept coroutine parks in ff_co_accept and spawns a detached
+ * coroutine per connection, which reads a request head (ff_co_read),
+ * answers it (ff_co_write) and goes round again while the connection is
+ * kept alive: the code reads as a threaded server's would, and runs on the
+ * stack's thread with no locks.
+ *
+ * Resources (the subset of examples/helloworld that benchmarks and the
+ * integration tests use):
+ *   GET|HEAD /          "Hello from fastack\n"
+ *   GET|HEAD /bytes/N   N bytes of the pattern of examples/http/pattern.h
+ *   anything else       404 (a body in the request is read and dropped)
+ * Keep-alive by default for HTTP/1.1, on request for HTTP/1.0;
+ * "Connection: close" honoured; a head over HEAD_MAX bytes gets 431 and the
+ * connection closes; a malformed one 400.
+ *
+ * Environment (the command line belongs to ff_init):
+ *   FASTACK_HTTP_PORT       TCP port (80)
+ *   FASTACK_HTTP_IDLE_MS    a connection with no request this long closes
+ *                           (60000)
+ *   FASTACK_HTTP_HEADER_MS  a request head must be complete this long
+ *                           after its first byte (10000)
+ *   FASTACK_ACCEPT_PAUSE_MS accepting stops this long after ff_accept fails
+ *                           for lack of descriptors or memory (100)
+ *
+ * SIGINT/SIGTERM stops the loop; it prints its tallies ("co_http:
+ * stopped: ...") and the stack's counters, and exits 0.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ff_api.h"
+#include "ff_co.h"
+
+#include "../http/pattern.h"
+
+#define NAME "co_http"
+#define HEAD_MAX 8192
+#define BACKLOG 4096
+#define CHUNK 65536
+
+struct stats {
+	unsigned long long opened, closed, open, requests, status[6], bytes_in, bytes_out;
+	unsigned long long eof_mid_request, read_errors, write_errors, timeouts;
+	unsigned long long accept_errors, spawn_errors;
+};
+
+static struct stats st;
+static int idle_ms = 60000, header_ms = 10000, pause_ms = 100;
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int loop(void *arg)
+{
+	(void)arg;
+	if (stop_requested)
+		ff_stop_run();
+	return 0;
+}
+
+/* After the stop: the cancelled coroutines close what they hold (2 s at
+ * most, on the stack's clock). */
+static int drain(void *arg)
+{
+	uint64_t *until = arg;
+
+	if (!*until)
+		*until = ff_co_now_ms() + 2000;
+	if (!ff_co_count() || ff_co_now_ms() >= *until)
+		ff_stop_run();
+	return 0;
+}
+
+static void shut_down(int lfd)
+{
+	uint64_t until = 0;
+
+	ff_co_cancel_all();
+	ff_run(drain, &until);
+	ff_close(lfd);
+}
+
+static long env_num(const char *var, long def, long max)
+{
+	const char *v = getenv(var);
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return def;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || *end || n < 0 || n > max)
+		return -1;
+	return n;
+}
+
+/* Writes all of buf; false on an error (counted). */
+static bool put(int fd, const void *buf, size_t len)
+{
+	ssize_t n = ff_co_write(fd, buf, len, idle_ms);
+
+	if (n > 0)
+		st.bytes_out += (unsigned long long)n;
+	if (n != (ssize_t)len) {
+		st.write_errors++;
+		return false;
+	}
+	return true;
+}
+
+static bool respond(int fd, int status, const char *reason, const char *body, uint64_t len,
+                    bool head_only, bool keep)
+{
+	char hdr[256];
+	int n;
+
+	st.status[status / 100]++;
+	n = snprintf(hdr, sizeof(hdr),
+	             "HTTP/1.1 %d %s\r\nServer: fastack-co\r\nContent-Type: text/plain\r\n"
+	             "Content-Length: %llu\r\n%s\r\n",
+	             status, reason, (unsigned long long)len, keep ? "" : "Connection: close\r\n");
+	if (body && !head_only) {
+		/* Head and a small body in one write: two would meet Nagle's
+		 * algorithm and the client's delayed ACK. */
+		struct iovec iov[2] = { { hdr, (size_t)n }, { (void *)body, (size_t)len } };
+		ssize_t w = ff_co_writev(fd, iov, 2, idle_ms);
+
+		if (w > 0)
+			st.bytes_out += (unsigned long long)w;
+		if (w != (ssize_t)(n + len)) {
+			st.write_errors++;
+			return false;
+		}
+		return true;
+	}
+	if (!put(fd, hdr, (size_t)n))
+		return false;
+	if (head_only)
+		return true;
+	for (uint64_t off = 0; off < len;) {
+		size_t l = len - off < CHUNK ? (size_t)(len - off) : CHUNK;
+
+		if (!put(fd, pattern_at(off), l))
+			return false;
+		off += l;
+	}
+	return true;
+}
+
+/* The value of header name in the head (NULL-terminated copy in out). */
+static bool header(const char *head, const char *name, char *out, size_t outlen)
+{
+	size_t nl = strlen(name);
+
+	for (const char *p = strchr(head, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
+		const char *v, *e;
+
+		if (strncasecmp(p + 1, name, nl) != 0 || p[1 + nl] != ':')
+			continue;
+		v = p + 2 + nl;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		e = v;
+		while (*e && *e != '\r' && *e != '\n')
+			e++;
+		snprintf(out, outlen, "%.*s", (int)(e - v), v);
+		return true;
+	}
+	return false;
+}
+
+/* Answers one request whose head is in[0..head) (NUL-terminated there).
+ * Returns whether the connection stays open. */
+static bool serve(int fd, char *in, size_t head, size_t *have)
+{
+	char method[16], target[256], version[16], val[64];
+	unsigned long long n = 0, body = 0;
+	bool keep, head_only;
+	char *end;
+
+	st.requests++;
+	if (sscanf(in, "%15s %255s %15s", method, target, version) != 3 ||
+	    strncmp(version, "HTTP/1.", 7) != 0) {
+		respond(fd, 400, "Bad Request", "bad request\n", 12, false, false);
+		return false;
+	}
+	keep = strcmp(version, "HTTP/1.0") != 0;
+	if (header(in, "Connection", val, sizeof(val)))
+		keep =
+		    strcasecmp(val, "close") != 0 && (keep || strcasecmp(val, "keep-alive") == 0);
+	if (header(in, "Content-Length", val, sizeof(val)))
+		body = strtoull(val, NULL, 10);
+	/* A body is read and dropped: what is past the head first. */
+	memmove(in, in + head, *have - head);
+	*have -= head;
+	while (body) {
+		size_t take = *have < body ? *have : (size_t)body;
+
+		if (take) {
+			memmove(in, in + take, *have - take);
+			*have -= take;
+			body -= take;
+			continue;
+		}
+		ssize_t r = ff_co_read(fd, in, HEAD_MAX, idle_ms);
+		if (r <= 0) {
+			st.eof_mid_request++;
+			return false;
+		}
+		st.bytes_in += (unsigned long long)r;
+		*have = (size_t)r;
+	}
+	head_only = strcmp(method, "HEAD") == 0;
+	if (strcmp(method, "GET") != 0 && !head_only)
+		return respond(fd, 405, "Method Not Allowed", "method not allowed\n", 19, false,
+		               keep) &&
+		       keep;
+	if (strcmp(target, "/") == 0)
+		return respond(fd, 200, "OK", "Hello from fastack\n", 19, head_only, keep) && keep;
+	if (strncmp(target, "/bytes/", 7) == 0) {
+		errno = 0;
+		n = strtoull(target + 7, &end, 10);
+		if (!errno && *end == 0 && target[7] && n <= (1ull << 40))
+			return respond(fd, 200, "OK", NULL, n, head_only, keep) && keep;
+	}
+	return respond(fd, 404, "Not Found", "not found\n", 10, head_only, keep) && keep;
+}
+
+/* The end of the head in in[0..have) (index past the blank line), or 0. */
+static size_t head_end(const char *in, size_t have)
+{
+	for (size_t i = 0; i + 1 < have; i++) {
+		if (in[i] != '\n')
+			continue;
+		if (in[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < have && in[i + 1] == '\r' && in[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
+static void conn_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char *in = malloc(HEAD_MAX + 1);
+	size_t have = 0, head;
+
+	st.opened++;
+	st.open++;
+	while (in) {
+		uint64_t first = have ? ff_co_now_ms() : 0; /* a pipelined head began */
+
+		while ((head = head_end(in, have)) == 0) {
+			int to =
+			    have ? (int)(first + (uint64_t)header_ms - ff_co_now_ms()) : idle_ms;
+			ssize_t r;
+
+			if (have == HEAD_MAX) {
+				respond(fd, 431, "Request Header Fields Too Large", "too large\n",
+				        10, false, false);
+				goto out;
+			}
+			r = ff_co_read(fd, in + have, HEAD_MAX - have, to < 0 ? 0 : to);
+			if (r == 0 && have)
+				st.eof_mid_request++;
+			if (r < 0 && errno == ETIMEDOUT)
+				st.timeouts++;
+			else if (r < 0)
+				st.read_errors++;
+			if (r <= 0)
+				goto out;
+			if (!have)
+				first = ff_co_now_ms();
+			have += (size_t)r;
+			st.bytes_in += (unsigned long long)r;
+		}
+		in[head - 1] = 0;
+		if (!serve(fd, in, head, &have))
+			break;
+	}
+out:
+	free(in);
+	ff_close(fd);
+	st.closed++;
+	st.open--;
+}
+
+static void accept_main(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+	struct ff_co_attr attr;
+
+	ff_co_attr_init(&attr);
+	attr.detached = 1;
+	attr.name = "http-conn";
+	for (;;) {
+		int fd = ff_co_accept(lfd, NULL, NULL, -1);
+
+		if (fd < 0) {
+			if (errno == ECANCELED)
+				return;
+			st.accept_errors++;
+			/* Out of descriptors or memory: pause, as nginx does. */
+			ff_co_sleep_ms((uint64_t)pause_ms);
+			continue;
+		}
+		if (!ff_co_spawn(conn_main, (void *)(intptr_t)fd, &attr)) {
+			st.spawn_errors++;
+			ff_close(fd);
+		}
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	long port = env_num("FASTACK_HTTP_PORT", 80, 65535);
+	struct ff_co_attr attr;
+	int lfd;
+
+	idle_ms = (int)env_num("FASTACK_HTTP_IDLE_MS", 60000, 86400000);
+	header_ms = (int)env_num("FASTACK_HTTP_HEADER_MS", 10000, 86400000);
+	pause_ms = (int)env_num("FASTACK_ACCEPT_PAUSE_MS", 100, 60000);
+	if (port <= 0 || idle_ms < 0 || header_ms < 0 || pause_ms <= 0) {
+		fprintf(stderr, NAME ": FASTACK_HTTP_PORT must be 1..65535, FASTACK_HTTP_IDLE_MS "
+		                     "and FASTACK_HTTP_HEADER_MS numbers, FASTACK_ACCEPT_PAUSE_MS "
+		                     "1..60000\n");
+		return 2;
+	}
+	if (ff_init(argc, argv) < 0) {
+		fprintf(stderr, NAME ": ff_init failed\n");
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	pattern_init();
+	lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
+	sin.sin_port = htons((uint16_t)port);
+	if (lfd < 0 || ff_bind(lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    ff_listen(lfd, BACKLOG) < 0) {
+		perror(NAME ": listener");
+		return 1;
+	}
+	ff_co_attr_init(&attr);
+	attr.name = "http-accept";
+	if (!ff_co_spawn(accept_main, (void *)(intptr_t)lfd, &attr)) {
+		perror(NAME ": ff_co_spawn");
+		return 1;
+	}
+	printf(NAME ": listening on TCP port %ld (coroutines)\n", port);
+	fflush(stdout);
+
+	ff_run(loop, NULL);
+	shut_down(lfd);
+
+	printf(NAME ": stopped: connections opened %llu closed %llu open %llu; requests %llu; "
+	            "responses 2xx %llu 4xx %llu 5xx %llu\n",
+	       st.opened, st.closed, st.open, st.requests, st.status[2], st.status[4],
+	       st.status[5]);
+	printf(NAME ": bytes in %llu out %llu; eof mid-request %llu, read errors %llu, write "
+	            "errors %llu, timeouts %llu; accept errors %llu, spawn errors %llu; coroutines "
+	            "alive %u\n",
+	       st.bytes_in, st.bytes_out, st.eof_mid_request, st.read_errors, st.write_errors,
+	       st.timeouts, st.accept_errors, st.spawn_errors, ff_co_count());
+	ff_stats_print(stdout);
+	fflush(stdout);
+	return 0;
+}
