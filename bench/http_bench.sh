@@ -1,6 +1,8 @@
 #!/bin/bash
 # http_bench.sh: HTTP requests/s, fastack's helloworld vs nginx on the Linux
-# kernel, in one run, plus callgrind instructions per keep-alive request.
+# kernel, in one run, plus callgrind instructions per keep-alive request;
+# and examples/co_http (the same answers from blocking-style code, a
+# coroutine per connection) against helloworld, in the same rounds.
 #
 #   sudo BUILD=build bash bench/http_bench.sh
 #
@@ -40,7 +42,7 @@
 #   HTTP_BENCH_ROUNDS (3)         0: callgrind only
 #   HTTP_BENCH_PMD (af_xdp)       or af_packet
 #   HTTP_BENCH_CG_REQUESTS (20000)
-#   HTTP_BENCH_SKIP               "callgrind" and/or "nginx": leave parts out
+#   HTTP_BENCH_SKIP               "callgrind", "nginx" and/or "co": leave parts out
 #   HTTP_BENCH_KEEP=1             keep the logs (wrk and server output,
 #                                 callgrind profiles) and say where
 set -u
@@ -54,6 +56,7 @@ PMD=${HTTP_BENCH_PMD:-af_xdp}
 CG_REQS=${HTTP_BENCH_CG_REQUESTS:-20000}
 SKIP=" ${HTTP_BENCH_SKIP:-} "
 BIN=$BUILD/examples/helloworld
+CO_BIN=$BUILD/examples/co_http
 TAG=fsh-hb$$
 NS_S=$TAG-a
 NS_C=$TAG-b
@@ -227,7 +230,7 @@ EOF
 
 used=$PMD
 conf "$WORK/fastack.ini" "$PMD"
-FS_KA=() FS_CL=() NG_KA=() NG_CL=()
+FS_KA=() FS_CL=() NG_KA=() NG_CL=() CO_KA=() CO_CL=()
 for round in $(seq "$ROUNDS"); do
 	# fastack (the first round settles af_xdp or af_packet)
 	if ! FASTACK_HTTP_PORT=80 start_server "fastack-$round" "$BIN" --conf "$WORK/fastack.ini"; then
@@ -243,6 +246,20 @@ for round in $(seq "$ROUNDS"); do
 	FS_CL+=("$(wrk_rps "fastack-close-$round" -H "Connection: close")")
 	stop_server
 	grep -E ": stopped:" "$WORK/fastack-$round.log" | sed "s/^/  round $round: /"
+
+	# co_http: the same stack and port, coroutines instead of kqueue
+	if [[ $SKIP != *" co "* ]]; then
+		if FASTACK_HTTP_PORT=80 start_server "co-$round" "$CO_BIN" --conf "$WORK/fastack.ini"; then
+			CO_KA+=("$(wrk_rps "co-keepalive-$round")")
+			CO_CL+=("$(wrk_rps "co-close-$round" -H "Connection: close")")
+		else
+			say "co_http did not start"
+			CO_KA+=(failed) CO_CL+=(failed)
+		fi
+		stop_server
+		grep -E ": stopped:" "$WORK/co-$round.log" | sed "s/^/  round $round: /"
+		say "  round $round: co_http ${CO_KA[-1]} / ${CO_CL[-1]} requests/s (keep-alive / close)"
+	fi
 
 	# nginx on the kernel: the same namespaces and veth, the address on fshs0
 	[[ $SKIP == *" nginx "* ]] && continue
@@ -274,6 +291,8 @@ fs_ka=$(median "${FS_KA[@]}")
 fs_cl=$(median "${FS_CL[@]}")
 ng_ka=$(median "${NG_KA[@]}")
 ng_cl=$(median "${NG_CL[@]}")
+co_ka=$(median "${CO_KA[@]}")
+co_cl=$(median "${CO_CL[@]}")
 
 ratio() {
 	case "$1$2" in
@@ -286,6 +305,12 @@ say "median of $ROUNDS rounds:"
 printf '%-26s %18s %18s %8s\n' "requests/s" "fastack ($used)" "nginx (kernel)" "ratio"
 printf '%-26s %18s %18s %8s\n' "keep-alive" "$fs_ka" "$ng_ka" "$(ratio "$fs_ka" "$ng_ka")"
 printf '%-26s %18s %18s %8s\n' "Connection: close" "$fs_cl" "$ng_cl" "$(ratio "$fs_cl" "$ng_cl")"
+if [[ $SKIP != *" co "* ]]; then
+	say ""
+	printf '%-26s %18s %18s %8s\n' "requests/s" "co_http" "helloworld" "ratio"
+	printf '%-26s %18s %18s %8s\n' "keep-alive" "$co_ka" "$fs_ka" "$(ratio "$co_ka" "$fs_ka")"
+	printf '%-26s %18s %18s %8s\n' "Connection: close" "$co_cl" "$fs_cl" "$(ratio "$co_cl" "$fs_cl")"
+fi
 
 # --- callgrind: instructions per keep-alive request ---
 if [[ $SKIP != *" callgrind "* ]]; then

@@ -3,7 +3,8 @@
  *   void co_switch(void **save_sp, void *new_sp);
  *
  * Pushes the callee-saved registers (rbp, rbx, r12..r15) and the SSE and
- * x87 control words on the current stack, stores the stack pointer in
+ * x87 control words (callee-saved too, System V ABI 3.2.1) on the current
+ * stack, stores the stack pointer in
  * *save_sp, loads new_sp and pops the same frame from it; the ret then
  * continues where that stack last called co_switch.  Caller-saved
  * registers need no saving: co_switch is an ordinary call to the compiler.
@@ -31,9 +32,21 @@ co_switch:
 	fnstcw	4(%rsp)
 	movq	%rsp, (%rdi)
 	movq	%rsi, %rsp
+	/* Loading a control word stalls the pipeline: only when the saved one
+	 * differs from the current (control bits of MXCSR, 6..15; its flag
+	 * bits 0..5 are caller-saved).  The red zone below rsp is scratch. */
+	stmxcsr	-8(%rsp)
+	movl	-8(%rsp), %eax
+	xorl	(%rsp), %eax
+	testl	$0xffc0, %eax
+	jz	1f
 	ldmxcsr	(%rsp)
+1:	fnstcw	-8(%rsp)
+	movzwl	-8(%rsp), %eax
+	cmpw	4(%rsp), %ax
+	je	2f
 	fldcw	4(%rsp)
-	addq	$8, %rsp
+2:	addq	$8, %rsp
 	popq	%r15
 	popq	%r14
 	popq	%r13
