@@ -42,6 +42,8 @@
 #include "ff_api.h"
 #include "ff_co.h"
 
+#include "../common/co_server.h"
+
 #include "../http/pattern.h"
 
 #define NAME "co_http"
@@ -52,48 +54,11 @@
 struct stats {
 	unsigned long long opened, closed, open, requests, status[6], bytes_in, bytes_out;
 	unsigned long long eof_mid_request, read_errors, write_errors, timeouts;
-	unsigned long long accept_errors, spawn_errors;
 };
 
 static struct stats st;
 static int idle_ms = 60000, header_ms = 10000, pause_ms = 100;
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static int loop(void *arg)
-{
-	(void)arg;
-	if (stop_requested)
-		ff_stop_run();
-	return 0;
-}
-
-/* After the stop: the cancelled coroutines close what they hold (2 s at
- * most, on the stack's clock). */
-static int drain(void *arg)
-{
-	uint64_t *until = arg;
-
-	if (!*until)
-		*until = ff_co_now_ms() + 2000;
-	if (!ff_co_count() || ff_co_now_ms() >= *until)
-		ff_stop_run();
-	return 0;
-}
-
-static void shut_down(int lfd)
-{
-	uint64_t until = 0;
-
-	ff_co_cancel_all();
-	ff_run(drain, &until);
-	ff_close(lfd);
-}
+static struct co_server srv = { .conn_name = "http-conn" };
 
 static long env_num(const char *var, long def, long max)
 {
@@ -302,38 +267,9 @@ out:
 	st.open--;
 }
 
-static void accept_main(void *arg)
-{
-	int lfd = (int)(intptr_t)arg;
-	struct ff_co_attr attr;
-
-	ff_co_attr_init(&attr);
-	attr.detached = 1;
-	attr.name = "http-conn";
-	for (;;) {
-		int fd = ff_co_accept(lfd, NULL, NULL, -1);
-
-		if (fd < 0) {
-			if (errno == ECANCELED)
-				return;
-			st.accept_errors++;
-			/* Out of descriptors or memory: pause, as nginx does. */
-			ff_co_sleep_ms((uint64_t)pause_ms);
-			continue;
-		}
-		if (!ff_co_spawn(conn_main, (void *)(intptr_t)fd, &attr)) {
-			st.spawn_errors++;
-			ff_close(fd);
-		}
-	}
-}
-
 int main(int argc, char *argv[])
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
 	long port = env_num("FASTACK_HTTP_PORT", 80, 65535);
-	struct ff_co_attr attr;
-	int lfd;
 
 	idle_ms = (int)env_num("FASTACK_HTTP_IDLE_MS", 60000, 86400000);
 	header_ms = (int)env_num("FASTACK_HTTP_HEADER_MS", 10000, 86400000);
@@ -348,27 +284,16 @@ int main(int argc, char *argv[])
 		fprintf(stderr, NAME ": ff_init failed\n");
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 	pattern_init();
-	lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_port = htons((uint16_t)port);
-	if (lfd < 0 || ff_bind(lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    ff_listen(lfd, BACKLOG) < 0) {
-		perror(NAME ": listener");
+	srv.conn = conn_main;
+	srv.pause_ms = (uint64_t)pause_ms;
+	if (co_server_start(&srv, NAME, (uint16_t)port, BACKLOG) < 0)
 		return 1;
-	}
-	ff_co_attr_init(&attr);
-	attr.name = "http-accept";
-	if (!ff_co_spawn(accept_main, (void *)(intptr_t)lfd, &attr)) {
-		perror(NAME ": ff_co_spawn");
-		return 1;
-	}
 	printf(NAME ": listening on TCP port %ld (coroutines)\n", port);
 	fflush(stdout);
 
-	ff_run(loop, NULL);
-	shut_down(lfd);
+	ff_run(co_server_loop, NULL);
+	co_server_shut_down(&srv);
 
 	printf(NAME ": stopped: connections opened %llu closed %llu open %llu; requests %llu; "
 	            "responses 2xx %llu 4xx %llu 5xx %llu\n",
@@ -378,7 +303,7 @@ int main(int argc, char *argv[])
 	            "errors %llu, timeouts %llu; accept errors %llu, spawn errors %llu; coroutines "
 	            "alive %u\n",
 	       st.bytes_in, st.bytes_out, st.eof_mid_request, st.read_errors, st.write_errors,
-	       st.timeouts, st.accept_errors, st.spawn_errors, ff_co_count());
+	       st.timeouts, srv.accept_errors, srv.spawn_errors, ff_co_count());
 	ff_stats_print(stdout);
 	fflush(stdout);
 	return 0;

@@ -32,54 +32,20 @@
 #include "ff_api.h"
 #include "ff_co.h"
 
+#include "../common/co_server.h"
+
 #define NAME "co_proxy"
 #define BUF 65536
 
 struct stats {
 	unsigned long long opened, closed, open, up_connect_errors, bytes_up, bytes_down;
-	unsigned long long errors, accept_errors, spawn_errors;
+	unsigned long long errors, spawn_errors;
 };
 
 static struct stats st;
 static struct sockaddr_in upstream;
 static int idle_ms = 300000;
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
-static int loop(void *arg)
-{
-	(void)arg;
-	if (stop_requested)
-		ff_stop_run();
-	return 0;
-}
-
-/* After the stop: the cancelled coroutines close what they hold (2 s at
- * most, on the stack's clock). */
-static int drain(void *arg)
-{
-	uint64_t *until = arg;
-
-	if (!*until)
-		*until = ff_co_now_ms() + 2000;
-	if (!ff_co_count() || ff_co_now_ms() >= *until)
-		ff_stop_run();
-	return 0;
-}
-
-static void shut_down(int lfd)
-{
-	uint64_t until = 0;
-
-	ff_co_cancel_all();
-	ff_run(drain, &until);
-	ff_close(lfd);
-}
+static struct co_server srv = { .conn_name = "proxy-up", .pause_ms = 100 };
 
 /* One proxied connection, shared by its two directions (0: client ->
  * upstream, 1: upstream -> client); the last to end closes both sockets. */
@@ -171,40 +137,13 @@ static void conn_main(void *arg)
 	copy(c, 0);
 }
 
-static void accept_main(void *arg)
-{
-	int lfd = (int)(intptr_t)arg;
-	struct ff_co_attr attr;
-
-	ff_co_attr_init(&attr);
-	attr.detached = 1;
-	attr.name = "proxy-up";
-	for (;;) {
-		int fd = ff_co_accept(lfd, NULL, NULL, -1);
-
-		if (fd < 0) {
-			if (errno == ECANCELED)
-				return;
-			st.accept_errors++;
-			ff_co_sleep_ms(100);
-			continue;
-		}
-		if (!ff_co_spawn(conn_main, (void *)(intptr_t)fd, &attr)) {
-			st.spawn_errors++;
-			ff_close(fd);
-		}
-	}
-}
-
 int main(int argc, char *argv[])
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET };
 	const char *port_s = getenv("FASTACK_PROXY_PORT"), *up = getenv("FASTACK_PROXY_UPSTREAM");
 	const char *idle_s = getenv("FASTACK_PROXY_IDLE_MS");
 	char host[64];
 	unsigned uport = 0;
-	int port = port_s ? atoi(port_s) : 8080, lfd;
-	struct ff_co_attr attr;
+	int port = port_s ? atoi(port_s) : 8080;
 
 	if (idle_s)
 		idle_ms = atoi(idle_s);
@@ -221,33 +160,21 @@ int main(int argc, char *argv[])
 		fprintf(stderr, NAME ": ff_init failed\n");
 		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
-	sin.sin_port = htons((uint16_t)port);
-	if (lfd < 0 || ff_bind(lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    ff_listen(lfd, 1024) < 0) {
-		perror(NAME ": listener");
+	srv.conn = conn_main;
+	if (co_server_start(&srv, NAME, (uint16_t)port, 1024) < 0)
 		return 1;
-	}
-	ff_co_attr_init(&attr);
-	attr.name = "proxy-accept";
-	if (!ff_co_spawn(accept_main, (void *)(intptr_t)lfd, &attr)) {
-		perror(NAME ": ff_co_spawn");
-		return 1;
-	}
 	printf(NAME ": listening on TCP port %d, upstream %s:%u (coroutines)\n", port, host, uport);
 	fflush(stdout);
 
-	ff_run(loop, NULL);
-	shut_down(lfd);
+	ff_run(co_server_loop, NULL);
+	co_server_shut_down(&srv);
 
 	printf(NAME
 	       ": stopped: connections opened %llu closed %llu open %llu; upstream connect "
 	       "errors %llu; bytes up %llu down %llu; copy errors %llu, accept errors %llu, spawn "
 	       "errors %llu\n",
 	       st.opened, st.closed, st.open, st.up_connect_errors, st.bytes_up, st.bytes_down,
-	       st.errors, st.accept_errors, st.spawn_errors);
+	       st.errors, srv.accept_errors, st.spawn_errors + srv.spawn_errors);
 	ff_stats_print(stdout);
 	fflush(stdout);
 	return 0;

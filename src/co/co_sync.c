@@ -67,6 +67,31 @@ static void wake_all(struct list_node *q, int rc)
 		;
 }
 
+/* A zeroed object of size bytes whose wait queue is at q_off (NULL and
+ * ENOMEM if there is no memory). */
+static void *obj_new(size_t size, size_t q_off)
+{
+	char *o = calloc(1, size);
+
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	list_init((struct list_node *)(o + q_off));
+	return o;
+}
+
+/* Frees o unless busy: 0, or -1 with EINVAL (NULL) / EBUSY. */
+static int obj_free(void *o, bool busy)
+{
+	if (!o)
+		return (int)ret(-EINVAL);
+	if (busy)
+		return (int)ret(-EBUSY);
+	free(o);
+	return 0;
+}
+
 /* ---- mutex ---- */
 
 struct ff_co_mutex {
@@ -76,24 +101,12 @@ struct ff_co_mutex {
 
 ff_co_mutex_t *ff_co_mutex_create(void)
 {
-	struct ff_co_mutex *m = calloc(1, sizeof(*m));
-
-	if (!m) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	list_init(&m->waiters);
-	return m;
+	return obj_new(sizeof(struct ff_co_mutex), offsetof(struct ff_co_mutex, waiters));
 }
 
 int ff_co_mutex_destroy(ff_co_mutex_t *m)
 {
-	if (!m)
-		return (int)ret(-EINVAL);
-	if (m->owner || !list_empty(&m->waiters))
-		return (int)ret(-EBUSY);
-	free(m);
-	return 0;
+	return obj_free(m, m && (m->owner || !list_empty(&m->waiters)));
 }
 
 int ff_co_mutex_lock(ff_co_mutex_t *m, int timeout_ms)
@@ -159,24 +172,12 @@ struct ff_co_cond {
 
 ff_co_cond_t *ff_co_cond_create(void)
 {
-	struct ff_co_cond *c = calloc(1, sizeof(*c));
-
-	if (!c) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	list_init(&c->waiters);
-	return c;
+	return obj_new(sizeof(struct ff_co_cond), offsetof(struct ff_co_cond, waiters));
 }
 
 int ff_co_cond_destroy(ff_co_cond_t *c)
 {
-	if (!c)
-		return (int)ret(-EINVAL);
-	if (!list_empty(&c->waiters))
-		return (int)ret(-EBUSY);
-	free(c);
-	return 0;
+	return obj_free(c, c && !list_empty(&c->waiters));
 }
 
 int ff_co_cond_wait(ff_co_cond_t *c, ff_co_mutex_t *m, int timeout_ms)
@@ -259,12 +260,7 @@ ff_co_chan_t *ff_co_chan_create(size_t elem_size, unsigned capacity)
 
 int ff_co_chan_destroy(ff_co_chan_t *ch)
 {
-	if (!ch)
-		return (int)ret(-EINVAL);
-	if (!list_empty(&ch->senders) || !list_empty(&ch->receivers))
-		return (int)ret(-EBUSY);
-	free(ch);
-	return 0;
+	return obj_free(ch, ch && (!list_empty(&ch->senders) || !list_empty(&ch->receivers)));
 }
 
 int ff_co_chan_send(ff_co_chan_t *ch, const void *elem, int timeout_ms)
