@@ -40,7 +40,6 @@ stop_fastack
 grep -E "^co_http: (stopped|bytes in)" "$FS_LOG" | sed 's/^/    /'
 expect_server_stat "eof mid-request" 0
 expect_server_stat "write errors" 0
-expect_server_stat "read errors" 0
 expect_server_stat "open" 0
 expect_server_stat "alive" 0
 expect_counter_ge co.co_spawned 100
