@@ -33,6 +33,9 @@
 #   (Ir of the loaded run - idle passes x Ir per idle pass) / requests
 # i.e. everything the stack and the application execute per request: RX,
 # TCP, kqueue, HTTP parse, response, TX, and the busy passes' fixed costs.
+# co_http is measured the same way after helloworld (its figure includes
+# the coroutine switches and parks; callgrind counts instructions, so other
+# work on the machine does not move it, unlike requests/s).
 #
 # A benchmark, not a test: it fails only if a server does not answer.
 # Figures depend on what else the two cpus are doing (the load average is
@@ -315,13 +318,13 @@ fi
 # --- callgrind: instructions per keep-alive request ---
 if [[ $SKIP != *" callgrind "* ]]; then
 	conf "$WORK/cg.ini" af_packet
-	# cg_run NAME SECONDS-IDLE [ab args] -- sets IR, PASSES, BUSY, REQS
+	# cg_run NAME SECONDS-IDLE [ab args] -- sets IR, PASSES, BUSY, REQS ($CG_BIN)
 	cg_run() {
 		local name=$1 idle=$2 out=$WORK/callgrind.$1
 		shift 2
 		FASTACK_HTTP_PORT=80 start_server "cg-$name" valgrind --tool=callgrind \
 			--callgrind-out-file="$out" --toggle-collect=ff_run \
-			"$BIN" --conf "$WORK/cg.ini" || die "helloworld under callgrind did not start"
+			"$CG_BIN" --conf "$WORK/cg.ini" || die "$CG_BIN under callgrind did not start"
 		if [ $# -gt 0 ]; then
 			ip netns exec "$NS_C" timeout -k 2 600 taskset -c "$CPU_C" ab -q "$@" \
 				"http://$SRV_IP/" >"$WORK/ab-$name.txt" 2>&1
@@ -335,19 +338,26 @@ if [[ $SKIP != *" callgrind "* ]]; then
 		BUSY=$(awk '$1 == "loop.loop_busy_passes" { print $2 }' "$WORK/cg-$name.log")
 		REQS=$(sed -n 's/.*; requests \([0-9]*\);.*/\1/p' "$WORK/cg-$name.log")
 	}
-	say ""
-	say "== callgrind (net_af_packet): idle calibration, then ab -k -c 1 -n $CG_REQS"
-	cg_run idle 3
-	idle_ir=$IR idle_passes=$PASSES idle_busy=${BUSY:-0}
-	# The curl probe that saw the server up made a few passes busy: minor.
-	per_idle=$(awk -v i="$idle_ir" -v p="$idle_passes" 'BEGIN { printf "%.1f", i / p }')
-	say "  idle: $idle_ir instructions in $idle_passes passes ($idle_busy busy): $per_idle per pass"
-	cg_run load 0 -k -c 1 -n "$CG_REQS"
-	say "  load: $IR instructions in $PASSES passes ($BUSY busy), $REQS requests served"
-	awk -v ir="$IR" -v p="$PASSES" -v b="${BUSY:-0}" -v pi="$per_idle" -v r="$REQS" 'BEGIN {
-		idle = (p - b) * pi
-		printf "  => %.0f instructions per keep-alive request ", (ir - idle) / r
-		printf "(%.0f including idle polling)\n", ir / r
-	}'
+	# cg_measure NAME BIN -- idle calibration, then the keep-alive run
+	cg_measure() {
+		local name=$1 idle_ir idle_passes idle_busy per_idle
+		CG_BIN=$2
+		say ""
+		say "== callgrind, $name (net_af_packet): idle calibration, then ab -k -c 1 -n $CG_REQS"
+		cg_run "$name-idle" 3
+		idle_ir=$IR idle_passes=$PASSES idle_busy=${BUSY:-0}
+		# The curl probe that saw the server up made a few passes busy: minor.
+		per_idle=$(awk -v i="$idle_ir" -v p="$idle_passes" 'BEGIN { printf "%.1f", i / p }')
+		say "  idle: $idle_ir instructions in $idle_passes passes ($idle_busy busy): $per_idle per pass"
+		cg_run "$name-load" 0 -k -c 1 -n "$CG_REQS"
+		say "  load: $IR instructions in $PASSES passes ($BUSY busy), $REQS requests served"
+		awk -v ir="$IR" -v p="$PASSES" -v b="${BUSY:-0}" -v pi="$per_idle" -v r="$REQS" 'BEGIN {
+			idle = (p - b) * pi
+			printf "  => %.0f instructions per keep-alive request ", (ir - idle) / r
+			printf "(%.0f including idle polling)\n", ir / r
+		}'
+	}
+	cg_measure helloworld "$BIN"
+	[[ $SKIP == *" co "* ]] || cg_measure co_http "$CO_BIN"
 fi
 say "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1082,6 +1082,61 @@ static void mt_client(void *arg)
 	CHECK(mt_recv(x->fd_a, buf, sizeof(buf), 0, 7) == -1 && errno == ETIMEDOUT);
 }
 
+/* TCP with the mt_* names: b accepts and echoes what it reads, twice. */
+static void mt_tcp_server(void *arg)
+{
+	struct mt_ctx *x = arg;
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	char buf[16];
+	int lfd = ff_socket(AF_INET, SOCK_STREAM, 0), fd;
+
+	ff_bind(lfd, h_sin4(&a, NULL, 7600), sizeof(a));
+	ff_listen(lfd, 4);
+	fd = mt_accept(lfd, (struct sockaddr *)&a, &al, 100);
+	for (int i = 0; i < 2 && fd >= 0; i++) {
+		ssize_t n = mt_read(fd, buf, sizeof(buf), 100);
+
+		if (n > 0 && mt_write(fd, buf, (size_t)n, 100) == n)
+			x->ev++;
+	}
+	ff_close(fd);
+	ff_close(lfd);
+}
+
+static void mt_tcp_client(void *arg)
+{
+	struct mt_ctx *x = arg;
+	struct sockaddr_in b;
+	char buf[16];
+	int fd = ff_socket(AF_INET, SOCK_STREAM, 0);
+
+	if (mt_connect(fd, (struct sockaddr *)h_sin4(&b, B_IP, 7600), sizeof(b), 100) == 0 &&
+	    mt_send(fd, "abc", 3, 0, 100) == 3 && mt_recv(fd, buf, sizeof(buf), 0, 100) == 3 &&
+	    mt_write(fd, "de", 2, 100) == 2 && mt_read(fd, buf, sizeof(buf), 100) == 2)
+		x->got = 2;
+	ff_close(fd);
+}
+
+TEST(co_mt_names_tcp)
+{
+	struct h_pair h;
+	struct mt_ctx x = { 0 };
+
+	h_pair_create(&h, NULL, NULL, NULL);
+	stack_set_current(h.b);
+	CHECK(mt_start_thread((void *)mt_tcp_server, &x) != NULL);
+	stack_set_current(h.a);
+	CHECK(mt_start_thread((void *)mt_tcp_client, &x) != NULL);
+	h_pair_run_ms(&h, 50);
+	CHECK_EQ(x.got, 2);
+	CHECK_EQ(x.ev, 2);
+	stack_set_current(h.b);
+	CHECK_EQ(ff_co_count(), 0);
+	h_pair_run_ms(&h, 10);
+	h_pair_destroy(&h);
+}
+
 TEST(co_mt_names)
 {
 	struct h_pair h;
