@@ -29,7 +29,9 @@
  *   EAGAIN     ff_co_spawn past fastack.co.max coroutines alive
  *   EINVAL     a stack size of 0 or beyond FF_CO_STACK_MAX, a NULL entry, a
  *              join of a detached coroutine or of oneself
- *   ENOMEM     no memory for a coroutine or its stack
+ *   ENOMEM     no memory for a coroutine or its stack (each stack is two
+ *              kernel mappings: vm.max_map_count, 65530 by default, allows
+ *              about 32,000 coroutines in a process)
  *
  * A coroutine that runs for fastack.co.watchdog_ms without yielding is
  * reported on stderr with its name (and counted: co.co_hogs); a coroutine
