@@ -56,6 +56,10 @@ struct stats {
 	unsigned long long eof_mid_request, read_errors, write_errors, timeouts;
 };
 
+/* Whether the connection stays open after a response, and whether the
+ * response says so (an HTTP/1.0 client's keep-alive, RFC 9112 9.3). */
+enum { KEEP_NO, KEEP_YES, KEEP_SAY };
+
 static struct stats st;
 static int idle_ms = 60000, header_ms = 10000, pause_ms = 100;
 static struct co_server srv = { .conn_name = "http-conn" };
@@ -90,7 +94,7 @@ static bool put(int fd, const void *buf, size_t len)
 }
 
 static bool respond(int fd, int status, const char *reason, const char *body, uint64_t len,
-                    bool head_only, bool keep)
+                    bool head_only, int keep)
 {
 	char hdr[256];
 	int n;
@@ -99,7 +103,10 @@ static bool respond(int fd, int status, const char *reason, const char *body, ui
 	n = snprintf(hdr, sizeof(hdr),
 	             "HTTP/1.1 %d %s\r\nServer: fastack-co\r\nContent-Type: text/plain\r\n"
 	             "Content-Length: %llu\r\n%s\r\n",
-	             status, reason, (unsigned long long)len, keep ? "" : "Connection: close\r\n");
+	             status, reason, (unsigned long long)len,
+	             keep == KEEP_SAY   ? "Connection: keep-alive\r\n"
+	             : keep == KEEP_YES ? ""
+	                                : "Connection: close\r\n");
 	if (body && !head_only) {
 		/* Head and a small body in one write: two would meet Nagle's
 		 * algorithm and the client's delayed ACK. */
@@ -156,7 +163,8 @@ static bool serve(int fd, char *in, size_t head, size_t *have)
 {
 	char method[16], target[256], version[16], val[64];
 	unsigned long long n = 0, body = 0;
-	bool keep, head_only;
+	bool head_only;
+	int keep;
 	char *end;
 
 	st.requests++;
@@ -165,10 +173,13 @@ static bool serve(int fd, char *in, size_t head, size_t *have)
 		respond(fd, 400, "Bad Request", "bad request\n", 12, false, false);
 		return false;
 	}
-	keep = strcmp(version, "HTTP/1.0") != 0;
+	keep = strcmp(version, "HTTP/1.0") != 0 ? KEEP_YES : KEEP_NO;
 	if (header(in, "Connection", val, sizeof(val)))
-		keep =
-		    strcasecmp(val, "close") != 0 && (keep || strcasecmp(val, "keep-alive") == 0);
+		keep = strcasecmp(val, "close") == 0 ? KEEP_NO
+		       : keep                        ? KEEP_YES
+		       : strcasecmp(val, "keep-alive") == 0
+		           ? KEEP_SAY /* HTTP/1.0 keeps it only if the answer says so */
+		           : KEEP_NO;
 	if (header(in, "Content-Length", val, sizeof(val)))
 		body = strtoull(val, NULL, 10);
 	/* A body is read and dropped: what is past the head first. */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # examples/co_http (coroutines, one per connection, blocking-style code) on
-# net_af_packet: curl keep-alive (several URLs on one connection) and
+# net_af_packet: curl keep-alive (several URLs on one connection; HTTP/1.0
+# with "Connection: Keep-Alive" too) and
 # "Connection: close", a 64 MiB /bytes download hash-checked, 404; then wrk,
 # 5 s keep-alive and 3 s "Connection: close" (50 connections), with zero
 # errors; at the stop every coroutine has ended and every socket is closed.
@@ -24,6 +25,10 @@ conns=$(curl_b -s -o /dev/null -o /dev/null --max-time 10 -w '%{num_connects}' "
 	"http://$FS_IP/")
 [ "$conns" = "10" ] && ok "keep-alive: 2 requests on one connection" ||
 	fail "keep-alive: connects '$conns'"
+conns=$(curl_b -s -0 -H "Connection: Keep-Alive" -o /dev/null -o /dev/null --max-time 10 \
+	-w '%{num_connects}' "http://$FS_IP/" "http://$FS_IP/")
+[ "$conns" = "10" ] && ok "HTTP/1.0 keep-alive: 2 requests on one connection" ||
+	fail "HTTP/1.0 keep-alive: connects '$conns'"
 code=$(curl_b -s -o /dev/null --max-time 10 -H "Connection: close" -w '%{http_code}' "http://$FS_IP/")
 [ "$code" = 200 ] && ok "Connection: close answered" || fail "Connection: close: HTTP $code"
 code=$(curl_b -s -o /dev/null --max-time 10 -w '%{http_code}' "http://$FS_IP/nothing")
