@@ -135,53 +135,103 @@ static bool respond(int fd, int status, const char *reason, const char *body, ui
 	return true;
 }
 
-/* The value of header name in the head (NULL-terminated copy in out). */
-static bool header(const char *head, const char *name, char *out, size_t outlen)
+/* "/": its responses, made once (one for each keep mode), written whole. */
+static struct {
+	char buf[256];
+	size_t head, len;
+} hello_resp[3];
+
+static void hello_init(void)
 {
-	size_t nl = strlen(name);
+	static const char *conn[] = { [KEEP_NO] = "Connection: close\r\n",
+		                      [KEEP_YES] = "",
+		                      [KEEP_SAY] = "Connection: keep-alive\r\n" };
 
+	for (int k = 0; k < 3; k++) {
+		int n = snprintf(hello_resp[k].buf, sizeof(hello_resp[k].buf),
+		                 "HTTP/1.1 200 OK\r\nServer: fastack-co\r\nContent-Type: "
+		                 "text/plain\r\nContent-Length: 19\r\n%s\r\n",
+		                 conn[k]);
+
+		hello_resp[k].head = (size_t)n;
+		memcpy(hello_resp[k].buf + n, "Hello from fastack\n", 19);
+		hello_resp[k].len = (size_t)n + 19;
+	}
+}
+
+static bool hello(int fd, bool head_only, int keep)
+{
+	st.status[2]++;
+	return put(fd, hello_resp[keep].buf,
+	           head_only ? hello_resp[keep].head : hello_resp[keep].len);
+}
+
+/* One pass over the header fields of a head (NUL-terminated): the
+ * Connection value (copied, NUL-terminated; empty if absent) and the
+ * Content-Length (0 if absent). */
+static void scan_fields(const char *head, char *conn, size_t connlen, unsigned long long *clen)
+{
+	conn[0] = 0;
+	*clen = 0;
 	for (const char *p = strchr(head, '\n'); p && p[1]; p = strchr(p + 1, '\n')) {
-		const char *v, *e;
+		const char *f = p + 1, *v, *e;
+		size_t nl;
 
-		if (strncasecmp(p + 1, name, nl) != 0 || p[1 + nl] != ':')
+		if ((f[0] | 0x20) != 'c')
 			continue;
-		v = p + 2 + nl;
+		if (strncasecmp(f, "connection:", 11) == 0)
+			nl = 11;
+		else if (strncasecmp(f, "content-length:", 15) == 0)
+			nl = 15;
+		else
+			continue;
+		v = f + nl;
 		while (*v == ' ' || *v == '\t')
 			v++;
 		e = v;
 		while (*e && *e != '\r' && *e != '\n')
 			e++;
-		snprintf(out, outlen, "%.*s", (int)(e - v), v);
-		return true;
+		if (nl == 15)
+			*clen = strtoull(v, NULL, 10);
+		else
+			snprintf(conn, connlen, "%.*s", (int)(e - v), v);
 	}
-	return false;
 }
 
 /* Answers one request whose head is in[0..head) (NUL-terminated there).
  * Returns whether the connection stays open. */
 static bool serve(int fd, char *in, size_t head, size_t *have)
 {
-	char method[16], target[256], version[16], val[64];
+	char *line_end = in + strcspn(in, "\r\n"), *method = in, *target = NULL, *version = NULL;
 	unsigned long long n = 0, body = 0;
 	bool head_only;
+	char val[64], *end, *sp;
 	int keep;
-	char *end;
 
 	st.requests++;
-	if (sscanf(in, "%15s %255s %15s", method, target, version) != 3 ||
-	    strncmp(version, "HTTP/1.", 7) != 0) {
+	/* method SP target SP HTTP/1.x */
+	sp = memchr(method, ' ', (size_t)(line_end - method));
+	if (sp) {
+		*sp = 0;
+		target = sp + 1;
+		sp = memchr(target, ' ', (size_t)(line_end - target));
+	}
+	if (sp) {
+		*sp = 0;
+		version = sp + 1;
+	}
+	if (!version || line_end - version != 8 || strncmp(version, "HTTP/1.", 7) != 0) {
 		respond(fd, 400, "Bad Request", "bad request\n", 12, false, false);
 		return false;
 	}
-	keep = strcmp(version, "HTTP/1.0") != 0 ? KEEP_YES : KEEP_NO;
-	if (header(in, "Connection", val, sizeof(val)))
+	scan_fields(line_end, val, sizeof(val), &body);
+	keep = version[7] != '0' ? KEEP_YES : KEEP_NO;
+	if (val[0])
 		keep = strcasecmp(val, "close") == 0 ? KEEP_NO
 		       : keep                        ? KEEP_YES
 		       : strcasecmp(val, "keep-alive") == 0
 		           ? KEEP_SAY /* HTTP/1.0 keeps it only if the answer says so */
 		           : KEEP_NO;
-	if (header(in, "Content-Length", val, sizeof(val)))
-		body = strtoull(val, NULL, 10);
 	/* A body is read and dropped: what is past the head first. */
 	memmove(in, in + head, *have - head);
 	*have -= head;
@@ -208,7 +258,7 @@ static bool serve(int fd, char *in, size_t head, size_t *have)
 		               keep) &&
 		       keep;
 	if (strcmp(target, "/") == 0)
-		return respond(fd, 200, "OK", "Hello from fastack\n", 19, head_only, keep) && keep;
+		return hello(fd, head_only, keep) && keep;
 	if (strncmp(target, "/bytes/", 7) == 0) {
 		errno = 0;
 		n = strtoull(target + 7, &end, 10);
@@ -221,10 +271,12 @@ static bool serve(int fd, char *in, size_t head, size_t *have)
 /* The end of the head in in[0..have) (index past the blank line), or 0. */
 static size_t head_end(const char *in, size_t have)
 {
-	for (size_t i = 0; i + 1 < have; i++) {
-		if (in[i] != '\n')
-			continue;
-		if (in[i + 1] == '\n')
+	const char *p = in, *lim = in + have;
+
+	while ((p = memchr(p, '\n', (size_t)(lim - p))) != NULL) {
+		size_t i = (size_t)(p++ - in);
+
+		if (i + 1 < have && in[i + 1] == '\n')
 			return i + 2;
 		if (i + 2 < have && in[i + 1] == '\r' && in[i + 2] == '\n')
 			return i + 3;
@@ -296,6 +348,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	pattern_init();
+	hello_init();
 	srv.conn = conn_main;
 	srv.pause_ms = (uint64_t)pause_ms;
 	if (co_server_start(&srv, NAME, (uint16_t)port, BACKLOG) < 0)
