@@ -265,7 +265,10 @@ for round in $(seq "$ROUNDS"); do
 	fi
 
 	# nginx on the kernel: the same namespaces and veth, the address on fshs0
-	[[ $SKIP == *" nginx "* ]] && continue
+	if [[ $SKIP == *" nginx "* ]]; then
+		say "  round $round: helloworld ${FS_KA[-1]} / ${FS_CL[-1]} requests/s (keep-alive / close)"
+		continue
+	fi
 	ip -n "$NS_S" addr add "$SRV_IP/24" dev "$IF_S"
 	if start_server "nginx-$round" taskset -c "$CPU_S" "$NGINX" -c "$WORK/nginx.conf" \
 		-p "$WORK" -g "daemon off;"; then
