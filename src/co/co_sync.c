@@ -38,6 +38,17 @@ static void waiter_unhook(struct ff_co *co)
 	list_del(&w->link);
 }
 
+/* co_enter (the caller's stack and coroutine), then -EINVAL unless both
+ * arguments are given. */
+static int enter2(struct stack **s, struct ff_co **co, const void *a, const void *b)
+{
+	int rc = co_enter(s, co);
+
+	if (rc < 0)
+		return rc;
+	return a && b ? 0 : -EINVAL;
+}
+
 /* Parks co on queue q until woken, the deadline or a cancel. */
 static int wait_on(struct ff_co *co, struct list_node *q, uint64_t dl)
 {
@@ -113,12 +124,10 @@ int ff_co_mutex_lock(ff_co_mutex_t *m, int timeout_ms)
 {
 	struct stack *s;
 	struct ff_co *co;
-	int rc = co_enter(&s, &co);
+	int rc = enter2(&s, &co, m, m);
 
 	if (rc < 0)
 		return (int)ret(rc);
-	if (!m)
-		return (int)ret(-EINVAL);
 	if (m->owner == co)
 		return (int)ret(-EDEADLK);
 	if (!m->owner) {
@@ -185,12 +194,10 @@ int ff_co_cond_wait(ff_co_cond_t *c, ff_co_mutex_t *m, int timeout_ms)
 	struct stack *s;
 	struct ff_co *co;
 	bool cancelled;
-	int rc = co_enter(&s, &co);
+	int rc = enter2(&s, &co, c, m);
 
 	if (rc < 0)
 		return (int)ret(rc);
-	if (!c || !m)
-		return (int)ret(-EINVAL);
 	if (m->owner != co)
 		return (int)ret(-EPERM);
 	mutex_release(m);
@@ -268,12 +275,10 @@ int ff_co_chan_send(ff_co_chan_t *ch, const void *elem, int timeout_ms)
 	struct stack *s;
 	struct ff_co *co;
 	uint64_t dl;
-	int rc = co_enter(&s, &co);
+	int rc = enter2(&s, &co, ch, elem);
 
 	if (rc < 0)
 		return (int)ret(rc);
-	if (!ch || !elem)
-		return (int)ret(-EINVAL);
 	dl = co_deadline(s, timeout_ms);
 	for (;;) {
 		if (ch->closed)
@@ -297,12 +302,10 @@ int ff_co_chan_recv(ff_co_chan_t *ch, void *elem, int timeout_ms)
 	struct stack *s;
 	struct ff_co *co;
 	uint64_t dl;
-	int rc = co_enter(&s, &co);
+	int rc = enter2(&s, &co, ch, elem);
 
 	if (rc < 0)
 		return (int)ret(rc);
-	if (!ch || !elem)
-		return (int)ret(-EINVAL);
 	dl = co_deadline(s, timeout_ms);
 	for (;;) {
 		if (ch->n) {
