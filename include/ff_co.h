@@ -106,7 +106,8 @@ int ff_co_detach(ff_co_t *co);
 /* Cancels co: the call it is parked in (or its next one that would park)
  * returns ECANCELED, as every later one does; co is expected to release
  * what it holds and return.  Not started yet: it starts, and its first call
- * that would park returns ECANCELED.  Cancelling oneself is allowed. */
+ * that would park returns ECANCELED.  Cancelling oneself is allowed.  0, or
+ * -1: EINVAL (NULL), ESRCH (co has returned). */
 int ff_co_cancel(ff_co_t *co);
 /* Cancels every coroutine of the calling thread's stack but the caller
  * (a program's shutdown: ff_run again until ff_co_count() is 0).  Returns
