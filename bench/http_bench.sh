@@ -1,6 +1,8 @@
 #!/bin/bash
 # http_bench.sh: HTTP requests/s, fastack's helloworld vs nginx on the Linux
-# kernel, in one run, plus callgrind instructions per keep-alive request.
+# kernel, in one run, plus callgrind instructions per keep-alive request;
+# and examples/co_http (the same answers from blocking-style code, a
+# coroutine per connection) against helloworld, in the same rounds.
 #
 #   sudo BUILD=build bash bench/http_bench.sh
 #
@@ -31,6 +33,9 @@
 #   (Ir of the loaded run - idle passes x Ir per idle pass) / requests
 # i.e. everything the stack and the application execute per request: RX,
 # TCP, kqueue, HTTP parse, response, TX, and the busy passes' fixed costs.
+# co_http is measured the same way after helloworld (its figure includes
+# the coroutine switches and parks; callgrind counts instructions, so other
+# work on the machine does not move it, unlike requests/s).
 #
 # A benchmark, not a test: it fails only if a server does not answer.
 # Figures depend on what else the two cpus are doing (the load average is
@@ -40,7 +45,7 @@
 #   HTTP_BENCH_ROUNDS (3)         0: callgrind only
 #   HTTP_BENCH_PMD (af_xdp)       or af_packet
 #   HTTP_BENCH_CG_REQUESTS (20000)
-#   HTTP_BENCH_SKIP               "callgrind" and/or "nginx": leave parts out
+#   HTTP_BENCH_SKIP               "callgrind", "nginx" and/or "co": leave parts out
 #   HTTP_BENCH_KEEP=1             keep the logs (wrk and server output,
 #                                 callgrind profiles) and say where
 #   HTTP_BENCH_SYSCTL             knobs for fastack's [freebsd.sysctl], e.g.
@@ -56,6 +61,7 @@ PMD=${HTTP_BENCH_PMD:-af_xdp}
 CG_REQS=${HTTP_BENCH_CG_REQUESTS:-20000}
 SKIP=" ${HTTP_BENCH_SKIP:-} "
 BIN=$BUILD/examples/helloworld
+CO_BIN=$BUILD/examples/co_http
 TAG=fsh-hb$$
 NS_S=$TAG-a
 NS_C=$TAG-b
@@ -235,7 +241,7 @@ EOF
 
 used=$PMD
 conf "$WORK/fastack.ini" "$PMD"
-FS_KA=() FS_CL=() NG_KA=() NG_CL=()
+FS_KA=() FS_CL=() NG_KA=() NG_CL=() CO_KA=() CO_CL=()
 for round in $(seq "$ROUNDS"); do
 	# fastack (the first round settles af_xdp or af_packet)
 	if ! FASTACK_HTTP_PORT=80 start_server "fastack-$round" "$BIN" --conf "$WORK/fastack.ini"; then
@@ -252,8 +258,25 @@ for round in $(seq "$ROUNDS"); do
 	stop_server
 	grep -E ": stopped:" "$WORK/fastack-$round.log" | sed "s/^/  round $round: /"
 
+	# co_http: the same stack and port, coroutines instead of kqueue
+	if [[ $SKIP != *" co "* ]]; then
+		if FASTACK_HTTP_PORT=80 start_server "co-$round" "$CO_BIN" --conf "$WORK/fastack.ini"; then
+			CO_KA+=("$(wrk_rps "co-keepalive-$round")")
+			CO_CL+=("$(wrk_rps "co-close-$round" -H "Connection: close")")
+		else
+			say "co_http did not start"
+			CO_KA+=(failed) CO_CL+=(failed)
+		fi
+		stop_server
+		grep -E ": stopped:" "$WORK/co-$round.log" | sed "s/^/  round $round: /"
+		say "  round $round: co_http ${CO_KA[-1]} / ${CO_CL[-1]} requests/s (keep-alive / close)"
+	fi
+
 	# nginx on the kernel: the same namespaces and veth, the address on fshs0
-	[[ $SKIP == *" nginx "* ]] && continue
+	if [[ $SKIP == *" nginx "* ]]; then
+		say "  round $round: helloworld ${FS_KA[-1]} / ${FS_CL[-1]} requests/s (keep-alive / close)"
+		continue
+	fi
 	ip -n "$NS_S" addr add "$SRV_IP/24" dev "$IF_S"
 	if start_server "nginx-$round" taskset -c "$CPU_S" "$NGINX" -c "$WORK/nginx.conf" \
 		-p "$WORK" -g "daemon off;"; then
@@ -282,6 +305,8 @@ fs_ka=$(median "${FS_KA[@]}")
 fs_cl=$(median "${FS_CL[@]}")
 ng_ka=$(median "${NG_KA[@]}")
 ng_cl=$(median "${NG_CL[@]}")
+co_ka=$(median "${CO_KA[@]}")
+co_cl=$(median "${CO_CL[@]}")
 
 ratio() {
 	case "$1$2" in
@@ -294,17 +319,23 @@ say "median of $ROUNDS rounds:"
 printf '%-26s %18s %18s %8s\n' "requests/s" "fastack ($used)" "nginx (kernel)" "ratio"
 printf '%-26s %18s %18s %8s\n' "keep-alive" "$fs_ka" "$ng_ka" "$(ratio "$fs_ka" "$ng_ka")"
 printf '%-26s %18s %18s %8s\n' "Connection: close" "$fs_cl" "$ng_cl" "$(ratio "$fs_cl" "$ng_cl")"
+if [[ $SKIP != *" co "* ]]; then
+	say ""
+	printf '%-26s %18s %18s %8s\n' "requests/s" "co_http" "helloworld" "ratio"
+	printf '%-26s %18s %18s %8s\n' "keep-alive" "$co_ka" "$fs_ka" "$(ratio "$co_ka" "$fs_ka")"
+	printf '%-26s %18s %18s %8s\n' "Connection: close" "$co_cl" "$fs_cl" "$(ratio "$co_cl" "$fs_cl")"
+fi
 
 # --- callgrind: instructions per keep-alive request ---
 if [[ $SKIP != *" callgrind "* ]]; then
 	conf "$WORK/cg.ini" af_packet
-	# cg_run NAME SECONDS-IDLE [ab args] -- sets IR, PASSES, BUSY, REQS
+	# cg_run NAME SECONDS-IDLE [ab args] -- sets IR, PASSES, BUSY, REQS ($CG_BIN)
 	cg_run() {
 		local name=$1 idle=$2 out=$WORK/callgrind.$1
 		shift 2
 		FASTACK_HTTP_PORT=80 start_server "cg-$name" valgrind --tool=callgrind \
 			--callgrind-out-file="$out" --toggle-collect=ff_run \
-			"$BIN" --conf "$WORK/cg.ini" || die "helloworld under callgrind did not start"
+			"$CG_BIN" --conf "$WORK/cg.ini" || die "$CG_BIN under callgrind did not start"
 		if [ $# -gt 0 ]; then
 			ip netns exec "$NS_C" timeout -k 2 600 taskset -c "$CPU_C" ab -q "$@" \
 				"http://$SRV_IP/" >"$WORK/ab-$name.txt" 2>&1
@@ -318,19 +349,26 @@ if [[ $SKIP != *" callgrind "* ]]; then
 		BUSY=$(awk '$1 == "loop.loop_busy_passes" { print $2 }' "$WORK/cg-$name.log")
 		REQS=$(sed -n 's/.*; requests \([0-9]*\);.*/\1/p' "$WORK/cg-$name.log")
 	}
-	say ""
-	say "== callgrind (net_af_packet): idle calibration, then ab -k -c 1 -n $CG_REQS"
-	cg_run idle 3
-	idle_ir=$IR idle_passes=$PASSES idle_busy=${BUSY:-0}
-	# The curl probe that saw the server up made a few passes busy: minor.
-	per_idle=$(awk -v i="$idle_ir" -v p="$idle_passes" 'BEGIN { printf "%.1f", i / p }')
-	say "  idle: $idle_ir instructions in $idle_passes passes ($idle_busy busy): $per_idle per pass"
-	cg_run load 0 -k -c 1 -n "$CG_REQS"
-	say "  load: $IR instructions in $PASSES passes ($BUSY busy), $REQS requests served"
-	awk -v ir="$IR" -v p="$PASSES" -v b="${BUSY:-0}" -v pi="$per_idle" -v r="$REQS" 'BEGIN {
-		idle = (p - b) * pi
-		printf "  => %.0f instructions per keep-alive request ", (ir - idle) / r
-		printf "(%.0f including idle polling)\n", ir / r
-	}'
+	# cg_measure NAME BIN -- idle calibration, then the keep-alive run
+	cg_measure() {
+		local name=$1 idle_ir idle_passes idle_busy per_idle
+		CG_BIN=$2
+		say ""
+		say "== callgrind, $name (net_af_packet): idle calibration, then ab -k -c 1 -n $CG_REQS"
+		cg_run "$name-idle" 3
+		idle_ir=$IR idle_passes=$PASSES idle_busy=${BUSY:-0}
+		# The curl probe that saw the server up made a few passes busy: minor.
+		per_idle=$(awk -v i="$idle_ir" -v p="$idle_passes" 'BEGIN { printf "%.1f", i / p }')
+		say "  idle: $idle_ir instructions in $idle_passes passes ($idle_busy busy): $per_idle per pass"
+		cg_run "$name-load" 0 -k -c 1 -n "$CG_REQS"
+		say "  load: $IR instructions in $PASSES passes ($BUSY busy), $REQS requests served"
+		awk -v ir="$IR" -v p="$PASSES" -v b="${BUSY:-0}" -v pi="$per_idle" -v r="$REQS" 'BEGIN {
+			idle = (p - b) * pi
+			printf "  => %.0f instructions per keep-alive request ", (ir - idle) / r
+			printf "(%.0f including idle polling)\n", ir / r
+		}'
+	}
+	cg_measure helloworld "$BIN"
+	[[ $SKIP == *" co "* ]] || cg_measure co_http "$CO_BIN"
 fi
 say "   load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

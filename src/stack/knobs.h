@@ -108,6 +108,20 @@
 	X(TCP_PORTRANGE_LAST, "net.inet.ip.portrange.last", 65535, 1024, 65535, "port",          \
 	  "last ephemeral port")
 
+/* Coroutine knobs (src/co). */
+#define CO_KNOBS(X)                                                                      \
+	X(CO_STACK_SIZE, "fastack.co.stack_size", 65536, 16384, 268435456, "bytes",      \
+	  "default coroutine stack size (ff_co_set_stack_size changes it per stack); a " \
+	  "64 KiB guard below each stack is not counted")                                \
+	X(CO_MAX, "fastack.co.max", 1000000, 1, 16777216, "coroutines",                  \
+	  "coroutines alive per stack; ff_co_spawn past it fails with EAGAIN")           \
+	X(CO_BATCH, "fastack.co.batch", 1024, 1, 16777216, "resumptions",                \
+	  "coroutine resumptions per loop pass at most; the rest run on the next pass")  \
+	X(CO_POOL_MAX, "fastack.co.pool_max", 1024, 0, 16777216, "stacks",               \
+	  "stacks of returned coroutines kept mapped for reuse")                         \
+	X(CO_WATCHDOG_MS, "fastack.co.watchdog_ms", 1000, 0, 3600000, "ms",              \
+	  "report a coroutine that runs this long without yielding (0: no watchdog)")
+
 #define KNOBS(X)                                                                                \
 	X(ARP_MAX_ENTRIES, "net.link.ether.inet.max_entries", 1024, 8, 1048576, "entries",      \
 	  "ARP cache size; a full cache evicts the oldest stale entry, else drops")             \
@@ -143,6 +157,7 @@
 	  "(at most fastack.mem.lowat)")                                                        \
 	X(MEM_SOCK_MIN, "fastack.mem.sock_min", 4096, 0, 1048576, "bytes",                      \
 	  "what each socket buffer may still hold under memory pressure (Linux tcp_wmem[0])")   \
+	CO_KNOBS(X)                                                                             \
 	TCP_KNOBS(X)
 
 enum knob_id {

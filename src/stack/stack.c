@@ -143,6 +143,7 @@ void stack_destroy(struct stack *s)
 	 * the tables below. */
 	/* Descriptors first, while every protocol is still up (a close may
 	 * still send), then the layers top-down. */
+	co_fini(s); /* coroutines end first: they close what they hold */
 	sock_close_all(s);
 	stack_compat_fini(s);
 	for (i = ARRAY_SIZE(layers); i-- > 0;)
@@ -279,6 +280,7 @@ unsigned stack_pass_begin(struct stack *s, uint64_t now)
 
 void stack_pass_end(struct stack *s)
 {
+	co_run(s); /* coroutines made ready by this pass (src/co) */
 	for (unsigned i = 0; i < s->nports; i++)
 		port_tx_flush(s->ports[i]);
 }
@@ -299,6 +301,7 @@ COUNTER_DESC_TABLE(tcp_descs, TCP_STATS);
 COUNTER_DESC_TABLE(sock_descs, SOCK_STATS);
 COUNTER_DESC_TABLE(ev_descs, EVENT_STATS);
 COUNTER_DESC_TABLE(mem_descs, MEM_STATS);
+COUNTER_DESC_TABLE(co_descs, CO_STATS);
 
 #define LOOP_STATS(X)                                               \
 	X(loop_passes, "loop passes")                               \
@@ -322,6 +325,7 @@ const struct counter_group stack_counter_groups[] = {
 	GROUP("socket", sock, SOCK_STATS),
 	GROUP("event", ev, EVENT_STATS),
 	GROUP("mem", mem, MEM_STATS),
+	GROUP("co", co, CO_STATS),
 	{ "loop", loop_descs, ARRAY_SIZE(loop_descs), offsetof(struct stack_stats, loop_passes) },
 };
 const unsigned stack_counter_ngroups = ARRAY_SIZE(stack_counter_groups);

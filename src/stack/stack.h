@@ -32,6 +32,7 @@
 
 #include "base/counters.h"
 #include "base/timer.h"
+#include "co/co.h"
 #include "eth/arp.h"
 #include "eth/eth.h"
 #include "event/event.h"
@@ -61,6 +62,7 @@ struct stack_stats {
 	struct sock_stats sock;
 	struct event_stats ev;
 	struct mem_stats mem;
+	struct co_stats co;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns, loop_sleeps;
 };
@@ -95,6 +97,7 @@ struct stack {
 	struct udp_state *udp;
 	struct tcp_layer *tcp;
 	struct sock_table *socks;
+	struct co_rt *co; /* coroutines (src/co), NULL until the first spawn */
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */

@@ -13,16 +13,7 @@ need_bin "$BIN"
 need_tools python3
 need_root_netns
 topo_veth || { fail "topology"; finish; }
-mkdir -p "$WORK/www"
-head -c 1048576 /dev/urandom >"$WORK/www/small.bin"
-head -c "$SIZE" /dev/urandom >"$WORK/www/big.bin"
-ip netns exec "$NS_B" timeout -k 2 280 python3 -m http.server 8000 --bind "$PEER_IP" \
-	--directory "$WORK/www" >"$WORK/http.server.log" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	ip netns exec "$NS_B" bash -c "echo >/dev/tcp/$PEER_IP/8000" 2>/dev/null && break
-	sleep 0.1
-done
+serve_files_b "$SIZE"
 
 # get NAME FILE CONF SECS -- http_get FILE, compare the hashes
 get() {

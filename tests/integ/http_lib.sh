@@ -115,3 +115,36 @@ curl_loop() {
 	done
 	echo "$good"
 }
+
+# run_wrk NAME SECS CONNS [wrk args] -- fails on any wrk error
+run_wrk() {
+	local name=$1 secs=$2 conns=$3 out rps
+	shift 3
+	out=$WORK/wrk-$name.txt
+	ip netns exec "$NS_B" timeout -k 2 $((secs + 30)) taskset -c "$FASTACK_PYCPU" \
+		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "http://$FS_IP/" >"$out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+	if [ -n "$rps" ] && ! grep -Eq "Socket errors|Non-2xx" "$out"; then
+		ok "wrk $name ($secs s, $conns connections): $rps requests/s," \
+			"$(awk '/requests in/ { print $1 }' "$out") requests, 0 errors"
+	else
+		fail "wrk $name:"
+		sed 's/^/    | /' "$out"
+	fi
+}
+
+# serve_files_b SIZE [SECS] -- $WORK/www/small.bin (1 MiB) and big.bin (SIZE
+# bytes) of random bytes, served by python3 http.server on $PEER_IP:8000 in
+# NS_B for SECS (280) at most; returns once the port answers.
+serve_files_b() {
+	mkdir -p "$WORK/www"
+	head -c 1048576 /dev/urandom >"$WORK/www/small.bin"
+	head -c "$1" /dev/urandom >"$WORK/www/big.bin"
+	ip netns exec "$NS_B" timeout -k 2 "${2:-280}" python3 -m http.server 8000 --bind "$PEER_IP" \
+		--directory "$WORK/www" >"$WORK/http.server.log" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		ip netns exec "$NS_B" bash -c "echo >/dev/tcp/$PEER_IP/8000" 2>/dev/null && break
+		sleep 0.1
+	done
+}
