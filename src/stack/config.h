@@ -104,6 +104,9 @@ struct config {
 	unsigned nb_mbufs;
 	char eal_args[1024];
 	int log_level;
+	bool ctl_enable;
+	char ctl_dir[80]; /* a socket path holds 108 bytes */
+	char ctl_group[64];
 
 	/* [pcap] */
 	bool pcap_enable;
