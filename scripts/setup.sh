@@ -29,6 +29,9 @@ PKGS=(
 	# the attacker of the attack tests (tests/integ/9x_attack_*.sh) and
 	# scripts/soak.sh
 	python3-scapy
+	# --json output of the fastack command, parsed by tests/integ/lib.sh's
+	# ctl_until and tests/integ/98_fastack.sh, 99_fastack_errors.sh
+	jq
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

@@ -85,6 +85,7 @@ static const char usage_text[] =
     "usage.\n";
 
 static bool json;
+static const char *json_expect; /* record types always present, "a,b" */
 static const char *opt_dir, *opt_prefix;
 
 static void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
@@ -410,6 +411,12 @@ static void json_answer(const struct proc *p, const struct answer *a)
 	json_str(p->name);
 	printf(",\"socket\":");
 	json_str(p->path);
+	/* the command's record types first, as empty arrays if none came */
+	static char expect[128];
+	snprintf(expect, sizeof(expect), "%s", json_expect ? json_expect : "");
+	for (char *save = NULL, *e = strtok_r(expect, ",", &save); e && nt < 32;
+	     e = strtok_r(NULL, ",", &save))
+		types[nt++] = e;
 	for (unsigned i = 0; i < a->n; i++) {
 		unsigned t;
 
@@ -574,10 +581,27 @@ static unsigned parse_flags(const struct cmd_ctx *c, const char *cmd, const char
 	return nw;
 }
 
+/* The record types a request's answer is made of (ctl_stack.c). */
+static const char *types_of(const char *req)
+{
+	static const struct {
+		const char *verb, *types;
+	} t[] = {
+		{ "info", "proc,stack" }, { "ifconfig", "if,ifstat" }, { "route", "route" },
+		{ "arp", "arp" },         { "sockets", "tcp,udp" },    { "stat", "counter,gauge" },
+		{ "sysctl", "knob" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strncmp(req, t[i].verb, strlen(t[i].verb)) == 0)
+			return t[i].types;
+	return NULL;
+}
+
 static void for_each_proc(const char *req,
                           void (*show)(const struct proc *, struct answer *, const void *),
                           const void *arg)
 {
+	json_expect = types_of(req);
 	for (unsigned i = 0; i < nprocs; i++) {
 		struct answer a;
 
@@ -986,6 +1010,7 @@ static int cmd_sysctl(const struct cmd_ctx *c)
 		if (request(p, req, &b, err, sizeof(err)) < 0)
 			die(1, "%s", err);
 		if (json) {
+			json_expect = types_of("sysctl");
 			json_answer(p, &b);
 		} else {
 			for (unsigned k = 0; k < b.n; k++)
@@ -1008,6 +1033,7 @@ static int cmd_ps(const struct cmd_ctx *c)
 		struct answer a;
 
 		request_or_die(&procs[i], "info", &a);
+		json_expect = types_of("info");
 		if (json)
 			json_answer(&procs[i], &a);
 		else
@@ -1106,27 +1132,27 @@ static int cmd_top(const struct cmd_ctx *c)
 			uint64_t all = busy + (a1[s].idle_ns - a0[s].idle_ns);
 			double pct = all ? 100.0 * (double)busy / (double)all : 0;
 
-			if (json)
-				printf("{\"process\":\"%s\",\"stack\":%u,\"rx_pps\":%.0f,"
-				       "\"rx_bps\":%.0f,\"tx_pps\":%.0f,\"tx_bps\":%.0f,"
-				       "\"opened_ps\":%.0f,\"closed_ps\":%.0f,\"drops_ps\":%.0f,"
-				       "\"busy_pct\":%.1f}\n",
-				       p->name, s, (double)(a1[s].rx_p - a0[s].rx_p) / d,
-				       8.0 * (double)(a1[s].rx_b - a0[s].rx_b) / d,
-				       (double)(a1[s].tx_p - a0[s].tx_p) / d,
-				       8.0 * (double)(a1[s].tx_b - a0[s].tx_b) / d,
-				       (double)(a1[s].opened - a0[s].opened) / d,
-				       (double)(a1[s].closed - a0[s].closed) / d,
-				       (double)(a1[s].drops - a0[s].drops) / d, pct);
-			else
+			double rx_p = (double)(a1[s].rx_p - a0[s].rx_p) / d;
+			double rx_b = 8.0 * (double)(a1[s].rx_b - a0[s].rx_b) / d;
+			double tx_p = (double)(a1[s].tx_p - a0[s].tx_p) / d;
+			double tx_b = 8.0 * (double)(a1[s].tx_b - a0[s].tx_b) / d;
+			double opened = (double)(a1[s].opened - a0[s].opened) / d;
+			double closed = (double)(a1[s].closed - a0[s].closed) / d;
+			double drops = (double)(a1[s].drops - a0[s].drops) / d;
+
+			if (json) {
+				printf("{\"process\":");
+				json_str(p->name);
+				printf(
+				    ",\"stack\":%u,\"rx_pps\":%.0f,\"rx_bps\":%.0f,\"tx_pps\":%.0f,"
+				    "\"tx_bps\":%.0f,\"opened_ps\":%.0f,\"closed_ps\":%.0f,"
+				    "\"drops_ps\":%.0f,\"busy_pct\":%.1f}\n",
+				    s, rx_p, rx_b, tx_p, tx_b, opened, closed, drops, pct);
+			} else {
 				printf("%-5u %10.0f %10.2f %10.0f %10.2f %8.0f %8.0f %8.0f %6.1f\n",
-				       s, (double)(a1[s].rx_p - a0[s].rx_p) / d,
-				       8e-6 * (double)(a1[s].rx_b - a0[s].rx_b) / d,
-				       (double)(a1[s].tx_p - a0[s].tx_p) / d,
-				       8e-6 * (double)(a1[s].tx_b - a0[s].tx_b) / d,
-				       (double)(a1[s].opened - a0[s].opened) / d,
-				       (double)(a1[s].closed - a0[s].closed) / d,
-				       (double)(a1[s].drops - a0[s].drops) / d, pct);
+				       s, rx_p, rx_b * 1e-6, tx_p, tx_b * 1e-6, opened, closed,
+				       drops, pct);
+			}
 		}
 		if (!json) {
 			/* drops by reason, this interval, over every stack */
@@ -1188,7 +1214,8 @@ int main(int argc, char **argv)
 	}
 	argc = n;
 	argv = rest;
-	while ((opt = getopt_long(argc, argv, "+p:d:jh", longopts, NULL)) != -1) {
+	opterr = 0; /* one line of our own */
+	while ((opt = getopt_long(argc, argv, "+:p:d:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			opt_prefix = optarg;
@@ -1202,9 +1229,12 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
+		case ':':
+			usage_error("option '%s' needs an argument", argv[optind - 1]);
 		default:
-			fprintf(stderr, "fastack: bad option (fastack --help)\n");
-			return 2;
+			if (optopt && opt == '?')
+				usage_error("bad option '-%c'", optopt);
+			usage_error("bad option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

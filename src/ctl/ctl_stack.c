@@ -152,9 +152,8 @@ static void answer_ifconfig(struct stack *s, struct ctl_buf *o)
 	}
 	ctl_buf_printf(
 	    o,
-	    "ifstat\tstack=%u\trx_packets=%" PRIu64 "\trx_bytes=%" PRIu64
-	    "\ttx_packets=%" PRIu64 "\ttx_bytes=%" PRIu64 "\ttx_dropped=%" PRIu64
-	    "\trx_dropped=%" PRIu64 "\n",
+	    "ifstat\tstack=%u\trx_packets=%" PRIu64 "\trx_bytes=%" PRIu64 "\ttx_packets=%" PRIu64
+	    "\ttx_bytes=%" PRIu64 "\ttx_dropped=%" PRIu64 "\trx_dropped=%" PRIu64 "\n",
 	    s->id, ps->rx_packets, ps->rx_bytes, ps->tx_packets, ps->tx_bytes, ps->tx_dropped,
 	    ps->rx_oversize + s->stats.eth.eth_tooshort + s->stats.eth.eth_badvlan +
 	        s->stats.eth.eth_novlan + s->stats.eth.eth_noproto + s->stats.eth.eth_noipv6);
