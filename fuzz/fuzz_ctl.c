@@ -29,6 +29,7 @@
 
 #include <netinet/in.h>
 
+#include "fuzz_stack.h"
 #include "harness.h"
 
 #include "ff_api.h"
@@ -47,18 +48,7 @@ static void die(const char *what, const char *text)
 
 static void setup(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-
-	h_one_create(&h, NULL, NULL);
-	udp_fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
-	a.sin_port = htons(7);
-	if (udp_fd < 0 || ff_bind(udp_fd, (struct linux_sockaddr *)&a, sizeof(a)) < 0)
-		abort();
-	tcp_fd = ff_socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_port = htons(80);
-	if (tcp_fd < 0 || ff_bind(tcp_fd, (struct linux_sockaddr *)&a, sizeof(a)) < 0 ||
-	    ff_listen(tcp_fd, 16) < 0)
-		abort();
+	fuzz_one_serving(&h, &udp_fd, &tcp_fd);
 }
 
 static void check_line(const char *s, size_t len, const char *what)

@@ -30,7 +30,7 @@ PKGS=(
 	# scripts/soak.sh
 	python3-scapy
 	# --json output of the fastack command, parsed by tests/integ/lib.sh's
-	# ctl_until and tests/integ/98_fastack.sh, 99_fastack_errors.sh
+	# ctl_until and tests/integ/76_fastack.sh, 77_fastack_errors.sh
 	jq
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}

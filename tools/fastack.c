@@ -8,9 +8,12 @@
  * more requests to each process and prints.  Every failure is one line on
  * stderr and a non-zero exit: 2 for a usage error, 1 for anything else.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -76,6 +79,12 @@ static const char usage_text[] =
     "                       out, connections opened and closed, drops by reason,\n"
     "                       busy-loop share; -b plain text for scripts (the default\n"
     "                       when stdout is not a terminal), -n N refreshes then exit\n"
+    "  metrics [--listen ADDR:PORT] [--once]\n"
+    "                       Prometheus text exposition of every counter and gauge of\n"
+    "                       every process found, labelled process= and stack=, served\n"
+    "                       at http://ADDR:PORT/metrics (default 127.0.0.1:9477, the\n"
+    "                       loopback); each scrape asks the stacks afresh; --once\n"
+    "                       prints it once to stdout\n"
     "\n"
     "RECORDS (--json arrays): if, ifstat, route, arp, tcp, udp, counter, gauge,\n"
     "knob, stack, proc; each field of the text output is a key.\n"
@@ -509,6 +518,17 @@ static uint64_t count_type(const struct answer *a, const char *type)
 	return n;
 }
 
+/* Records (counter or gauge) named name. */
+static unsigned count_named(const struct answer *a, const char *name)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < a->n; i++)
+		n += (is_type(&a->r[i], "counter") || is_type(&a->r[i], "gauge")) &&
+		     strcmp(get(&a->r[i], "name"), name) == 0;
+	return n;
+}
+
 /* Sum of counter name over the stacks (sum_counter) and its description. */
 static uint64_t sum_counter(const struct answer *a, const char *name, const char **desc)
 {
@@ -623,6 +643,16 @@ static const struct proc *the_proc(const char *what)
 	return &procs[0];
 }
 
+/* A request that changes something: one process only; nothing printed. */
+static int change(const char *what, const char *req)
+{
+	struct answer a;
+
+	request_or_die(the_proc(what), req, &a);
+	answer_free(&a);
+	return 0;
+}
+
 static void show_ps(const struct proc *p, struct answer *a, const void *arg)
 {
 	(void)arg;
@@ -685,7 +715,6 @@ static void show_netstat_i(const struct proc *p, struct answer *a, const void *a
 static int cmd_ifconfig(const struct cmd_ctx *c)
 {
 	char req[256];
-	struct answer a;
 
 	if (c->argc == 0) {
 		for_each_proc("ifconfig", show_ifconfig, NULL);
@@ -699,9 +728,7 @@ static int cmd_ifconfig(const struct cmd_ctx *c)
 	if (c->argc != 3 || (strcmp(c->argv[1], "mtu") != 0 && strcmp(c->argv[1], "addr") != 0))
 		usage_error("ifconfig: expected IF mtu N | IF addr A/N");
 	snprintf(req, sizeof(req), "ifconfig %s %s %s", c->argv[0], c->argv[1], c->argv[2]);
-	request_or_die(the_proc("ifconfig"), req, &a);
-	answer_free(&a);
-	return 0;
+	return change("ifconfig", req);
 }
 
 static void show_route(const struct proc *p, struct answer *a, const void *arg)
@@ -729,7 +756,6 @@ static void show_route_get(const struct proc *p, struct answer *a, const void *a
 static int cmd_route(const struct cmd_ctx *c)
 {
 	char req[256];
-	struct answer a;
 
 	if (c->argc == 0) {
 		for_each_proc("route", show_route, NULL);
@@ -746,9 +772,7 @@ static int cmd_route(const struct cmd_ctx *c)
 		snprintf(req, sizeof(req), "route del %.64s", c->argv[1]);
 	else
 		usage_error("route: expected add DST/N GW | del DST/N | get A");
-	request_or_die(the_proc("route"), req, &a);
-	answer_free(&a);
-	return 0;
+	return change("route", req);
 }
 
 static void show_arp(const struct proc *p, struct answer *a, const void *arg)
@@ -776,15 +800,12 @@ static int cmd_arp(const struct cmd_ctx *c)
 	unsigned f[128];
 	char *w[2], req[128];
 	unsigned nw = parse_flags(c, "arp", "ad", f, w, 2);
-	struct answer a;
 
 	if (f['d']) {
 		if (nw != 1)
 			usage_error("arp -d: expected one address");
 		snprintf(req, sizeof(req), "arp del %.64s", w[0]);
-		request_or_die(the_proc("arp -d"), req, &a);
-		answer_free(&a);
-		return 0;
+		return change("arp -d", req);
 	}
 	if (nw)
 		usage_error("arp: unexpected argument '%s'", w[0]);
@@ -1025,6 +1046,187 @@ static int cmd_sysctl(const struct cmd_ctx *c)
 	return 0;
 }
 
+/* ---- metrics: Prometheus text exposition ---- */
+
+/* A metric name from a counter name: fastack_<group>_<name>, [a-zA-Z0-9_]. */
+static void metric_name(const char *name, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "fastack_");
+
+	for (; *name && n + 1 < len; name++)
+		buf[n++] = (isalnum((unsigned char)*name) || *name == '_') ? *name : '_';
+	buf[n] = '\0';
+	if (n > 3 && strcmp(buf + n - 3, "_ns") == 0) /* Prometheus wants base units */
+		snprintf(buf + n - 3, len - (n - 3), "_seconds");
+}
+
+/* A sample's value: nanosecond counters in seconds (metric_name). */
+static void prom_value(FILE *f, const char *name, const char *v)
+{
+	size_t n = strlen(name);
+
+	if (n > 3 && strcmp(name + n - 3, "_ns") == 0)
+		fprintf(f, "%.9f", (double)strtoull(v, NULL, 10) / 1e9);
+	else
+		fputs(v, f);
+}
+
+static void prom_escape(FILE *f, const char *s, bool label)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else if (label && *s == '"')
+			fputs("\\\"", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* Every counter and gauge of every process, one family per name (HELP and
+ * TYPE once, then a sample per process and stack). */
+static void metrics_write(FILE *f)
+{
+	struct answer a[MAX_PROCS];
+	char err[512], name[160];
+
+	for (unsigned p = 0; p < nprocs; p++)
+		if (request(&procs[p], "stat", &a[p], err, sizeof(err)) < 0) {
+			fprintf(stderr, "fastack: metrics: %s\n", err);
+			memset(&a[p], 0, sizeof(a[p]));
+		}
+	for (unsigned p = 0; p < nprocs; p++) {
+		for (unsigned i = 0; i < a[p].n; i++) {
+			const struct rec *r = &a[p].r[i];
+			bool counter = is_type(r, "counter"), seen = false;
+
+			if ((!counter && !is_type(r, "gauge")) || !first_stack(r))
+				continue;
+			/* a family first met in an earlier process is written already */
+			for (unsigned q = 0; q < p && !seen; q++)
+				seen = count_named(&a[q], get(r, "name")) > 0;
+			if (seen)
+				continue;
+			metric_name(get(r, "name"), name, sizeof(name));
+			fprintf(f, "# HELP %s%s ", name, counter ? "_total" : "");
+			prom_escape(f, get(r, "desc"), false);
+			fprintf(f, "\n# TYPE %s%s %s\n", name, counter ? "_total" : "",
+			        counter ? "counter" : "gauge");
+			for (unsigned q = p; q < nprocs; q++)
+				for (unsigned j = 0; j < a[q].n; j++) {
+					const struct rec *s = &a[q].r[j];
+
+					if (strcmp(s->type, r->type) != 0 ||
+					    strcmp(get(s, "name"), get(r, "name")) != 0)
+						continue;
+					fprintf(f, "%s%s{process=\"", name,
+					        counter ? "_total" : "");
+					prom_escape(f, procs[q].name, true);
+					fprintf(f, "\",stack=\"%s\"} ", get(s, "stack"));
+					prom_value(f, get(s, "name"), get(s, "value"));
+					fputc('\n', f);
+				}
+		}
+	}
+	for (unsigned p = 0; p < nprocs; p++)
+		answer_free(&a[p]);
+}
+
+/* One HTTP exchange on fd: GET /metrics gets the exposition. */
+static void metrics_serve(int fd)
+{
+	char req[4096], *body = NULL;
+	size_t got = 0, blen = 0;
+	FILE *f;
+	struct timeval tv = { .tv_sec = 5 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (got < sizeof(req) - 1) {
+		ssize_t n = read(fd, req + got, sizeof(req) - 1 - got);
+
+		if (n <= 0)
+			return;
+		got += (size_t)n;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	if (strncmp(req, "GET /metrics ", 13) != 0 && strncmp(req, "GET / ", 6) != 0) {
+		dprintf(fd, "HTTP/1.0 404 Not Found\r\nContent-Length: 10\r\n"
+		            "Connection: close\r\n\r\nnot found\n");
+		return;
+	}
+	f = open_memstream(&body, &blen);
+	if (!f)
+		return;
+	metrics_write(f);
+	fclose(f);
+	dprintf(fd,
+	        "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	        "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	        blen);
+	for (size_t off = 0; off < blen;) {
+		ssize_t n = write(fd, body + off, blen - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	free(body);
+}
+
+static int cmd_metrics(const struct cmd_ctx *c)
+{
+	const char *listen_at = "127.0.0.1:9477";
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	char host[64];
+	const char *colon;
+	unsigned port = 0;
+	bool once = false;
+	int lfd, one = 1;
+
+	for (int i = 0; i < c->argc; i++) {
+		if (strcmp(c->argv[i], "--once") == 0)
+			once = true;
+		else if ((strcmp(c->argv[i], "--listen") == 0 || strcmp(c->argv[i], "-l") == 0) &&
+		         i + 1 < c->argc)
+			listen_at = c->argv[++i];
+		else
+			usage_error("metrics: unexpected argument '%s'", c->argv[i]);
+	}
+	if (once) {
+		metrics_write(stdout);
+		return 0;
+	}
+	colon = strrchr(listen_at, ':');
+	if (!colon || (size_t)(colon - listen_at) >= sizeof(host) || !is_int(colon + 1) ||
+	    (port = (unsigned)atoi(colon + 1)) == 0 || port > 65535)
+		die(1, "metrics: bad address '%s' (ADDR:PORT)", listen_at);
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen_at), listen_at);
+	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
+		die(1, "metrics: bad address '%s' (an IPv4 address:PORT)", listen_at);
+	sa.sin_port = htons((uint16_t)port);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 16) < 0)
+		die(1, "metrics: cannot listen on %s: %s", listen_at, strerror(errno));
+	fprintf(stderr, "fastack: metrics on http://%s/metrics\n", listen_at);
+	for (;;) {
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0) {
+			if (errno == EINTR)
+				continue;
+			die(1, "metrics: accept: %s", strerror(errno));
+		}
+		metrics_serve(fd);
+		close(fd);
+	}
+}
+
 static int cmd_ps(const struct cmd_ctx *c)
 {
 	if (c->argc)
@@ -1184,9 +1386,10 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct cmd_ctx *c);
 } cmds[] = {
-	{ "ps", cmd_ps },         { "ifconfig", cmd_ifconfig }, { "route", cmd_route },
-	{ "arp", cmd_arp },       { "netstat", cmd_netstat },   { "ss", cmd_ss },
-	{ "sysctl", cmd_sysctl }, { "stat", cmd_stat },         { "top", cmd_top },
+	{ "metrics", cmd_metrics }, { "ps", cmd_ps },         { "ifconfig", cmd_ifconfig },
+	{ "route", cmd_route },     { "arp", cmd_arp },       { "netstat", cmd_netstat },
+	{ "ss", cmd_ss },           { "sysctl", cmd_sysctl }, { "stat", cmd_stat },
+	{ "top", cmd_top },
 };
 
 int main(int argc, char **argv)

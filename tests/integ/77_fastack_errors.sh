@@ -1,5 +1,5 @@
 #!/bin/bash
-# 99_fastack_errors: bad input to the fastack command, against udp_echo
+# 77_fastack_errors: bad input to the fastack command, against udp_echo
 # with its control socket in group nogroup (ctl_group, mode 0660): an
 # unknown command or option, a bad address, an unknown knob, a value out of
 # range, a knob that sizes a table, an interface that does not exist, a
