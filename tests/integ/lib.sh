@@ -284,6 +284,18 @@ ctl_until() {
 	done
 }
 
+# ctl_wait_closed SECS -- polls until the application has closed every TCP
+# connection it had (each one left is orphaned: LAST_ACK, TIME_WAIT, ...),
+# e.g. before stop_fastack when the server's "open 0" is checked; 1 (with a
+# FAIL naming what is left) when SECS pass first.
+ctl_wait_closed() {
+	ctl_until "$1" '[.tcp[] | select(.state != "LISTEN" and .orphan == 0)] | length == 0' \
+		ss -ta && return 0
+	fail "connections still open after $1 s: $(printf '%s' "$CTL_LAST" |
+		jq -c '[.tcp[] | select(.state != "LISTEN" and .orphan == 0) | .state]' 2>&1)"
+	return 1
+}
+
 # ctl_counter NAME -- a counter of the running stack, summed over its stacks.
 ctl_counter() {
 	fsctl --json stat | jq -r --arg n "$1" '.totals[$n] // 0'
