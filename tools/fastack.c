@@ -13,6 +13,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pcap/pcap.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -79,6 +81,13 @@ static const char usage_text[] =
     "                       out, connections opened and closed, drops by reason,\n"
     "                       busy-loop share; -b plain text for scripts (the default\n"
     "                       when stdout is not a terminal), -n N refreshes then exit\n"
+    "  capture [-i PORT] -w FILE|- [-c N] [-s SNAPLEN] [FILTER]\n"
+    "                       live capture from a running stack: every frame it\n"
+    "                       receives and sends (all its stacks), in pcapng to FILE\n"
+    "                       or stdout (fastack capture -w - | tcpdump -r -), kept if\n"
+    "                       it matches FILTER (a tcpdump expression, libpcap); until\n"
+    "                       N packets, ^C, or the reader goes away.  A capture costs\n"
+    "                       the stack a copy of each frame; none, one branch a burst\n"
     "  metrics [--listen ADDR:PORT] [--once]\n"
     "                       Prometheus text exposition of every counter and gauge of\n"
     "                       every process found, labelled process= and stack=, served\n"
@@ -1046,6 +1055,240 @@ static int cmd_sysctl(const struct cmd_ctx *c)
 	return 0;
 }
 
+/* ---- capture: pcapng from a running stack ---- */
+
+static volatile sig_atomic_t cap_stop_flag;
+
+static void cap_on_signal(int sig)
+{
+	(void)sig;
+	cap_stop_flag = 1;
+}
+
+/* A pcapng block: type, total length, body (padded to 4), total length. */
+static void pcapng_block(FILE *f, uint32_t type, const void *body, size_t len)
+{
+	static const uint8_t pad[4];
+	uint32_t total = (uint32_t)(12 + ((len + 3) & ~(size_t)3));
+
+	fwrite(&type, 4, 1, f);
+	fwrite(&total, 4, 1, f);
+	fwrite(body, 1, len, f);
+	fwrite(pad, 1, ((len + 3) & ~(size_t)3) - len, f);
+	fwrite(&total, 4, 1, f);
+}
+
+/* Section header, then one Ethernet interface per (stack, port) seen, named
+ * after them, with nanosecond timestamps (if_tsresol 9). */
+static void pcapng_header(FILE *f)
+{
+	struct {
+		uint32_t magic;
+		uint16_t major, minor;
+		int64_t section_len;
+	} shb = { 0x1a2b3c4d, 1, 0, -1 };
+
+	pcapng_block(f, 0x0a0d0d0a, &shb, sizeof(shb));
+}
+
+static void pcapng_interface(FILE *f, const char *name, uint32_t snaplen)
+{
+	uint8_t b[96] = { 0 };
+	size_t n = 8, nl = strlen(name);
+	uint16_t linktype = 1, code, len;
+
+	if (nl > 48)
+		nl = 48;
+	memcpy(b, &linktype, 2);
+	memcpy(b + 4, &snaplen, 4);
+	code = 2; /* if_name */
+	len = (uint16_t)nl;
+	memcpy(b + n, &code, 2);
+	memcpy(b + n + 2, &len, 2);
+	memcpy(b + n + 4, name, nl);
+	n += 4 + ((nl + 3) & ~(size_t)3);
+	code = 9; /* if_tsresol: 10^-9 */
+	len = 1;
+	memcpy(b + n, &code, 2);
+	memcpy(b + n + 2, &len, 2);
+	b[n + 4] = 9;
+	n += 8;
+	n += 4; /* opt_endofopt */
+	pcapng_block(f, 1, b, n);
+}
+
+static void pcapng_packet(FILE *f, uint32_t ifid, uint64_t ts_ns, const uint8_t *data,
+                          uint32_t caplen, uint32_t len, bool out)
+{
+	uint8_t *b = malloc(28 + ((caplen + 3) & ~3u) + 12);
+	uint32_t hi = (uint32_t)(ts_ns >> 32), lo = (uint32_t)ts_ns, flags = out ? 2 : 1;
+	uint16_t code = 2, olen = 4; /* epb_flags: inbound 1, outbound 2 */
+	size_t n;
+
+	if (!b)
+		die(1, "out of memory");
+	memcpy(b, &ifid, 4);
+	memcpy(b + 4, &hi, 4);
+	memcpy(b + 8, &lo, 4);
+	memcpy(b + 12, &caplen, 4);
+	memcpy(b + 16, &len, 4);
+	memcpy(b + 20, data, caplen);
+	n = 20 + ((caplen + 3) & ~3u);
+	memset(b + 20 + caplen, 0, n - 20 - caplen);
+	memcpy(b + n, &code, 2);
+	memcpy(b + n + 2, &olen, 2);
+	memcpy(b + n + 4, &flags, 4);
+	n += 8;
+	memset(b + n, 0, 4);
+	n += 4;
+	pcapng_block(f, 6, b, n);
+	free(b);
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static uint64_t clock_of(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmd_capture(const struct cmd_ctx *c)
+{
+	const char *file = NULL, *iface = NULL;
+	char filter[1024] = "", req[64], err[512];
+	unsigned long count = 0, written = 0, snaplen = 262144;
+	struct bpf_program prog;
+	const struct proc *p;
+	pcap_t *dead;
+	FILE *f;
+	int ifids[64][8]; /* [stack][port] -> pcapng interface id, -1 none */
+	int nif = 0;
+	uint64_t offset, dropped = 0, dropped_st[64] = { 0 };
+
+	for (int i = 0; i < c->argc; i++) {
+		const char *a = c->argv[i];
+
+		if (strcmp(a, "-w") == 0 && i + 1 < c->argc)
+			file = c->argv[++i];
+		else if (strcmp(a, "-i") == 0 && i + 1 < c->argc)
+			iface = c->argv[++i];
+		else if (strcmp(a, "-c") == 0 && i + 1 < c->argc && is_int(c->argv[i + 1]))
+			count = strtoul(c->argv[++i], NULL, 10);
+		else if (strcmp(a, "-s") == 0 && i + 1 < c->argc && is_int(c->argv[i + 1]))
+			snaplen = strtoul(c->argv[++i], NULL, 10);
+		else if (a[0] == '-')
+			usage_error("capture: bad option '%s'", a);
+		else if (strlen(filter) + strlen(a) + 2 < sizeof(filter))
+			snprintf(filter + strlen(filter), sizeof(filter) - strlen(filter), "%s%s",
+			         filter[0] ? " " : "", a);
+		else
+			usage_error("capture: filter too long");
+	}
+	if (!file)
+		usage_error("capture: -w FILE or -w - (stdout) is required");
+	if (snaplen == 0 || snaplen > 65535)
+		snaplen = 65535;
+	if (iface && (strncmp(iface, "port", 4) != 0 || !is_int(iface + 4)))
+		usage_error("capture: -i takes portN");
+	dead = pcap_open_dead(DLT_EN10MB, (int)snaplen);
+	if (!dead || pcap_compile(dead, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0)
+		die(1, "capture: bad filter '%s': %s", filter,
+		    dead ? pcap_geterr(dead) : "libpcap");
+	p = the_proc("capture");
+	f = strcmp(file, "-") == 0 ? stdout : fopen(file, "wb");
+	if (!f)
+		die(1, "capture: %s: %s", file, strerror(errno));
+	snprintf(req, sizeof(req), "capture start %lu", snaplen);
+	{
+		struct answer a;
+
+		if (request(p, req, &a, err, sizeof(err)) < 0)
+			die(1, "capture: %s", err);
+		answer_free(&a);
+	}
+	fprintf(stderr, "fastack: capturing on %s\n", p->name);
+	signal(SIGINT, cap_on_signal);
+	signal(SIGTERM, cap_on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	memset(ifids, -1, sizeof(ifids));
+	pcapng_header(f);
+	/* the stacks' clock is CLOCK_MONOTONIC: to wall-clock time */
+	offset = clock_of(CLOCK_REALTIME) - clock_of(CLOCK_MONOTONIC);
+	while (!cap_stop_flag && (!count || written < count)) {
+		struct answer a;
+
+		usleep(100000);
+		if (request(p, "capture read", &a, err, sizeof(err)) < 0) {
+			fprintf(stderr, "fastack: capture: %s\n", err);
+			break;
+		}
+		for (unsigned i = 0; i < a.n && (!count || written < count); i++) {
+			const struct rec *r = &a.r[i];
+			unsigned st = (unsigned)getu(r, "stack"), port = (unsigned)getu(r, "port");
+			const char *hex = get(r, "data");
+			size_t caplen = strlen(hex) / 2;
+			uint8_t *data;
+			struct pcap_pkthdr ph;
+			char name[32];
+
+			if (is_type(r, "capture")) {
+				if (st < 64)
+					dropped_st[st] = getu(r, "dropped");
+				continue;
+			}
+			if (!is_type(r, "frame") || st >= 64 || port >= 8)
+				continue;
+			snprintf(name, sizeof(name), "port%u", port);
+			if (iface && strcmp(iface, name) != 0)
+				continue;
+			data = malloc(caplen + 1);
+			if (!data)
+				die(1, "out of memory");
+			for (size_t k = 0; k < caplen; k++)
+				data[k] =
+				    (uint8_t)(hexval(hex[2 * k]) << 4 | hexval(hex[2 * k + 1]));
+			ph.caplen = (bpf_u_int32)caplen;
+			ph.len = (bpf_u_int32)getu(r, "len");
+			if (pcap_offline_filter(&prog, &ph, data)) {
+				if (ifids[st][port] < 0) {
+					snprintf(name, sizeof(name), "stack%u-port%u", st, port);
+					pcapng_interface(f, name, (uint32_t)snaplen);
+					ifids[st][port] = nif++;
+				}
+				pcapng_packet(f, (uint32_t)ifids[st][port],
+				              getu(r, "ts_ns") + offset, data, (uint32_t)caplen,
+				              ph.len, strcmp(get(r, "dir"), "out") == 0);
+				written++;
+			}
+			free(data);
+		}
+		answer_free(&a);
+		if (fflush(f) != 0 || ferror(f))
+			break; /* the reader went away */
+	}
+	{
+		struct answer a;
+
+		if (request(p, "capture stop", &a, err, sizeof(err)) == 0)
+			answer_free(&a);
+	}
+	if (f != stdout)
+		fclose(f);
+	pcap_freecode(&prog);
+	pcap_close(dead);
+	for (unsigned s = 0; s < 64; s++)
+		dropped += dropped_st[s];
+	fprintf(stderr, "fastack: %lu packets captured, %" PRIu64 " dropped by the stack\n",
+	        written, dropped);
+	return 0;
+}
+
 /* ---- metrics: Prometheus text exposition ---- */
 
 /* A metric name from a counter name: fastack_<group>_<name>, [a-zA-Z0-9_]. */
@@ -1386,10 +1629,10 @@ static const struct {
 	const char *name;
 	int (*fn)(const struct cmd_ctx *c);
 } cmds[] = {
-	{ "metrics", cmd_metrics }, { "ps", cmd_ps },         { "ifconfig", cmd_ifconfig },
-	{ "route", cmd_route },     { "arp", cmd_arp },       { "netstat", cmd_netstat },
-	{ "ss", cmd_ss },           { "sysctl", cmd_sysctl }, { "stat", cmd_stat },
-	{ "top", cmd_top },
+	{ "capture", cmd_capture },   { "metrics", cmd_metrics }, { "ps", cmd_ps },
+	{ "ifconfig", cmd_ifconfig }, { "route", cmd_route },     { "arp", cmd_arp },
+	{ "netstat", cmd_netstat },   { "ss", cmd_ss },           { "sysctl", cmd_sysctl },
+	{ "stat", cmd_stat },         { "top", cmd_top },
 };
 
 int main(int argc, char **argv)

@@ -349,6 +349,8 @@ static void server_tick(struct ctl *c, uint64_t now)
 void ctl_poll_slow(struct stack *s, struct ctl_stack *cs)
 {
 	cs->due = s->now + CTL_TICK_NS;
+	if (unlikely(cs->cap != NULL))
+		ctl_cap_tick(s, cs);
 	if (cs->srv)
 		server_tick(cs->srv, s->now);
 	if (__atomic_load_n(&cs->box.state, __ATOMIC_ACQUIRE) == CTL_BOX_POSTED &&
@@ -457,6 +459,7 @@ void ctl_close(struct ctl *c)
 		if (c->cl[i].st != CL_FREE)
 			client_close(c, &c->cl[i]);
 	for (unsigned i = 0; i < c->nstacks; i++) {
+		ctl_cap_stop(c->stacks[i], c->cs[i]);
 		if (c->stacks[i]->ctl == c->cs[i])
 			c->stacks[i]->ctl = NULL;
 		ctl_buf_free(&c->cs[i]->box.out);

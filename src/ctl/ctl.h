@@ -63,10 +63,13 @@ struct ctl_box {
 	bool started;
 } __rte_cache_aligned;
 
+struct ctl_cap;
+
 /* What a stack's pass reaches through s->ctl. */
 struct ctl_stack {
-	uint64_t due;    /* next tick (s->now) */
-	struct ctl *srv; /* stack 0 only: the server */
+	uint64_t due;        /* next tick (s->now) */
+	struct ctl *srv;     /* stack 0 only: the server */
+	struct ctl_cap *cap; /* a live capture (ctl_cap.c); NULL: none */
 	struct ctl_box box;
 } __rte_cache_aligned;
 
@@ -112,6 +115,18 @@ const struct ctl_stats *ctl_stats(const struct ctl *c);
  * true when done, false when it will continue in a later pass (a long
  * walk). */
 bool ctl_stack_answer(struct stack *s, struct ctl_box *box);
+
+/* ---- ctl_cap.c: live capture, in the stack's own pass ---- */
+
+#define CTL_CAP_BYTES (2u << 20)            /* frames buffered per stack between reads */
+#define CTL_CAP_IDLE_NS (5000ull * 1000000) /* no read this long: stopped */
+
+/* capture start / read / stop for stack s (box->req.verb). */
+void ctl_cap_answer(struct stack *s, struct ctl_stack *cs, struct ctl_box *box);
+/* Stops a capture nobody reads any more (each tick). */
+void ctl_cap_tick(struct stack *s, struct ctl_stack *cs);
+/* Removes the taps and the buffer (nothing if no capture runs). */
+void ctl_cap_stop(struct stack *s, struct ctl_stack *cs);
 
 /* Appends a formatted record (or anything) to b; bounded by CTL_ANS_MAX. */
 void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -141,6 +141,10 @@ static int parse_args(char **w, unsigned n, struct ctl_req *req, char *err, size
 		if (ctl_parse_prefix(w[2], &req->addr, &req->depth) < 0)
 			return fail(err, errlen, "bad destination '%s' (A.B.C.D/N)", w[2]);
 		return 0;
+	case CTL_CAP_START:
+		if (parse_uint(w[2], 65535, &req->snaplen) < 0 || req->snaplen == 0)
+			return fail(err, errlen, "bad snaplen '%s' (1..65535)", w[2]);
+		return 0;
 	case CTL_ROUTE_GET:
 	case CTL_ARP_DEL:
 		if (ctl_parse_ip4(w[2], &req->addr) < 0)
@@ -189,6 +193,9 @@ static const struct {
 	{ "stat", NULL, NULL, 1, 1, CTL_STAT },
 	{ "sysctl", NULL, NULL, 1, 2, CTL_SYSCTL },
 	{ "sysctl", NULL, NULL, 3, 3, CTL_SYSCTL_SET },
+	{ "capture", "start", NULL, 3, 3, CTL_CAP_START },
+	{ "capture", "read", NULL, 2, 2, CTL_CAP_READ },
+	{ "capture", "stop", NULL, 2, 2, CTL_CAP_STOP },
 };
 
 int ctl_req_parse(const char *body, size_t len, struct ctl_req *req, char *err, size_t errlen)

@@ -49,6 +49,9 @@ enum ctl_verb {
 	CTL_STAT,       /* stat: every counter */
 	CTL_SYSCTL,     /* sysctl [NAME]: knobs */
 	CTL_SYSCTL_SET, /* sysctl NAME VALUE */
+	CTL_CAP_START,  /* capture start SNAPLEN: every port, both ways */
+	CTL_CAP_READ,   /* capture read: the frames since the last read */
+	CTL_CAP_STOP,   /* capture stop */
 	CTL_VERB_COUNT
 };
 
@@ -62,6 +65,7 @@ struct ctl_req {
 	uint32_t mtu;     /* CTL_IF_MTU */
 	int knob;         /* CTL_SYSCTL (-1: all), CTL_SYSCTL_SET */
 	int64_t value;    /* CTL_SYSCTL_SET */
+	uint32_t snaplen; /* CTL_CAP_START: bytes kept of each frame, 1..65535 */
 };
 
 /* Parses and checks a request body of len bytes.  0, or -EINVAL with a

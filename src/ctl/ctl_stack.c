@@ -449,6 +449,14 @@ bool ctl_stack_answer(struct stack *s, struct ctl_box *b)
 	case CTL_SYSCTL_SET:
 		sysctl_set(s, b);
 		break;
+	case CTL_CAP_START:
+	case CTL_CAP_READ:
+	case CTL_CAP_STOP:
+		if (s->ctl)
+			ctl_cap_answer(s, s->ctl, b);
+		else
+			fail(b, -ENXIO, "no control channel on this stack");
+		break;
 	case CTL_VERB_COUNT:
 		break;
 	}

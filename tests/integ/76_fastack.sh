@@ -6,7 +6,8 @@
 # open, the route it added (and the ping that route lets through), the ARP
 # entry it deleted, the TTL it set (seen in ping's replies); every --json
 # output parsed with jq; wrk served with 0 errors while the tools poll the
-# stack every 0.1 s and `fastack metrics` is scraped every second (its
+# stack every 0.1 s; `fastack capture -w - | tcpdump -r -` shows the pings
+# and the SYNs the test sent, filtered; `fastack metrics` is scraped every second (its
 # Prometheus text checked by tests/integ/prom_check.py, and by promtool when
 # installed); the socket removed when the program stops.
 TAG=fsf-$$
@@ -15,7 +16,7 @@ TAG=fsf-$$
 BIN=$BUILD/examples/helloworld_epoll
 FASTACK=$BUILD/tools/fastack
 need_bin "$BIN" "$FASTACK"
-need_tools curl wrk jq python3
+need_tools curl wrk jq python3 tcpdump
 need_root_netns
 topo_veth || { fail "topology"; finish; }
 write_conf "$WORK/fastack.ini" "$(fs_vdev)"
@@ -151,6 +152,40 @@ fsctl sysctl -d net.inet.ip.ttl | grep -q "range 1..255, default 64" && ok "sysc
 n=$(fsctl sysctl -a | wc -l)
 nj=$(fsctl --json sysctl -a | jq '.knob | length')
 [ "$n" -ge 40 ] && [ "$n" = "$nj" ] && ok "sysctl -a: $n knobs (--json the same)" || fail "sysctl -a: $n, json $nj"
+
+# --- capture: pcapng to stdout, read by tcpdump, filtered by libpcap ---
+"$FASTACK" -d "$WORK/ctl" capture -w - -c 6 icmp 2>"$WORK/cap.err" >"$WORK/cap.pcapng" &
+CAP=$!
+PIDS+=("$CAP")
+cap_started() { # FILE -- waits (5 s at most) for the capture to be on
+	for _ in $(seq 100); do grep -q "capturing on" "$1" && return 0; sleep 0.05; done
+	fail "capture did not start: $(cat "$1")"
+}
+cap_started "$WORK/cap.err"
+ip netns exec "$NS_B" ping -n -c 3 -i 0.2 "$FS_IP" >/dev/null
+for _ in $(seq 100); do kill -0 "$CAP" 2>/dev/null || break; sleep 0.05; done
+td=$(tcpdump -nn -r "$WORK/cap.pcapng" 2>/dev/null)
+if [ "$(grep -c "IP $PEER_IP > $FS_IP: ICMP echo request" <<<"$td")" = 3 ] &&
+	[ "$(grep -c "IP $FS_IP > $PEER_IP: ICMP echo reply" <<<"$td")" = 3 ] &&
+	grep -q "6 packets captured, 0 dropped" "$WORK/cap.err"; then
+	ok "capture -w - -c 6 icmp: tcpdump reads the 3 echo requests and 3 replies the test made"
+else
+	fail "capture icmp: $td $(cat "$WORK/cap.err")"
+fi
+("$FASTACK" -d "$WORK/ctl" capture -w - -c 3 tcp port 80 and 'tcp[tcpflags] & tcp-syn != 0' |
+	tcpdump -nn -r - >"$WORK/td.txt" 2>/dev/null) 2>"$WORK/cap2.err" &
+CAP=$!
+PIDS+=("$CAP")
+cap_started "$WORK/cap2.err"
+curl_b -s --max-time 5 "$URL/" -o /dev/null
+curl_b -s --max-time 5 "$URL/" -o /dev/null
+wait "$CAP"
+if [ "$(grep -c "Flags \[S\]" "$WORK/td.txt")" -ge 1 ] && [ "$(grep -c "Flags \[S.\]" "$WORK/td.txt")" -ge 1 ] &&
+	[ "$(wc -l <"$WORK/td.txt")" = 3 ] && ! grep -q "Flags \[P" "$WORK/td.txt"; then
+	ok "capture | tcpdump -r -: the filter keeps SYNs and SYN-ACKs of port 80 only"
+else
+	fail "capture with a filter: $(cat "$WORK/td.txt" "$WORK/cap2.err")"
+fi
 
 # --- metrics: Prometheus text, validated, values as the stack counts them ---
 MPORT=$((20000 + $$ % 20000))

@@ -59,6 +59,8 @@ expect_err 1 "port3: no such interface" ifconfig port3 mtu 1400
 expect_err 1 "bad MTU '20'" ifconfig port0 mtu 20
 expect_err 1 "bad address '198.18.0.1/0'" ifconfig port0 addr 198.18.0.1/0
 expect_err 1 "ifconfig port0 down: not supported yet" ifconfig port0 down
+expect_err 1 "capture: bad filter 'tcp port eighty'" capture -w - tcp port eighty
+expect_err 2 "capture: -w FILE or -w - \(stdout\) is required" capture icmp
 [ "$(fsctl sysctl net.inet.ip.ttl)" = "net.inet.ip.ttl: 64" ] && ok "the refused values changed nothing" ||
 	fail "ttl now $(fsctl sysctl net.inet.ip.ttl)"
 
