@@ -13,7 +13,8 @@
  * bad arguments) answered with an error and the connection kept; an
  * oversized frame answered and closed; a slow request closed at its
  * deadline; a client gone mid-answer; a flood of pipelined requests from a
- * client that never reads; more clients than slots; and with three stacks
+ * client that never reads; more clients than slots; a live capture (the
+ * frames, the second start refused, stopped when nobody reads); and with three stacks
  * (h_multi) a request reaching every stack, the answers merged in stack
  * order, a knob set in all of them.  Every case checks that the traffic
  * never stopped.
@@ -419,6 +420,38 @@ TEST(ctl_stale_socket_is_replaced_and_a_live_one_refused)
 	CHECK(stat(path, &st) < 0, "socket file left behind");
 	h_one_destroy(&h);
 	rmdir(dir);
+}
+
+TEST(ctl_capture_sees_the_frames_and_stops_when_unread)
+{
+	struct fx f;
+	char *ans;
+	int fd;
+
+	fx_create(&f);
+	fd = client(f.ctl);
+	send_req(fd, "capture start 64");
+	EXPECT_ANSWER(&f, fd, "ok\n");
+	CHECK(f.h.a->ports[0]->tap != NULL, "no tap on port0");
+	send_req(fd, "capture start 64");
+	EXPECT_ANSWER(&f, fd, "error a capture is running already");
+	fx_run(&f, 10);
+	send_req(fd, "capture read");
+	ans = read_answer(&f, fd, 50);
+	/* b's datagrams in (cut to 64 bytes), and nothing else: a sends none */
+	CHECK(ans && strstr(ans, "frame\tstack=0\tport=0\tdir=in\t"), "no frame in '%.200s'",
+	      ans ? ans : "(none)");
+	CHECK(ans && strstr(ans, "\tlen=46\tdata=02000000000102000000000208004500"),
+	      "the datagram's frame is not there: '%.300s'", ans ? ans : "(none)");
+	CHECK(ans && strstr(ans, "\tdropped=0\n"), "dropped: '%.300s'", ans ? ans : "(none)");
+	free(ans);
+	/* unread for 5 s: the capture stops itself, the taps go */
+	fx_run(&f, 5200);
+	CHECK(f.h.a->ports[0]->tap == NULL, "capture still on after 5 s unread");
+	send_req(fd, "capture read");
+	EXPECT_ANSWER(&f, fd, "error no capture is running");
+	close(fd);
+	fx_destroy(&f);
 }
 
 /* ---- several stacks in the process ---- */
