@@ -18,6 +18,10 @@
 #    and on (ctl=1: one compare a pass, and a tick of non-blocking accept()
 #    each millisecond of the stack's clock); Ir / loop.loop_passes.
 #
+#    With CTL_BENCH_BASE=DIR (a build directory of a tree from before the
+#    channel, e.g. `git archive 68b7513`), the same idle run of its
+#    helloworld_epoll comes first: the cost before and after.
+#
 # A benchmark, not a test: it fails only if the server does not answer.
 # Environment: CTL_BENCH_SECONDS (5), CTL_BENCH_ROUNDS (3),
 # CTL_BENCH_CONNECTIONS (20), CTL_BENCH_IDLE (5), CTL_BENCH_SKIP
@@ -92,15 +96,20 @@ if [[ $SKIP != *" wrk "* ]]; then
 fi
 
 if [[ $SKIP != *" callgrind "* ]]; then
-	# cg_idle CTL -- sets IR and PASSES
+	# cg_idle CTL [BIN] -- sets IR and PASSES; CTL "base": BIN is a build
+	# from before the channel (no ctl keys in its configuration)
 	cg_idle() {
-		local ctl=$1 out=$WORK/callgrind.$1
+		local ctl=$1 bin=${2:-$BIN} out=$WORK/callgrind.$1
 		write_conf "$WORK/cg.ini" "net_af_packet0,iface=$IF_A"
-		sed -i "s/^\\[dpdk\\]\$/[dpdk]\\nctl=$ctl/" "$WORK/cg.ini"
+		if [ "$ctl" = base ]; then
+			sed -i '/^ctl_dir=/d' "$WORK/cg.ini"
+		else
+			sed -i "s/^\\[dpdk\\]\$/[dpdk]\\nctl=$ctl/" "$WORK/cg.ini"
+		fi
 		FS_LOG=$WORK/cg-$ctl.log
 		FASTACK_HTTP_PORT=80 ip netns exec "$NS_A" timeout -k 5 600 valgrind --tool=callgrind \
 			--callgrind-out-file="$out" --toggle-collect=ff_run \
-			"$BIN" --conf "$WORK/cg.ini" >"$FS_LOG" 2>&1 &
+			"$bin" --conf "$WORK/cg.ini" >"$FS_LOG" 2>&1 &
 		FS_PID=$!
 		PIDS+=("$FS_PID")
 		for _ in $(seq 1200); do # valgrind starts slowly
@@ -122,6 +131,11 @@ if [[ $SKIP != *" callgrind "* ]]; then
 	cg_idle 1
 	ir1=$IR p1=$PASSES
 	say "callgrind, idle ${IDLE} s under valgrind (Ir in ff_run / loop passes):"
+	if [ -n "${CTL_BENCH_BASE:-}" ]; then
+		cg_idle base "$CTL_BENCH_BASE/examples/helloworld_epoll"
+		awk -v i="$IR" -v p="$PASSES" -v b="$(git -C "$CTL_BENCH_BASE/.." rev-parse --short HEAD 2>/dev/null || echo "$CTL_BENCH_BASE")" \
+			'BEGIN { printf "  before the channel   %d Ir / %d passes = %.1f per pass (%s)\n", i, p, i / p, b }'
+	fi
 	awk -v i="$ir0" -v p="$p0" 'BEGIN { printf "  channel off (ctl=0)  %d Ir / %d passes = %.1f per pass\n", i, p, i / p }'
 	awk -v i="$ir1" -v p="$p1" 'BEGIN { printf "  channel on  (ctl=1)  %d Ir / %d passes = %.1f per pass\n", i, p, i / p }'
 fi

@@ -257,7 +257,8 @@ def ctl_seeds():
             "sysctl net.inet.ip.ttl 33", "sysctl net.inet.tcp.cc.algorithm cubic",
             "sysctl kern.maxfiles 100", "sysctl fastack.mem.lowat 30",
             "sysctl net.inet.ip.portrange.first 65535", "route add 10.0.0.1/8 198.18.0.2",
-            "frobnicate", "stat  ", "sysctl net.inet.ip.ttl 256"]
+            "frobnicate", "stat  ", "sysctl net.inet.ip.ttl 256", "capture start 64",
+            "capture read", "capture stop", "capture start 0"]
     return {"req%02d" % i: r.encode() for i, r in enumerate(reqs)}
 
 

@@ -289,12 +289,14 @@ fail:
 	return NULL;
 }
 
-static char ctl_file[108]; /* the control socket, removed at exit */
+/* The process's control channel: lives as long as the process, like the
+ * process context; its socket file is removed at exit. */
+static struct ctl *proc_ctl;
 
 static void ctl_unlink_at_exit(void)
 {
-	if (ctl_file[0])
-		unlink(ctl_file);
+	if (proc_ctl)
+		unlink(ctl_path(proc_ctl));
 }
 
 /* The control channel of the process (ctl/ctl.h): named after the DPDK file
@@ -302,7 +304,6 @@ static void ctl_unlink_at_exit(void)
  * warning says why. */
 static void ctl_start(const struct config *cfg, struct stack *const *stacks, unsigned n)
 {
-	static struct ctl *ctl; /* lives as long as the process */
 	struct ctl_opts o = { .dir = cfg->ctl_dir };
 	const char *rt = rte_eal_get_runtime_dir(), *base = strrchr(rt, '/');
 	char name[96], err[256];
@@ -325,12 +326,11 @@ static void ctl_start(const struct config *cfg, struct stack *const *stacks, uns
 		o.gid = g->gr_gid;
 		o.group_set = true;
 	}
-	ctl = ctl_open(stacks, n, &o, err, sizeof(err));
-	if (!ctl) {
+	proc_ctl = ctl_open(stacks, n, &o, err, sizeof(err));
+	if (!proc_ctl) {
 		LOG_WARN("control channel off: %s", err);
 		return;
 	}
-	snprintf(ctl_file, sizeof(ctl_file), "%s", ctl_path(ctl));
 	atexit(ctl_unlink_at_exit);
 }
 
