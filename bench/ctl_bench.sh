@@ -9,9 +9,9 @@
 #    keep-alive for SECONDS, in rounds that alternate "nothing attached" and
 #    "attached": `fastack top -b` refreshing every second and `fastack
 #    metrics` scraped every second by curl, for the whole run (both on cpu
-#    0, with wrk).  The median of each and their ratio are printed; the
-#    rounds alternate so a change in what else runs on the machine hits both
-#    alike.
+#    0, with wrk).  The median of each, their ratio, and the median of the
+#    rounds' own ratios (a pair runs back to back, so a change in what else
+#    runs on the machine hits both alike) are printed.
 # 2. callgrind instructions per idle pass: helloworld_epoll idle under
 #    `valgrind --tool=callgrind --toggle-collect=ff_run` for IDLE seconds,
 #    with the channel off ([dpdk] ctl=0: the hook is one load and a branch)
@@ -85,6 +85,7 @@ if [[ $SKIP != *" wrk "* ]]; then
 		say "  round $r: nothing attached $none req/s, top + metrics attached $att req/s"
 		echo "$none" >>"$WORK/none"
 		echo "$att" >>"$WORK/att"
+		awk -v a="$none" -v b="$att" 'BEGIN { if (a > 0) printf "%.4f\n", b / a }' >>"$WORK/ratio"
 	done
 	m0=$(median <"$WORK/none")
 	m1=$(median <"$WORK/att")
@@ -92,6 +93,7 @@ if [[ $SKIP != *" wrk "* ]]; then
 	say "  nothing attached            $m0"
 	say "  fastack top + metrics 1/s   $m1"
 	awk -v a="$m0" -v b="$m1" 'BEGIN { printf "  ratio attached / not       %.3f\n", b / a }'
+	say "  median of the rounds' ratios $(median <"$WORK/ratio") (each round's pair ran back to back)"
 	stop_fastack >/dev/null
 fi
 
