@@ -1644,9 +1644,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static char **rest; /* the arguments without --json (reachable until exit) */
 	struct cmd_ctx c;
 	int opt, n = 0;
-	char **rest;
 
 	/* --json anywhere: take it out before the subcommand sees its flags */
 	rest = calloc((size_t)argc + 1, sizeof(*rest));
