@@ -840,7 +840,10 @@ static void ss_info(const struct rec *r)
 	printf(" rto:%s rtt:%.3f/%.3f mss:%s advmss:%s cwnd:%s", get(r, "rto_ms"),
 	       (double)getu(r, "rtt_us") / 1000, (double)getu(r, "rttvar_us") / 1000, get(r, "mss"),
 	       get(r, "advmss"), get(r, "cwnd"));
-	if (getu(r, "ssthresh") < 0x3fffffff / 1000)
+	/* ssthresh starts "infinite" (2^30 bytes, in segments here): not shown,
+	 * as Linux does not show its initial one */
+	if (getu(r, "ssthresh") * (getu(r, "mss") ? getu(r, "mss") : 1) + getu(r, "mss") <
+	    (1ull << 30))
 		printf(" ssthresh:%s", get(r, "ssthresh"));
 	printf(" bytes_acked:%s bytes_received:%s retrans:%s/%s unacked:%s snd_wnd:%s "
 	       "rcv_wnd:%s",
