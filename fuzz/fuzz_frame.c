@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 
 #include "ff_api.h"
+#include "fuzz_stack.h"
 #include "harness.h"
 
 static struct h_one h;
@@ -28,20 +29,7 @@ static unsigned inputs;
 
 static void setup(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	int one = 1;
-
-	h_one_create(&h, NULL, NULL);
-	udp_fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
-	a.sin_port = htons(7);
-	if (udp_fd < 0 || ff_bind(udp_fd, (struct linux_sockaddr *)&a, sizeof(a)) < 0)
-		abort();
-	tcp_fd = ff_socket(AF_INET, SOCK_STREAM, 0);
-	a.sin_port = htons(80);
-	ff_setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (tcp_fd < 0 || ff_bind(tcp_fd, (struct linux_sockaddr *)&a, sizeof(a)) < 0 ||
-	    ff_listen(tcp_fd, 16) < 0)
-		abort();
+	fuzz_one_serving(&h, &udp_fd, &tcp_fd);
 }
 
 static void teardown_and_check(void)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""make_seeds.py [--frame|--tcp|--config|--packetdrill] DIR: writes a seed
+"""make_seeds.py [--frame|--tcp|--config|--ctl|--packetdrill] DIR: writes a seed
 corpus for one fuzz target (fuzz/README.md).
 
 --frame (the default): valid frames for fuzz_frame (to 02:00:00:00:00:01 /
@@ -11,6 +11,8 @@ corpus for one fuzz target (fuzz/README.md).
   state, SACK blocks, zero windows, time running out, TIME_WAIT reused.
 --config: for fuzz_config, the INI files of tests/unit/conf and a minimal
   one, with and without command-line arguments.
+--ctl: for fuzz_ctl, one request of each kind the control channel takes
+  (src/ctl/ctl_proto.c), valid and slightly wrong.
 --packetdrill: for fuzz_packetdrill, a passive and an active open driven
   through the adapter's calls and packets, data both ways, and their close.
 
@@ -247,15 +249,29 @@ def packetdrill_seeds():
     }
 
 
+def ctl_seeds():
+    reqs = ["info", "ifconfig", "ifconfig port0 mtu 1400", "ifconfig port0 addr 198.18.0.9/24",
+            "ifconfig port0.100 mtu 1400", "route", "route add 10.0.0.0/8 198.18.0.2",
+            "route del 10.0.0.0/8", "route get 198.18.0.77", "route add 0.0.0.0/0 198.18.0.254",
+            "arp", "arp del 198.18.0.2", "sockets", "stat", "sysctl", "sysctl net.inet.ip.ttl",
+            "sysctl net.inet.ip.ttl 33", "sysctl net.inet.tcp.cc.algorithm cubic",
+            "sysctl kern.maxfiles 100", "sysctl fastack.mem.lowat 30",
+            "sysctl net.inet.ip.portrange.first 65535", "route add 10.0.0.1/8 198.18.0.2",
+            "frobnicate", "stat  ", "sysctl net.inet.ip.ttl 256", "capture start 64",
+            "capture read", "capture stop", "capture start 0"]
+    return {"req%02d" % i: r.encode() for i, r in enumerate(reqs)}
+
+
 def main():
     args = sys.argv[1:]
     kind = "--frame"
     if args and args[0].startswith("--"):
         kind = args.pop(0)
     gens = {"--frame": lambda: seeds, "--tcp": tcp_seeds, "--config": config_seeds,
+            "--ctl": ctl_seeds,
             "--packetdrill": packetdrill_seeds}
     if len(args) != 1 or kind not in gens:
-        sys.exit("usage: make_seeds.py [--frame|--tcp|--config|--packetdrill] DIR")
+        sys.exit("usage: make_seeds.py [--frame|--tcp|--config|--ctl|--packetdrill] DIR")
     os.makedirs(args[0], exist_ok=True)
     for name, data in gens[kind]().items():
         with open(os.path.join(args[0], name), "wb") as f:

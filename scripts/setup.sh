@@ -29,6 +29,10 @@ PKGS=(
 	# the attacker of the attack tests (tests/integ/9x_attack_*.sh) and
 	# scripts/soak.sh
 	python3-scapy
+	# --json output of the fastack command, parsed by tests/integ/lib.sh's
+	# ctl_until and tests/integ/76_fastack.sh, 77_fastack_errors.sh; tcpdump
+	# reads what `fastack capture -w -` writes (76_fastack.sh)
+	jq tcpdump
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

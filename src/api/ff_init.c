@@ -15,6 +15,7 @@
  * every lcore of the process, one stack each (see ff_run below).
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
 #include "ff_api.h"
 
 #include "base/log.h"
+#include "ctl/ctl.h"
 #include "base/pkt.h"
 #include "port/port_dpdk.h"
 #include "port/port_fault.h"
@@ -290,6 +292,51 @@ fail:
 	return NULL;
 }
 
+/* The process's control channel: lives as long as the process, like the
+ * process context; its socket file is removed at exit. */
+static struct ctl *proc_ctl;
+
+static void ctl_unlink_at_exit(void)
+{
+	if (proc_ctl)
+		unlink(ctl_path(proc_ctl));
+}
+
+/* The control channel of the process (ctl/ctl.h): named after the DPDK file
+ * prefix and the proc-id.  A process that cannot serve it still runs: the
+ * warning says why. */
+static void ctl_start(const struct config *cfg, struct stack *const *stacks, unsigned n)
+{
+	struct ctl_opts o = { .dir = cfg->ctl_dir };
+	const char *rt = rte_eal_get_runtime_dir(), *base = strrchr(rt, '/');
+	char name[96], err[256];
+
+	if (!cfg->ctl_enable)
+		return;
+	if (strstr(cfg->eal_args, "--file-prefix") || cfg->proc_type != PROC_PRIMARY)
+		snprintf(name, sizeof(name), "%s.%u", base ? base + 1 : rt, cfg->proc_id);
+	else
+		snprintf(name, sizeof(name), "fastack-%d.%u", (int)getpid(), cfg->proc_id);
+	o.name = name;
+	if (cfg->ctl_group[0]) {
+		struct group *g = getgrnam(cfg->ctl_group);
+
+		if (!g) {
+			LOG_WARN("control channel off: [dpdk] ctl_group: no group '%s'",
+			         cfg->ctl_group);
+			return;
+		}
+		o.gid = g->gr_gid;
+		o.group_set = true;
+	}
+	proc_ctl = ctl_open(stacks, n, &o, err, sizeof(err));
+	if (!proc_ctl) {
+		LOG_WARN("control channel off: %s", err);
+		return;
+	}
+	atexit(ctl_unlink_at_exit);
+}
+
 int api_proc_start(const struct config *cfg)
 {
 	struct rte_mempool *pools[RTE_MAX_LCORE] = { 0 };
@@ -361,6 +408,7 @@ int api_proc_start(const struct config *cfg)
 		goto fail_stacks;
 	}
 	stack_set_current(pc.stacks[0]); /* the calling thread runs stack 0 */
+	ctl_start(cfg, pc.stacks, pc.nstacks);
 	return 0;
 
 fail_stacks:
@@ -429,6 +477,7 @@ static void stack_loop(struct stack *s, loop_func_t loop, void *arg)
 		if (loop)
 			loop(arg);
 		stack_pass_end(s);
+		ctl_poll(s);
 		if (!busy && s->idle_sleep_us && !s->stop) {
 			s->stats.loop_sleeps++;
 			idle_sleep(s->idle_sleep_us);

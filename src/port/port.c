@@ -67,6 +67,8 @@ void port_tx_flush(struct port *p)
 	uint16_t n = p->tx_n, done = 0, k;
 	uint64_t bytes = 0;
 
+	if (unlikely(p->tap != NULL) && n)
+		p->tap(p, p->tx_buf, n, true);
 	for (uint16_t i = 0; i < n; i++)
 		bytes += p->tx_buf[i]->pkt_len;
 	p->tx_n = 0;
@@ -90,6 +92,8 @@ uint16_t port_rx_burst(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	uint16_t k = p->ops->rx_burst(p, pkts, n);
 	uint64_t bytes = 0;
 
+	if (unlikely(p->tap != NULL) && k)
+		p->tap(p, pkts, k, false);
 	for (uint16_t i = 0; i < k; i++)
 		bytes += pkts[i]->pkt_len;
 	p->stats->rx_packets += k;

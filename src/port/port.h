@@ -89,6 +89,11 @@ struct port {
 	uint32_t offloads; /* PORT_OFF_* */
 	uint16_t index;    /* index in the stack's port array */
 	uint16_t tx_n;     /* frames waiting in tx_buf */
+	/* A live capture (src/ctl, `fastack capture`): sees every burst
+	 * received and every burst offered to the port; NULL (one branch a
+	 * burst) when none runs. */
+	void (*tap)(struct port *p, struct rte_mbuf *const *pkts, uint16_t n, bool tx);
+	void *tap_arg;
 	struct rte_mbuf *tx_buf[PORT_TX_BUF];
 };
 

@@ -107,6 +107,9 @@ struct config {
 	unsigned memory_mb;               /* EAL -m; 0: not given */
 	unsigned fstack_log_level;        /* 0: no log file; 1..8: ff_log_open_set */
 	char fstack_log_prefix[PATH_MAX]; /* the file is <prefix><proc-id>.log */
+	bool ctl_enable;
+	char ctl_dir[80]; /* a socket path holds 108 bytes */
+	char ctl_group[64];
 
 	/* [pcap] */
 	bool pcap_enable;

@@ -81,6 +81,13 @@ const struct cfg_key cfg_keys[K_COUNT] = {
 	    "closes it"),
 	DPDK_(K_FSTACK_LOG_PREFIX, "fstack_log_file_prefix", CT_STR, fstack_log_prefix, 0, 0,
 	      "./f-stack-", "", "start of the log file's path (fstack_log_level)"),
+	DPDK_(K_CTL, "ctl", CT_BOOL, ctl_enable, 0, 1, "1", "bool",
+	      "serve the control channel (the `fastack` command) on a Unix socket "
+	      "ctl_dir/<file-prefix>.<proc-id>.sock"),
+	DPDK_(K_CTL_DIR, "ctl_dir", CT_STR, ctl_dir, 0, 0, "/run/fastack", "",
+	      "directory of the control sockets"),
+	DPDK_(K_CTL_GROUP, "ctl_group", CT_STR, ctl_group, 0, 0, "", "",
+	      "group allowed to use the control socket (mode 0660); empty: its owner alone (0600)"),
 
 	/* [pcap] */
 	PCAP_(K_PCAP_ENABLE, "enable", CT_BOOL, pcap_enable, 0, 1, "0", "bool",

@@ -75,6 +75,7 @@ struct icmp_state;
 struct udp_state;
 struct tcp_layer;
 struct sock_table;
+struct ctl_stack;
 
 struct stack {
 	unsigned id;              /* stack index (proc-id / thread index) */
@@ -108,6 +109,7 @@ struct stack {
 	uint32_t idle_sleep_us;     /* ff_run sleeps this long after a pass that
 	                               received nothing ([dpdk] idle_sleep) */
 	struct stack_compat compat; /* F-Stack's zero-copy chains (compat.h) */
+	struct ctl_stack *ctl;      /* control channel mailbox (ctl/ctl.h); NULL: none */
 } __rte_cache_aligned;
 
 /* The free buffers in s's pool now (mem.h): its ring plus this lcore's

@@ -316,6 +316,28 @@ struct tcp_info_lite {
 };
 void tcp_info_get(const struct tcpcb *tp, struct tcp_info_lite *ti);
 
+/* For the tools (src/ctl: netstat, ss): one endpoint as they show it. */
+struct tcp_conn_info {
+	uint8_t family;
+	uint8_t laddr[16], faddr[16];      /* IPv4: first 4 bytes, network order */
+	uint16_t lport, fport;             /* host order */
+	uint8_t state;                     /* TCPS_* */
+	uint32_t sendq, recvq;             /* bytes held to send (from SND.UNA), to read */
+	uint16_t q_len, q_incomp, q_limit; /* listeners: accept queue, SYN queue, limit */
+	bool sack, ts, wscale, ecn, detached;
+	uint32_t snd_wnd, rcv_wnd, rcv_ooo; /* bytes; out-of-order bytes held */
+	uint32_t iss, irs, snd_una, snd_nxt, rcv_nxt;
+	const char *cc;
+	struct tcp_info_lite ti;
+};
+/* Visits the stack's TCP endpoints, at most max connections per call:
+ * listeners and bound endpoints first (when *cursor is 0), then the
+ * connection table from *cursor.  Returns true while more remain (call again
+ * with the same cursor, in a later pass: the table may change in between,
+ * and an endpoint is then seen once or not at all). */
+bool tcp_conn_walk(struct stack *s, uint32_t *cursor, unsigned max,
+                   void (*fn)(const struct tcp_conn_info *ci, void *arg), void *arg);
+
 /* Memory accounting: bytes of one control block (sizeof), for the report. */
 size_t tcp_pcb_size(void);
 /* Connections in the stack's table (any state but LISTEN/CLOSED). */

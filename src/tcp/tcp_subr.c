@@ -1248,3 +1248,65 @@ static void tcp_timer_fire(struct timer *t, void *ctx)
 	if (tp->t_state != TCPS_CLOSED)
 		tcp_timer_update(s, tp);
 }
+
+/* ---- the tools' view (tcp_conn_walk) ---- */
+
+static void conn_info(struct stack *s, const struct tcpcb *tp, struct tcp_conn_info *ci)
+{
+	(void)s;
+	memset(ci, 0, sizeof(*ci));
+	ci->family = tp->key.family;
+	memcpy(ci->laddr, tp->key.laddr, sizeof(ci->laddr));
+	memcpy(ci->faddr, tp->key.faddr, sizeof(ci->faddr));
+	ci->lport = rte_be_to_cpu_16(tp->key.lport);
+	ci->fport = rte_be_to_cpu_16(tp->key.fport);
+	ci->state = tp->t_state;
+	ci->sendq = tp->snd.cc;
+	ci->recvq = tp->rcvq.bytes;
+	ci->q_len = tp->q_len;
+	ci->q_incomp = tp->q_incomp;
+	ci->q_limit = tp->q_limit;
+	ci->sack = (tp->t_flags & TF_SACK_PERMIT) != 0;
+	ci->ts = (tp->t_flags & TF_RCVD_TSTMP) && (tp->t_flags & TF_REQ_TSTMP);
+	ci->wscale = (tp->t_flags & TF_RCVD_SCALE) && (tp->t_flags & TF_REQ_SCALE);
+	ci->ecn = (tp->t_ecn & ECN_PERMIT) != 0;
+	ci->detached = (tp->t_flags & TF_DETACHED) != 0;
+	ci->snd_wnd = tp->snd_wnd;
+	ci->rcv_wnd = SEQ_GT(tp->rcv_adv, tp->rcv_nxt) ? tp->rcv_adv - tp->rcv_nxt : 0;
+	ci->rcv_ooo = tp->reass_bytes;
+	ci->iss = tp->iss;
+	ci->irs = tp->irs;
+	ci->snd_una = tp->snd_una;
+	ci->snd_nxt = tp->snd_nxt;
+	ci->rcv_nxt = tp->rcv_nxt;
+	ci->cc = tcp_cc_name(tp->cc_id);
+	tcp_info_get(tp, &ci->ti);
+}
+
+bool tcp_conn_walk(struct stack *s, uint32_t *cursor, unsigned max,
+                   void (*fn)(const struct tcp_conn_info *ci, void *arg), void *arg)
+{
+	struct tcp_layer *t = s->tcp;
+	struct tcp_conn_info ci;
+	struct list_node *pos;
+	const void *key;
+	void *data;
+	unsigned n = 0;
+
+	if (*cursor == 0) {
+		list_for_each (pos, &t->listeners) {
+			conn_info(s, list_entry(pos, struct tcpcb, link), &ci);
+			fn(&ci, arg);
+		}
+		list_for_each (pos, &t->bound) {
+			conn_info(s, list_entry(pos, struct tcpcb, link), &ci);
+			fn(&ci, arg);
+		}
+	}
+	while (n < max && rte_hash_iterate(t->conns, &key, &data, cursor) >= 0) {
+		conn_info(s, data, &ci);
+		fn(&ci, arg);
+		n++;
+	}
+	return n == max;
+}

@@ -772,3 +772,26 @@ void udp_fini(struct stack *s)
 	free(s->udp);
 	s->udp = NULL;
 }
+
+void udp_sock_foreach(struct stack *s, void (*fn)(const struct udp_sock_info *ui, void *arg),
+                      void *arg)
+{
+	struct list_node *pos;
+
+	for (unsigned b = 0; b < UDP_HASH_SIZE; b++) {
+		list_for_each (pos, &s->udp->hash[b]) {
+			const struct udp_pcb *p = list_entry(pos, struct udp_pcb, hlink);
+			struct udp_sock_info ui = {
+				.laddr = p->local.addr,
+				.lport = p->local.port,
+				.recvq = p->rcvq.bytes,
+			};
+
+			if (p->connected) {
+				ui.faddr = p->foreign.addr;
+				ui.fport = p->foreign.port;
+			}
+			fn(&ui, arg);
+		}
+	}
+}

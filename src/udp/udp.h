@@ -14,6 +14,7 @@
 
 #include <rte_mbuf.h>
 
+#include "base/addr.h"
 #include "base/counters.h"
 
 struct stack;
@@ -46,5 +47,14 @@ void udp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m);
  * udp_ctlinput, Linux without IP_RECVERR).  For icmp_input to call. */
 void udp_ctlinput(struct stack *s, int err, uint32_t src, uint16_t sport, uint32_t dst,
                   uint16_t dport);
+
+/* For the tools (src/ctl: netstat): one bound socket. */
+struct udp_sock_info {
+	struct ip_addr laddr, faddr; /* faddr family 0 unless connected */
+	uint16_t lport, fport;       /* host order */
+	uint32_t recvq;              /* bytes waiting to be read */
+};
+void udp_sock_foreach(struct stack *s, void (*fn)(const struct udp_sock_info *ui, void *arg),
+                      void *arg);
 
 #endif

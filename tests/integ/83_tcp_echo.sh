@@ -21,7 +21,7 @@ if http_check echo-client "$FS_IP" 7 20 1000000; then
 else
 	fail "echo through tcp_echo"
 fi
-sleep 0.3
+ctl_wait_closed 5
 stop_fastack
 grep "stopped:" "$FS_LOG" | sed 's/^/    /'
 expect_server_stat open 0

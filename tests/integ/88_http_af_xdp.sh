@@ -54,7 +54,7 @@ else
 	fail "wrk over af_xdp:"
 	sed 's/^/    | /' "$out"
 fi
-sleep 0.5
+ctl_wait_closed 5
 stop_fastack
 grep -E ": (stopped|bytes in)" "$FS_LOG" | sed 's/^/    /'
 expect_server_stat "eof mid-request" 0

@@ -33,7 +33,7 @@ if [ $good = 20 ]; then
 else
 	fail "only $good of 20 single-request connections answered"
 fi
-sleep 0.3
+ctl_wait_closed 5
 stop_fastack
 grep "stopped:" "$FS_LOG" | sed 's/^/    /'
 if grep -q "stopped: accepted 21 replies 23 closed 21" "$FS_LOG"; then

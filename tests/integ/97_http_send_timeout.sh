@@ -63,7 +63,7 @@ else
 	sed 's/^/    | /' "$WORK/noread.txt"
 fi
 if [ "$good" = 10 ]; then ok "curl meanwhile: 10/10 answered"; else fail "curl meanwhile: $good/10 answered"; fi
-sleep 0.5
+ctl_wait_closed 5
 stop_fastack
 grep -E ": (stopped|bytes in|pool)" "$FS_LOG" | sed 's/^/    /'
 expect_counter_ge tcp.tcps_progdrops 3

@@ -147,6 +147,7 @@ write_conf() {
 		echo "no_huge=1"
 		echo "nb_mbufs=8191"
 		echo "eal_args=--no-pci --vdev=$vdev"
+		echo "ctl_dir=$WORK/ctl"
 		echo ""
 		echo "[port0]"
 		echo "addr=$FS_IP"
@@ -257,6 +258,47 @@ ping_check() {
 		fail "ping -s $size x $count:"
 		echo "$out" | sed 's/^/    | /'
 	fi
+}
+
+# fsctl ARGS... -- the fastack command against this test's stack (its
+# control socket is in $WORK/ctl: write_conf's ctl_dir).
+fsctl() {
+	"$BUILD/tools/fastack" -d "$WORK/ctl" "$@"
+}
+
+# ctl_until SECS JQ_EXPR ARGS... -- polls `fastack --json ARGS` (every 50 ms)
+# until the jq expression is true for its answer or SECS pass; 0 when it
+# held, 1 (with the last answer in $CTL_LAST) when the deadline passed.
+# Example: ctl_until 5 '.totals["tcp.tcps_accepts"] >= 10' stat
+ctl_until() {
+	local secs=$1 expr=$2 end
+	shift 2
+	end=$(($(date +%s%N) + secs * 1000000000))
+	while :; do
+		CTL_LAST=$(fsctl --json "$@" 2>&1)
+		if printf '%s' "$CTL_LAST" | jq -e "$expr" >/dev/null 2>&1; then
+			return 0
+		fi
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# ctl_wait_closed SECS -- polls until the application has closed every TCP
+# connection it had (each one left is orphaned: LAST_ACK, TIME_WAIT, ...),
+# e.g. before stop_fastack when the server's "open 0" is checked; 1 (with a
+# FAIL naming what is left) when SECS pass first.
+ctl_wait_closed() {
+	ctl_until "$1" '[.tcp[] | select(.state != "LISTEN" and .orphan == 0)] | length == 0' \
+		ss -ta && return 0
+	fail "connections still open after $1 s: $(printf '%s' "$CTL_LAST" |
+		jq -c '[.tcp[] | select(.state != "LISTEN" and .orphan == 0) | .state]' 2>&1)"
+	return 1
+}
+
+# ctl_counter NAME -- a counter of the running stack, summed over its stacks.
+ctl_counter() {
+	fsctl --json stat | jq -r --arg n "$1" '.totals[$n] // 0'
 }
 
 finish() {
