@@ -29,6 +29,9 @@ PKGS=(
 	# the attacker of the attack tests (tests/integ/9x_attack_*.sh) and
 	# scripts/soak.sh
 	python3-scapy
+	# packetdrill, built from source by .ci/run's packetdrill step
+	# (../shared/tools/build-packetdrill.sh) for tests/packetdrill/*.pkt
+	bison flex make
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

@@ -28,6 +28,8 @@ if [ $# -lt 1 ]; then
 fi
 pd=$1
 shift
+# Each script runs from its own directory: a relative path would be lost.
+case $pd in */*) case $pd in /*) ;; *) pd=$(pwd)/$pd ;; esac ;; esac
 if [ ! -x "$pd" ]; then
 	echo "$0: $pd is not an executable" >&2
 	exit 2
