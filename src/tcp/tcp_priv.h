@@ -324,6 +324,7 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
  * checksum in software.) */
 void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k);
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat);
+void tcp_buf_round(struct stack *s, struct tcpcb *tp, unsigned mss);
 /* The stack's TCP state. */
 struct tcp_layer *tcp_st(struct stack *s);
 bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp);

@@ -17,6 +17,9 @@
 #   --so_flags="net.inet.tcp.delayed_ack=0 mtu=1500"
 # which are merged here (packetdrill lets the command line win over a
 # script's options, so they are passed on the command line together).
+# A header line --mtu=N (packetdrill's option) gives the adapter mtu=N.
+# Scripts may run `sysctl -w name=value` (the adapter's sysctl channel:
+# tests/packetdrill/README.md).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -69,7 +72,10 @@ for s in $list; do
 	name=$(basename "$s" .pkt)
 	# The script's own --so_flags="..." line, if any.
 	own=$(sed -n 's/^--so_flags="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$s" | head -n 1)
-	flags="$base_flags $own ${PD_FLAGS:-}"
+	# packetdrill's own --mtu=N header option (the interface MTU a
+	# FreeBSD-style script assumes) becomes the adapter's mtu=N.
+	mtu=$(sed -n 's/^--mtu=\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$s" | head -n 1)
+	flags="$base_flags${mtu:+ mtu=$mtu} $own ${PD_FLAGS:-}"
 	start=$(date +%s.%N)
 	(cd "$(dirname "$s")" &&
 		timeout -k 5 "$tmo" "$pd" --so_filename="$so" --so_flags="$flags" \

@@ -1020,7 +1020,9 @@ TEST(receiver_advertises_zero_window_and_updates_it)
 	uint32_t seq = PEER_ISS + 1;
 
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	/* 16 segments of the default MSS (no MSS option from the peer):
+	 * tcp_buf_round leaves it as it is. */
+	t.knobs[KNOB_TCP_RECVSPACE] = 8576;
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	T_PASSIVE(&t, NULL);
@@ -1032,8 +1034,8 @@ TEST(receiver_advertises_zero_window_and_updates_it)
 		cap_port_clear(t.h.cap);
 	}
 	SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1, .flags = TH_ACK, .data = big,
-	                         .len = 8192 - 5 * 1460 }));
-	seq += 8192 - 5 * 1460;
+	                         .len = 8576 - 5 * 1460 }));
+	seq += 8576 - 5 * 1460;
 	EXPECT_SENT(&t, NOW,
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
 	                            .check_win = true, .win = 0 }));
@@ -2034,7 +2036,7 @@ TEST(reassembly_queue_is_bounded)
 }
 
 /* ---- receiver SWS avoidance (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2) ----
- * 8 KiB receive buffer, MSS 1460, filled: window 0.  Reading does not send
+ * 8760-byte receive buffer (6 x MSS 1460), filled: window 0.  Reading does not send
  * a window update until the right edge can move by two segments (2920
  * bytes; FreeBSD's rule, beyond RFC 1122's min(buffer / 2, MSS)), and a
  * segment sent meanwhile (the ACK of a window probe) offers no window
@@ -2054,8 +2056,8 @@ static uint32_t fill_8k(struct t *t)
 	}
 	cap_port_clear(t->h.cap);
 	SEND(t, ((struct tseg){ PEER, .seq = seq, .ack = t->iss + 1, .flags = TH_ACK, .data = big,
-	                        .len = 8192 - 5 * 1460 }));
-	seq += 8192 - 5 * 1460;
+	                        .len = 8760 - 5 * 1460 }));
+	seq += 8760 - 5 * 1460;
 	EXPECT_SENT(t, NOW,
 	            ((struct tseg){ US, .seq = t->iss + 1, .ack = seq, .flags = TH_ACK,
 	                            .check_win = true, .win = 0 }));
@@ -2070,7 +2072,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	struct t t;
 
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_RECVSPACE] = 8760; /* 6 x 1460: not rounded */
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	seq = fill_8k(&t);
@@ -2094,7 +2096,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	 * was advertised), is taken, and the ACK offers no window below
 	 * min(buffer / 4, MSS). */
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_RECVSPACE] = 8760; /* 6 x 1460: not rounded */
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	seq = fill_8k(&t);
@@ -2116,7 +2118,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 		}
 	}
 	CHECK_EQ(STATS(&t)->tcps_rcvwinprobe, 0);
-	CHECK_EQ(tcp_readable(t.c), 8192 - 1463 + 3);
+	CHECK_EQ(tcp_readable(t.c), 8760 - 1463 + 3);
 	t_teardown(&t);
 }
 
