@@ -214,6 +214,8 @@ struct tcpcb {
 	uint16_t reass_n;
 	uint32_t reass_bytes;
 	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
+	uint32_t rcv_sack_hist[TCP_MAX_SACK];    /* a sequence number in each block last */
+	uint8_t rcv_sack_nhist;                  /*   reported, in the order reported */
 	uint32_t rcv_dsack_start, rcv_dsack_end; /* a duplicate to report once (RFC 2883) */
 	struct tcp_sack *sack;                   /* sender scoreboard, NULL until needed */
 
@@ -373,7 +375,7 @@ void tcp_sack_rexmitted(struct tcpcb *tp, uint32_t end);
 int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 /* Receiver: the SACK blocks to send (most recent first). */
-unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
+unsigned tcp_sack_blocks(struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_usrreq.c ---- */
 /* Gives tp the user's options from `from` (a listener's child, a renewed
