@@ -692,8 +692,11 @@ void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k)
 		memcpy(&dst, k->faddr, 4);
 		ifp = ip4_output_netif(s, dst);
 	}
-	if (ifp && ifp->mtu > 40 + 88)
-		mss = ifp->mtu - 40u; /* IPv4 + TCP headers */
+	/* IPv4 + TCP headers: MTU - 40, however small (FreeBSD's tcp_mssopt
+	 * announces that, unclamped; mssdflt only without a route).  What we
+	 * send stays within the MTU (no fragmentation here). */
+	if (ifp && ifp->mtu > 40)
+		mss = ifp->mtu - 40u;
 	if (tp->t_user_mss && tp->t_user_mss < mss)
 		mss = tp->t_user_mss;
 	tp->t_advmss = (uint16_t)mss;
