@@ -465,7 +465,7 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 {
 	struct tcpcb *tp;
 
-	if (l->q_len >= l->q_limit) {
+	if (tcp_acceptq_full(l)) {
 		if (!KNOB(s, TCP_SYNCOOKIES)) {
 			STAT_INC(s, tcp, tcps_listendrop);
 			return;
@@ -563,7 +563,7 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (l->q_len >= l->q_limit || !(tp = child_new(s, l, k))) {
+	if (tcp_acceptq_full(l) || !(tp = child_new(s, l, k))) {
 		handshake_no_room(s, k, seg);
 		rte_pktmbuf_free(m);
 		return;
@@ -1422,7 +1422,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		if (tp->t_flags & TF_PASSIVE) {
 			struct tcpcb *l = tp->listener;
 
-			if (l && l->q_len >= l->q_limit) {
+			if (l && tcp_acceptq_full(l)) {
 				/* No room in the accept queue (handshake_no_room);
 				 * with rst_on_sock_fail off the half-open
 				 * connection waits for the ACK again (a cookie's

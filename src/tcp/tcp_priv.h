@@ -327,6 +327,13 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k);
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat);
 void tcp_buf_round(struct stack *s, struct tcpcb *tp, unsigned mss);
+/* The accept queue of listener l takes no more connections: FreeBSD's
+ * sonewconn refuses once it holds more than 3/2 of the backlog (backlog 1:
+ * two connections wait; 4: seven). */
+static inline bool tcp_acceptq_full(const struct tcpcb *l)
+{
+	return l->q_len > 3u * l->q_limit / 2u;
+}
 /* The stack's TCP state. */
 struct tcp_layer *tcp_st(struct stack *s);
 bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp);

@@ -1175,21 +1175,28 @@ TEST(accept_queue_full_drops_the_handshake_ack)
 	t.l = tcp_pcb_new(t.h.s, &owner_l);
 	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
 	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
-	SEND(&t, ((struct tseg){
-	             .sport = 6001, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
-	s1 = EXPECT_SENT(&t, NOW,
-	                 ((struct tseg){ .sport = US_PORT,
-	                                 .dport = 6001,
-	                                 .any_seq = true,
-	                                 .ack = 2,
-	                                 .flags = TH_SYN | TH_ACK }));
-	SEND(&t, ((struct tseg){ .sport = 6001,
-	                         .dport = US_PORT,
-	                         .win = 65535,
-	                         .seq = 2,
-	                         .ack = s1.seq + 1,
-	                         .flags = TH_ACK }));
-	/* The queue (1) is full now: a new SYN is dropped (no cookies). */
+	/* Backlog 1 queues two (FreeBSD's sonewconn: more than 3/2 of the
+	 * backlog is full). */
+	for (uint16_t port = 6000; port <= 6001; port++) {
+		SEND(&t, ((struct tseg){ .sport = port,
+		                         .dport = US_PORT,
+		                         .win = 65535,
+		                         .seq = 1,
+		                         .flags = TH_SYN }));
+		s1 = EXPECT_SENT(&t, NOW,
+		                 ((struct tseg){ .sport = US_PORT,
+		                                 .dport = port,
+		                                 .any_seq = true,
+		                                 .ack = 2,
+		                                 .flags = TH_SYN | TH_ACK }));
+		SEND(&t, ((struct tseg){ .sport = port,
+		                         .dport = US_PORT,
+		                         .win = 65535,
+		                         .seq = 2,
+		                         .ack = s1.seq + 1,
+		                         .flags = TH_ACK }));
+	}
+	/* The queue is full now: a new SYN is dropped (no cookies). */
 	SEND(&t, ((struct tseg){
 	             .sport = 6002, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
 	EXPECT_NOTHING(&t, 5);
@@ -1206,6 +1213,14 @@ TEST(accept_queue_full_drops_the_handshake_ack)
 	                                 .ack = 2,
 	                                 .flags = TH_SYN | TH_ACK }));
 	(void)s2;
+	{
+		/* The second connection queued before the drop. */
+		struct tcpcb *c2 = tcp_accept(t.h.s, t.l, &owner_c, &err);
+
+		CHECK(c2 != NULL);
+		if (c2)
+			tcp_abort(t.h.s, c2);
+	}
 	CHECK(tcp_accept(t.h.s, t.l, &owner_c, &err) == NULL);
 	CHECK_EQ(err, -EAGAIN);
 	cap_port_clear(t.h.cap);
