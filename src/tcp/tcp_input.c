@@ -1154,9 +1154,12 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 		tcp_sack_update(s, tp, &seg->opt);
 	/* RFC 6298 (5.2)/(5.3). */
 	if (tp->snd_una == tp->snd_max) {
+		/* The backoff stays until an RTT sample clears it
+		 * (tcp_xmit_timer), as FreeBSD keeps t_rxtshift and the
+		 * backed-off t_rxtcur: without timestamps (Karn) the next
+		 * timeout then waits as long as the last one did. */
 		if (!(tp->t_flags & TF_PERSIST))
 			tcp_rexmt_stop(s, tp);
-		tp->t_rxtshift = 0;
 	} else if (!(tp->t_flags & TF_PERSIST)) {
 		tcp_pto_or_rexmt_arm(s, tp);
 	}

@@ -164,6 +164,7 @@ struct pd {
 	char ctl_dir[64];
 	pthread_t ctl_thread;
 	bool ctl_up;
+	bool ctl_stop; /* read and written with __atomic builtins */
 };
 
 /* The running instance, for the exit handler (one per process). */
@@ -1264,6 +1265,8 @@ static void *pd_sysctl_thread(void *arg)
 		while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
 			n += (size_t)r;
 		close(fd);
+		if (__atomic_load_n(&pd->ctl_stop, __ATOMIC_ACQUIRE))
+			return NULL; /* pd_sysctl_stop's empty request */
 		buf[n] = 0;
 		rep = fopen(rep_path, "we"); /* waits for the command to read */
 		if (!rep)
@@ -1320,12 +1323,24 @@ static void pd_sysctl_start(struct pd *pd)
 
 static void pd_sysctl_stop(struct pd *pd)
 {
+	char path[96];
+	int fd;
+
 	if (!pd->ctl_up)
 		return;
 	pd->ctl_up = false;
-	/* The thread waits in open(2), a cancellation point. */
-	pthread_cancel(pd->ctl_thread);
-	pthread_join(pd->ctl_thread, NULL);
+	/* The thread waits in open(2) for a writer: an empty request with
+	 * the stop flag set ends it (no pthread_cancel: the sanitizers'
+	 * thread teardown does not survive it). */
+	__atomic_store_n(&pd->ctl_stop, true, __ATOMIC_RELEASE);
+	snprintf(path, sizeof(path), "%s/req", pd->ctl_dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		pthread_join(pd->ctl_thread, NULL);
+	} else {
+		pthread_detach(pd->ctl_thread);
+	}
 	pd_sysctl_remove(pd);
 }
 
