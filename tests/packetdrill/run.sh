@@ -10,6 +10,9 @@
 #   PD_TIMEOUT  seconds of real time per script (default 60)
 #   PD_FLAGS    extra --so_flags words, appended to each script's own
 #   PD_VERBOSE  1: show packetdrill's output for failures (default 1)
+#   PD_PRELOAD  LD_PRELOAD for packetdrill only (the ASan adapter needs
+#               build-asan/tests/packetdrill/libpd_nodeepbind.so and the
+#               ASan runtime, in that order: README.md)
 #
 # Addresses: packetdrill is told explicitly to use 198.18.0.0/15 (the
 # adapter refuses anything else), and the adapter gets the same addresses.
@@ -78,7 +81,8 @@ for s in $list; do
 	flags="$base_flags${mtu:+ mtu=$mtu} $own ${PD_FLAGS:-}"
 	start=$(date +%s.%N)
 	(cd "$(dirname "$s")" &&
-		timeout -k 5 "$tmo" "$pd" --so_filename="$so" --so_flags="$flags" \
+		timeout -k 5 "$tmo" env ${PD_PRELOAD:+LD_PRELOAD="$PD_PRELOAD"} \
+			"$pd" --so_filename="$so" --so_flags="$flags" \
 			--ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
 			--gateway_ip=$gateway --netmask_ip=$netmask \
 			"$(basename "$s")") >"$out" 2>&1
