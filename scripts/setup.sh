@@ -33,6 +33,9 @@ PKGS=(
 	# ctl_until and tests/integ/76_fastack.sh, 77_fastack_errors.sh; tcpdump
 	# reads what `fastack capture -w -` writes (76_fastack.sh)
 	jq tcpdump
+	# packetdrill, built from source by .ci/run's packetdrill step
+	# (../shared/tools/build-packetdrill.sh) for tests/packetdrill/*.pkt
+	bison flex make
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

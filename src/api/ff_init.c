@@ -726,12 +726,12 @@ int ff_sysctl_knob(const char *name, int64_t *oldval, const int64_t *newval)
 	if (oldval)
 		*oldval = s->knob[id];
 	if (newval) {
-		if (*newval < knob_table[id].min || *newval > knob_table[id].max) {
-			errno = ERANGE;
+		int rc = stack_knob_set(s, (enum knob_id)id, *newval);
+
+		if (rc < 0) {
+			errno = -rc;
 			return -1;
 		}
-		s->knob[id] = *newval;
-		stack_mem_set_limits(s); /* the fastack.mem.* knobs take effect at once */
 	}
 	return 0;
 }

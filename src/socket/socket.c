@@ -487,12 +487,15 @@ int sock_setopt(struct stack *s, struct socket *so, int level, int name, const v
 	switch (name) {
 	case SO_RCVBUF:
 	case SO_SNDBUF:
-		/* FreeBSD keeps the value asked for (Linux doubles it); a
-		 * value beyond kern.ipc.maxsockbuf is ENOBUFS (FreeBSD's
-		 * sbreserve); a negative or tiny value is raised to a floor. */
-		if (v > KNOB(s, TCP_MAXSOCKBUF))
+		/* FreeBSD keeps the value asked for (Linux doubles it);
+		 * beyond sb_max_adj ENOBUFS (sbreserve).  Below 1 a TCP
+		 * socket says EINVAL (FreeBSD's sosetopt); other sockets
+		 * raise it to a floor. */
+		if (v < 1 && so->type == SOCK_STREAM)
+			return -EINVAL;
+		if (v > stack_sb_max_adj(s))
 			return -ENOBUFS;
-		if (v < 1024)
+		if (v < 1024 && so->type != SOCK_STREAM)
 			v = 1024;
 		if (name == SO_RCVBUF)
 			so->rcvbuf = (uint32_t)v;

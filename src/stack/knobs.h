@@ -17,12 +17,15 @@
 
 /* TCP knobs (src/tcp). */
 #define TCP_KNOBS(X)                                                                             \
-	X(TCP_SENDSPACE, "net.inet.tcp.sendspace", 32768, 4096, 67108864, "bytes",               \
-	  "default TCP send buffer (SO_SNDBUF)")                                                 \
-	X(TCP_RECVSPACE, "net.inet.tcp.recvspace", 65536, 4096, 67108864, "bytes",               \
-	  "default TCP receive buffer (SO_RCVBUF)")                                              \
-	X(TCP_MAXSOCKBUF, "kern.ipc.maxsockbuf", 2097152, 65536, 268435456, "bytes",             \
-	  "largest socket buffer; also sizes the window scale we request (RFC 7323)")            \
+	X(TCP_SENDSPACE, "net.inet.tcp.sendspace", 32768, 1, 2147483647, "bytes",                \
+	  "default TCP send buffer (SO_SNDBUF); rounded up to whole segments once the MSS is "   \
+	  "known")                                                                               \
+	X(TCP_RECVSPACE, "net.inet.tcp.recvspace", 65536, 1, 2147483647, "bytes",                \
+	  "default TCP receive buffer (SO_RCVBUF); rounded up to whole segments once the MSS "   \
+	  "is known")                                                                            \
+	X(TCP_MAXSOCKBUF, "kern.ipc.maxsockbuf", 2097152, 2304, INT64_MAX, "bytes",              \
+	  "largest socket buffer (SO_RCVBUF/SO_SNDBUF up to 8/9 of it, FreeBSD's sb_max_adj); "  \
+	  "also sizes the window scale we request (RFC 7323)")                                   \
 	X(TCP_SOMAXCONN, "kern.ipc.somaxconn", 4096, 1, 65535, "connections",                    \
 	  "largest listen backlog (accept queue); the SYN queue holds as many")                  \
 	X(TCP_MAXCONN, "fastack.tcp.maxconn", 65536, 16, 16777216, "connections",                \
@@ -103,6 +106,25 @@
 	  "segments to closed ports: 0 RST, 1 no RST for SYNs, 2 never RST")                     \
 	X(TCP_ECN, "net.inet.tcp.ecn.enable", 2, 0, 2, "mode",                                   \
 	  "ECN (RFC 3168): 0 off, 1 also ask for it on active opens, 2 only when the peer asks") \
+	X(TCP_ECN_MAXRETRIES, "net.inet.tcp.ecn.maxretries", 1, 0, 2147483647, "segments",       \
+	  "retransmitted SYNs and SYN-ACKs that still ask for or agree to ECN")                  \
+	X(TCP_INSECURE_RST, "net.inet.tcp.insecure_rst", 0, 0, 1, "bool",                        \
+	  "a RST anywhere in the window resets the connection (no RFC 5961 challenge ACK)")      \
+	X(TCP_INSECURE_SYN, "net.inet.tcp.insecure_syn", 0, 0, 1, "bool",                        \
+	  "a SYN in the window of a synchronized connection resets it (no RFC 5961 "             \
+	  "challenge ACK)")                                                                      \
+	X(TCP_DROP_SYNFIN, "net.inet.tcp.drop_synfin", 0, 0, 1, "bool",                          \
+	  "a listener drops a SYN that carries FIN instead of taking it as a SYN")               \
+	X(TCP_REXMIT_DROP_OPTIONS, "net.inet.tcp.rexmit_drop_options", 0, 0, 1, "bool",          \
+	  "the third SYN retransmission and later ones carry no window scale, timestamp "        \
+	  "or SACK option")                                                                      \
+	X(TCP_ICMP_MAY_RST, "net.inet.tcp.icmp_may_rst", 1, 0, 1, "bool",                        \
+	  "ICMP unreachables meaning refused (port, protocol, prohibited) and time exceeded "    \
+	  "abort a connection in SYN_SENT; 0: they are soft errors")                             \
+	X(TCP_HC_PURGENOW, "net.inet.tcp.hostcache.purgenow", 0, -2147483648LL, 2147483647,      \
+	  "action",                                                                              \
+	  "writing any value purges the host cache (there is none: no per-host "                 \
+	  "metric outlives its connection); reads 0")                                            \
 	X(TCP_PORTRANGE_FIRST, "net.inet.ip.portrange.first", 10000, 1024, 65535, "port",        \
 	  "first ephemeral port")                                                                \
 	X(TCP_PORTRANGE_LAST, "net.inet.ip.portrange.last", 65535, 1024, 65535, "port",          \

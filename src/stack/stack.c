@@ -32,6 +32,25 @@ void stack_set_current(struct stack *s)
 	current_stack = s;
 }
 
+int stack_knob_set(struct stack *s, enum knob_id id, int64_t v)
+{
+	if (v < knob_table[id].min || v > knob_table[id].max)
+		return -ERANGE;
+	s->knob[id] = v;
+	switch (id) {
+	case KNOB_TCP_HC_PURGENOW:
+		/* FreeBSD's tcp_hc_purge_internal(1).  fastack keeps no host
+		 * cache: an MTU, RTT or ssthresh learnt lives with its
+		 * connection only, so there is nothing to forget. */
+		s->knob[id] = 0;
+		break;
+	default:
+		break;
+	}
+	stack_mem_set_limits(s); /* the fastack.mem.* knobs take effect at once */
+	return 0;
+}
+
 uint64_t stack_clock_ns(void)
 {
 	struct timespec ts;

@@ -141,6 +141,16 @@ static inline void stack_mem_sample(struct stack *s)
 		stack_mem_update(s);
 }
 
+/* The largest socket buffer SO_RCVBUF/SO_SNDBUF may set: FreeBSD's
+ * sb_max_adj, kern.ipc.maxsockbuf scaled by MCLBYTES / (MSIZE + MCLBYTES)
+ * (2048 / 2304: what mbuf headers would cost there). */
+static inline int64_t stack_sb_max_adj(const struct stack *s)
+{
+	int64_t max = KNOB(s, TCP_MAXSOCKBUF);
+
+	return max > INT64_MAX / 2048 ? max / 2304 * 2048 : max * 2048 / 2304;
+}
+
 /* Creates a stack with no ports.  knobs may be NULL (defaults).  The pool is
  * the stack's packet pool (created by the caller; PKT_PRIV_SIZE private
  * area).  Returns NULL on failure (errno set). */
@@ -159,6 +169,11 @@ struct stack *stack_create_seeded(unsigned id, struct rte_mempool *pool, const i
                                   uint64_t now, uint64_t seed);
 /* Closes every socket, port and table; frees the stack. */
 void stack_destroy(struct stack *s);
+/* Sets knob id of a running stack to v (range-checked: -ERANGE), with the
+ * effects a change has at once: the fastack.mem.* limits are recomputed, and
+ * action knobs (unit "action": net.inet.tcp.hostcache.purgenow) act and
+ * read 0 again, as FreeBSD's do.  0 or -errno. */
+int stack_knob_set(struct stack *s, enum knob_id id, int64_t v);
 /* Attaches a port (the stack owns it from now on) and returns its netif index
  * for the untagged interface, or -errno. */
 int stack_add_port(struct stack *s, struct port *p);

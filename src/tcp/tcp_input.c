@@ -394,6 +394,12 @@ static void syn_options(struct stack *s, struct tcpcb *tp, const struct tcp_opts
 	tp->t_peermss = (uint16_t)peer;
 	peer = clamp_mss(s, peer);
 	tp->t_maxseg = (uint16_t)(peer < tp->t_advmss ? peer : tp->t_advmss);
+	/* FreeBSD's tcp_mss() on an active open: the buffers become whole
+	 * segments when the SYN-ACK (or the SYN of a simultaneous open)
+	 * carries an MSS; a passive open's are rounded when it is
+	 * established (established(), as syncache_socket). */
+	if (active && (o->present & TOF_MSS))
+		tcp_buf_round(s, tp, tp->t_maxseg);
 	/* Room for the timestamp option in every segment (RFC 7323 / 6691). */
 	if ((tp->t_flags & TF_RCVD_TSTMP) && tp->t_maxseg > 12 + 64)
 		tp->t_maxseg = (uint16_t)(tp->t_maxseg - 12);
@@ -401,6 +407,8 @@ static void syn_options(struct stack *s, struct tcpcb *tp, const struct tcp_opts
 
 static void established(struct stack *s, struct tcpcb *tp)
 {
+	if (tp->t_flags & TF_PASSIVE)
+		tcp_buf_round(s, tp, RTE_MIN(clamp_mss(s, tp->t_peermss), tp->t_advmss));
 	tcp_set_state(s, tp, TCPS_ESTABLISHED);
 	tcp_syn_limit_release(s, tp);
 	tcp_cc(tp)->conn_init(s, tp);
@@ -457,7 +465,7 @@ static void listen_syn(struct stack *s, struct tcpcb *l, const struct tcp_key *k
 {
 	struct tcpcb *tp;
 
-	if (l->q_len >= l->q_limit) {
+	if (tcp_acceptq_full(l)) {
 		if (!KNOB(s, TCP_SYNCOOKIES)) {
 			STAT_INC(s, tcp, tcps_listendrop);
 			return;
@@ -555,7 +563,7 @@ static void listen_cookie_ack(struct stack *s, struct tcpcb *l, const struct tcp
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (l->q_len >= l->q_limit || !(tp = child_new(s, l, k))) {
+	if (tcp_acceptq_full(l) || !(tp = child_new(s, l, k))) {
 		handshake_no_room(s, k, seg);
 		rte_pktmbuf_free(m);
 		return;
@@ -624,7 +632,12 @@ static void listen_input(struct stack *s, struct tcpcb *l, const struct tcp_key 
 		goto drop;
 	}
 	/* A SYN, or a SYN+FIN: FreeBSD (net.inet.tcp.drop_synfin = 0) takes
-	 * the latter as a SYN; the FIN is ignored, as data on a SYN is. */
+	 * the latter as a SYN; the FIN is ignored, as data on a SYN is.  With
+	 * drop_synfin 1 it is dropped (tcps_badsyn). */
+	if ((seg->flags & TH_FIN) && KNOB(s, TCP_DROP_SYNFIN)) {
+		STAT_INC(s, tcp, tcps_badsyn);
+		goto drop;
+	}
 	listen_syn(s, l, k, seg, iss_floor);
 drop:
 	rte_pktmbuf_free(m);
@@ -1142,9 +1155,12 @@ static bool new_ack(struct stack *s, struct tcpcb *tp, const struct tcp_seg *seg
 		tcp_sack_update(s, tp, &seg->opt);
 	/* RFC 6298 (5.2)/(5.3). */
 	if (tp->snd_una == tp->snd_max) {
+		/* The backoff stays until an RTT sample clears it
+		 * (tcp_xmit_timer), as FreeBSD keeps t_rxtshift and the
+		 * backed-off t_rxtcur: without timestamps (Karn) the next
+		 * timeout then waits as long as the last one did. */
 		if (!(tp->t_flags & TF_PERSIST))
 			tcp_rexmt_stop(s, tp);
-		tp->t_rxtshift = 0;
 	} else if (!(tp->t_flags & TF_PERSIST)) {
 		tcp_pto_or_rexmt_arm(s, tp);
 	}
@@ -1247,7 +1263,9 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			STAT_INC(s, tcp, tcps_badrst);
 			goto drop;
 		}
-		if (seq != las) {
+		/* net.inet.tcp.insecure_rst: anywhere in the window resets
+		 * (RFC 793, before RFC 5961). */
+		if (seq != las && !KNOB(s, TCP_INSECURE_RST)) {
 			STAT_INC(s, tcp, tcps_rstchallenge);
 			challenge_ack(s, tp);
 			goto drop;
@@ -1282,6 +1300,24 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 			seq++;
 			seq0++;
 			tp->t_flags |= TF_ACKNOW;
+		} else if (KNOB(s, TCP_INSECURE_SYN) && SEQ_GEQ(seq, tp->last_ack_sent) &&
+		           SEQ_LT(seq, tp->last_ack_sent + rcv_wnd_now(s, tp))) {
+			/* net.inet.tcp.insecure_syn (RFC 793, before RFC
+			 * 5961): a SYN in the window resets the connection,
+			 * answered as tcp_dropwithreset answers it (not rate
+			 * limited: FreeBSD's BANDLIM_UNLIMITED). */
+			uint32_t slen = seg->len + 1u + ((fl & TH_FIN) ? 1u : 0u);
+			struct tcp_key k = tp->key;
+
+			STAT_INC(s, tcp, tcps_drops);
+			rte_pktmbuf_free(m);
+			tp->so_error = ECONNRESET;
+			tcp_close_conn(s, tp);
+			if (fl & TH_ACK)
+				tcp_respond(s, &k, seg->ack, 0, TH_RST, 0);
+			else
+				tcp_respond(s, &k, 0, seg->seq + slen, TH_RST | TH_ACK, 0);
+			return;
 		} else {
 			STAT_INC(s, tcp, tcps_synchallenge);
 			challenge_ack(s, tp);
@@ -1390,7 +1426,7 @@ static void do_segment(struct stack *s, struct tcpcb *tp, struct tcp_seg *seg, s
 		if (tp->t_flags & TF_PASSIVE) {
 			struct tcpcb *l = tp->listener;
 
-			if (l && l->q_len >= l->q_limit) {
+			if (l && tcp_acceptq_full(l)) {
 				/* No room in the accept queue (handshake_no_room);
 				 * with rst_on_sock_fail off the half-open
 				 * connection waits for the ACK again (a cookie's
@@ -1615,6 +1651,46 @@ drop:
  * (RFC 5927 section 4.2: never abort a connection on an ICMP message), is
  * a soft error: kept in t_softerror and reported only if the connection
  * times out.  Errnos are Linux's (icmp_errno). */
+/* The errno an ICMP error means to TCP, as FreeBSD's icmp_errmap() gives
+ * it, and whether it aborts a connection in SYN_SENT (*hard: FreeBSD's
+ * tcp_drop_syn_sent, with net.inet.tcp.icmp_may_rst): unreachable net,
+ * host, source route, unknown net or host, isolated, TOS net or host, host
+ * precedence, precedence cutoff -> EHOSTUNREACH (soft); fragmentation
+ * needed -> EMSGSIZE (path MTU); protocol, port, net, host or filter
+ * prohibited -> ECONNREFUSED (hard); time exceeded in transit ->
+ * EHOSTUNREACH (hard); parameter problem (pointer, missing option) ->
+ * ENOPROTOOPT (soft); anything else 0 (ignored).  A soft error is kept and
+ * reported if the connection then times out (tcp_notify's t_softerror). */
+static int tcp_icmp_errmap(struct stack *s, uint8_t type, uint8_t code, bool *hard)
+{
+	*hard = false;
+	switch (type) {
+	case ICMP_UNREACH:
+		switch (code) {
+		case ICMP_UNREACH_NEEDFRAG:
+			return EMSGSIZE;
+		case ICMP_UNREACH_PROTOCOL:
+		case ICMP_UNREACH_PORT:
+		case ICMP_UNREACH_NET_PROHIB:
+		case ICMP_UNREACH_HOST_PROHIB:
+		case ICMP_UNREACH_FILTER_PROHIB:
+			*hard = KNOB(s, TCP_ICMP_MAY_RST) != 0;
+			return ECONNREFUSED;
+		default:
+			return code <= ICMP_UNREACH_PRECEDENCE_CUTOFF ? EHOSTUNREACH : 0;
+		}
+	case ICMP_TIMXCEED:
+		if (code != ICMP_TIMXCEED_INTRANS)
+			return 0;
+		*hard = KNOB(s, TCP_ICMP_MAY_RST) != 0;
+		return EHOSTUNREACH;
+	case ICMP_PARAMPROB:
+		return code <= 1 ? ENOPROTOOPT : 0;
+	default:
+		return 0;
+	}
+}
+
 void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu, const void *inner,
                   size_t len)
 {
@@ -1631,7 +1707,7 @@ void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu
 	hlen = (p[0] & 15u) * 4u;
 	if (hlen < 20 || len < hlen + 8 || p[9] != IPPROTO_TCP)
 		goto ignore;
-	err = icmp_errno(type, code, &hard);
+	err = tcp_icmp_errmap(s, type, code, &hard);
 	if (err == 0)
 		goto ignore; /* source quench (RFC 6633), redirects, unknown codes */
 	memset(&k, 0, sizeof(k));
@@ -1667,6 +1743,13 @@ void tcp_ctlinput(struct stack *s, uint8_t type, uint8_t code, uint16_t next_mtu
 		return;
 	}
 	if (tp->t_state == TCPS_SYN_SENT && hard) {
+		tcp_drop(s, tp, err);
+		return;
+	}
+	/* FreeBSD's tcp_notify: a connection not yet established that has
+	 * backed off more than three times and already heard a soft error
+	 * gives up now with this one. */
+	if (tp->t_state < TCPS_ESTABLISHED && tp->t_rxtshift > 3 && tp->t_softerror) {
 		tcp_drop(s, tp, err);
 		return;
 	}

@@ -353,7 +353,7 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 /* ECN (RFC 3168 section 6.1, as FreeBSD 14's tcp_ecn.c): the ECE/CWR flags
  * a segment about to leave carries, and its IP ECN field (*ecn).
  *   SYN      ECE|CWR when we ask (net.inet.tcp.ecn.enable = 1), on the
- *            first SYN and one retransmission (ecn.maxretries 1);
+ *            first SYN and net.inet.tcp.ecn.maxretries (1) retransmissions;
  *   SYN-ACK  ECE when the peer's SYN asked and we agreed (enable >= 1):
  *            dropped from the second SYN-ACK retransmission on (tcp_timer);
  *   else     once negotiated: new data (not a retransmission, not a
@@ -373,7 +373,7 @@ static uint8_t ecn_flags(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32
 			return (tp->t_ecn & ECN_PERMIT) ? TH_ECE : 0;
 		if (tp->t_rxtshift == 0 && KNOB(s, TCP_ECN) == 1)
 			tp->t_ecn |= ECN_REQ;
-		if (tp->t_rxtshift > 1)
+		if (tp->t_rxtshift > KNOB(s, TCP_ECN_MAXRETRIES))
 			tp->t_ecn &= (uint8_t)~ECN_REQ;
 		return (tp->t_ecn & ECN_REQ) ? TH_ECE | TH_CWR : 0;
 	}

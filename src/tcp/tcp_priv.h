@@ -222,6 +222,8 @@ struct tcpcb {
 	uint16_t reass_n;
 	uint32_t reass_bytes;
 	uint32_t rcv_sack_start, rcv_sack_end;   /* most recent out-of-order arrival */
+	uint32_t rcv_sack_hist[TCP_MAX_SACK];    /* a sequence number in each block last */
+	uint8_t rcv_sack_nhist;                  /*   reported, in the order reported */
 	uint32_t rcv_dsack_start, rcv_dsack_end; /* a duplicate to report once (RFC 2883) */
 	struct tcp_sack *sack;                   /* sender scoreboard, NULL until needed */
 	struct tcp_rack *rack;                   /* TCP_FB_RACK: segments sent, NULL until then */
@@ -333,6 +335,14 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
  * checksum in software.) */
 void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k);
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat);
+void tcp_buf_round(struct stack *s, struct tcpcb *tp, unsigned mss);
+/* The accept queue of listener l takes no more connections: FreeBSD's
+ * sonewconn refuses once it holds more than 3/2 of the backlog (backlog 1:
+ * two connections wait; 4: seven). */
+static inline bool tcp_acceptq_full(const struct tcpcb *l)
+{
+	return l->q_len > 3u * l->q_limit / 2u;
+}
 /* The stack's TCP state. */
 struct tcp_layer *tcp_st(struct stack *s);
 bool tcp_syn_limit_take(struct stack *s, struct tcpcb *tp);
@@ -384,7 +394,7 @@ void tcp_sack_rexmitted(struct tcpcb *tp, uint32_t end);
 int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len);
 uint32_t tcp_sack_pipe(const struct tcpcb *tp);
 /* Receiver: the SACK blocks to send (most recent first). */
-unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
+unsigned tcp_sack_blocks(struct tcpcb *tp, struct tcp_sack_block *b, unsigned max);
 
 /* ---- tcp_rack.c (t_fb == TCP_FB_RACK with SACK; every call is a no-op
  * while tp->rack is NULL) ---- */

@@ -193,10 +193,20 @@ int tcp_sack_nextseg(struct tcpcb *tp, uint32_t *seq, uint32_t *len)
 	return -1;
 }
 
-unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsigned max)
+/* The SACK blocks of an ACK (RFC 2018 section 4, as FreeBSD's
+ * tcp_update_sack_list orders them): first the block holding the segment
+ * that triggered the ACK (the latest out-of-order arrival, or the block
+ * holding a duplicate, RFC 2883 4.1.2), then the blocks reported most
+ * recently, in the order they were reported (a block that has since grown
+ * or merged is the one holding what was reported), then any other block in
+ * sequence order.  The blocks come from the reassembly queue itself, so
+ * none is ever stale or a subset of another.  The order sent is remembered
+ * for the next ACK. */
+unsigned tcp_sack_blocks(struct tcpcb *tp, struct tcp_sack_block *b, unsigned max)
 {
 	struct tcp_sack_block all[TCP_MAX_SACK * 4];
-	unsigned n = 0, out = 0, first = UINT32_MAX;
+	bool used[TCP_MAX_SACK * 4] = { false };
+	unsigned n = 0, out = 0;
 	const struct rte_mbuf *m = tp->reass;
 
 	/* Contiguous ranges of the out-of-order queue. */
@@ -213,14 +223,23 @@ unsigned tcp_sack_blocks(const struct tcpcb *tp, struct tcp_sack_block *b, unsig
 		}
 		m = pkt_meta((struct rte_mbuf *)(uintptr_t)m)->nextpkt;
 	}
-	for (unsigned i = 0; i < n; i++)
-		if (SEQ_LEQ(all[i].start, tp->rcv_sack_start) &&
-		    SEQ_GEQ(all[i].end, tp->rcv_sack_end))
-			first = i;
-	if (first != UINT32_MAX && out < max)
-		b[out++] = all[first];
+	for (unsigned h = 0; h <= tp->rcv_sack_nhist && out < max; h++) {
+		/* h == 0: the latest arrival; then the history. */
+		uint32_t a = h == 0 ? tp->rcv_sack_start : tp->rcv_sack_hist[h - 1];
+		uint32_t z = h == 0 ? tp->rcv_sack_end : a + 1;
+
+		for (unsigned i = 0; i < n; i++)
+			if (!used[i] && SEQ_LEQ(all[i].start, a) && SEQ_GEQ(all[i].end, z)) {
+				used[i] = true;
+				b[out++] = all[i];
+				break;
+			}
+	}
 	for (unsigned i = 0; i < n && out < max; i++)
-		if (i != first)
+		if (!used[i])
 			b[out++] = all[i];
+	tp->rcv_sack_nhist = (uint8_t)RTE_MIN(out, (unsigned)TCP_MAX_SACK);
+	for (unsigned i = 0; i < tp->rcv_sack_nhist; i++)
+		tp->rcv_sack_hist[i] = b[i].start;
 	return out;
 }

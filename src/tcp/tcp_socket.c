@@ -73,9 +73,18 @@ void tcp_so_notify(struct stack *s, void *owner, unsigned ev)
 	struct socket *so = owner;
 	uint32_t e = ev_to_epoll(ev);
 
-	(void)s;
-	if (ev & TCP_EV_CONN)
+	if (ev & TCP_EV_CONN) {
+		struct tcpcb *tp = so->pcb;
+		int v;
+
 		so->state |= SS_ISCONNECTED;
+		if (tp) { /* the buffers were rounded to the MSS (tcp_buf_round) */
+			tcp_getopt(s, tp, TCP_OPT_SNDBUF, &v);
+			so->sndbuf = (uint32_t)v;
+			tcp_getopt(s, tp, TCP_OPT_RCVBUF, &v);
+			so->rcvbuf = (uint32_t)v;
+		}
+	}
 	if (ev & TCP_EV_HUP)
 		so->state |= SS_CANTRCVMORE;
 	/* TCP_EV_DOWN is notified when the connection ends (tcp_close_conn),

@@ -694,8 +694,11 @@ void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k)
 		memcpy(&dst, k->faddr, 4);
 		ifp = ip4_output_netif(s, dst);
 	}
-	if (ifp && ifp->mtu > 40 + 88)
-		mss = ifp->mtu - 40u; /* IPv4 + TCP headers */
+	/* IPv4 + TCP headers: MTU - 40, however small (FreeBSD's tcp_mssopt
+	 * announces that, unclamped; mssdflt only without a route).  What we
+	 * send stays within the MTU (no fragmentation here). */
+	if (ifp && ifp->mtu > 40)
+		mss = ifp->mtu - 40u;
 	if (tp->t_user_mss && tp->t_user_mss < mss)
 		mss = tp->t_user_mss;
 	tp->t_advmss = (uint16_t)mss;
@@ -703,6 +706,28 @@ void tcp_route_init(struct stack *s, struct tcpcb *tp, const struct tcp_key *k)
 		tp->t_flags |= TF_TXCSUM;
 	else
 		tp->t_flags &= ~TF_TXCSUM;
+}
+
+/* FreeBSD's tcp_mss(): once the MSS is known (mss: the segment size
+ * without options), each buffer at least one segment large grows to a whole
+ * number of segments, unless that passes kern.ipc.maxsockbuf's sb_max_adj
+ * (sbreserve fails there and the buffer stays).  A buffer is never
+ * shrunk.  getsockopt(SO_RCVBUF/SO_SNDBUF) reports the result. */
+void tcp_buf_round(struct stack *s, struct tcpcb *tp, unsigned mss)
+{
+	uint32_t *bufs[2] = { &tp->snd.hiwat, &tp->rcv_hiwat };
+
+	if (mss == 0)
+		return;
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t b = *bufs[i];
+
+		if (b < mss || (i == 1 && b == mss))
+			continue; /* send: >= mss; receive: > mss (FreeBSD) */
+		b = (b + mss - 1) / mss * mss;
+		if ((int64_t)b <= stack_sb_max_adj(s) && b > *bufs[i])
+			*bufs[i] = (uint32_t)b;
+	}
 }
 
 uint8_t tcp_pick_rscale(struct stack *s, uint32_t rcv_hiwat)
@@ -1108,10 +1133,18 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 		tp->snd_cwnd = mss; /* RFC 5681 (4): LW = 1 segment */
 		if (tp->t_ecn & ECN_PERMIT)
 			tp->t_ecn |= ECN_SND_CWR; /* RFC 3168 6.1.2 */
-	} else if (tp->t_state == TCPS_SYN_RECEIVED && tp->t_rxtshift > 1) {
-		/* No ECE from the second SYN-ACK retransmission on (FreeBSD:
-		 * net.inet.tcp.ecn.maxretries 1): it may be what gets lost. */
+	} else if (tp->t_state == TCPS_SYN_RECEIVED &&
+	           tp->t_rxtshift > KNOB(s, TCP_ECN_MAXRETRIES)) {
+		/* No ECE once net.inet.tcp.ecn.maxretries (1) SYN-ACKs went
+		 * out with it: it may be what gets lost. */
 		tp->t_ecn &= (uint8_t)~ECN_PERMIT;
+	} else if (tp->t_state == TCPS_SYN_SENT && tp->t_rxtshift == 3 &&
+	           KNOB(s, TCP_REXMIT_DROP_OPTIONS)) {
+		/* net.inet.tcp.rexmit_drop_options: from the third SYN
+		 * retransmission on, no window scale, timestamps or SACK (a
+		 * middlebox may drop SYNs with options; FreeBSD's
+		 * tcp_timer_rexmt). */
+		tp->t_flags &= ~(TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK);
 	}
 	tp->t_flags &= ~TF_FASTRECOVERY;
 	tp->t_tlp = 0;

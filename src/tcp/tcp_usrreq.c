@@ -798,12 +798,10 @@ int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val)
 		return 0;
 	case TCP_OPT_SNDBUF:
 	case TCP_OPT_RCVBUF:
-		if (val < 0)
+		if (val < 1)
 			return -EINVAL;
-		if (val > KNOB(s, TCP_MAXSOCKBUF))
+		if (val > stack_sb_max_adj(s))
 			return -ENOBUFS;
-		if (val < 2048)
-			val = 2048;
 		if (opt == TCP_OPT_SNDBUF)
 			tp->snd.hiwat = (uint32_t)val;
 		else

@@ -71,6 +71,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -156,6 +157,14 @@ struct pd {
 	int fdmap[PD_MAX_FD]; /* real fd -> fastack fd, -1 if not ours */
 	char eal_prefix[64];
 	bool eal_up;
+
+	/* The sysctl channel (pd_sysctl_*): a directory holding the `sysctl`
+	 * command the scripts' shell commands find first in PATH and the two
+	 * FIFOs it talks through; a thread serves it. */
+	char ctl_dir[64];
+	pthread_t ctl_thread;
+	bool ctl_up;
+	bool ctl_stop; /* read and written with __atomic builtins */
 };
 
 /* The running instance, for the exit handler (one per process). */
@@ -1132,6 +1141,209 @@ static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *
 
 /* ---- set-up and tear-down ---- */
 
+/* ---- sysctl from a script's shell commands ----
+ *
+ * FreeBSD-style scripts change knobs mid-script with a shell command, e.g.
+ *     +0 `sysctl -w net.inet.tcp.insecure_rst=1`
+ * which packetdrill runs with system(3) at the script's time, on its main
+ * thread.  The adapter puts a directory first in PATH whose `sysctl` (a
+ * shell script written at init) hands its arguments to this process through
+ * a FIFO (FASTACK_PD_SYSCTL names the directory) and prints what comes back
+ * through another; a thread here reads the request, applies it to the live
+ * stack under the lock (stack_knob_set: the virtual clock does not move, so
+ * the change takes effect at the command's instant) and answers.  Words:
+ *     name=value, or -w name=value   set (sysctl(8) on FreeBSD and Linux)
+ *     name                           print "name: value" (FreeBSD's format)
+ *     -n                             print values only
+ * An unknown name or a bad value is an error (exit status 1 and a message,
+ * as sysctl(8) gives), so a script that needs a knob fastack lacks fails. */
+
+static const char pd_sysctl_sh[] =
+    "#!/bin/sh\n"
+    "# sysctl for packetdrill scripts run by libfastack_packetdrill.so: the\n"
+    "# words go to the adapter, which applies them to its stack.\n"
+    "d=${FASTACK_PD_SYSCTL:?not run by the fastack packetdrill adapter}\n"
+    "printf '%s\\n' \"$@\" >\"$d/req\" || exit 1\n"
+    "rc=1\n"
+    "while IFS= read -r line; do\n"
+    "\tcase $line in\n"
+    "\t'out '*) printf '%s\\n' \"${line#out }\" ;;\n"
+    "\t'err '*) printf 'sysctl: %s\\n' \"${line#err }\" >&2 ;;\n"
+    "\t'exit '*) rc=${line#exit } ;;\n"
+    "\tesac\n"
+    "done <\"$d/rep\"\n"
+    "exit \"$rc\"\n";
+
+/* One word of a request; appends "out ..."/"err ..." lines to rep.
+ * Returns false on an error. */
+static bool pd_sysctl_word(struct pd *pd, char *w, bool quiet, FILE *rep)
+{
+	char *eq = strchr(w, '=');
+	char vbuf[64];
+	int64_t v;
+	int id, rc;
+
+	if (eq)
+		*eq = 0;
+	id = knob_find(w);
+	if (id < 0) {
+		fprintf(rep, "err unknown oid '%s'\n", w);
+		return false;
+	}
+	if (!eq) {
+		knob_value_str((enum knob_id)id, pd->s->knob[id], vbuf, sizeof(vbuf));
+		if (quiet)
+			fprintf(rep, "out %s\n", vbuf);
+		else
+			fprintf(rep, "out %s: %s\n", w, vbuf);
+		return true;
+	}
+	rc = knob_parse((enum knob_id)id, eq + 1, &v);
+	if (rc == 0)
+		rc = stack_knob_set(pd->s, (enum knob_id)id, v);
+	if (rc < 0) {
+		knob_range_str((enum knob_id)id, vbuf, sizeof(vbuf));
+		fprintf(rep, "err %s=%s: %s (accepts %s)\n", w, eq + 1,
+		        rc == -ERANGE ? "out of range" : "invalid argument", vbuf);
+		return false;
+	}
+	knob_value_str((enum knob_id)id, pd->s->knob[id], vbuf, sizeof(vbuf));
+	if (!quiet)
+		fprintf(rep, "out %s: %s\n", w, vbuf);
+	return true;
+}
+
+/* Serves one request: the words (one a line) in req, the answer in rep. */
+static void pd_sysctl_serve(struct pd *pd, char *req, FILE *rep)
+{
+	bool quiet = false, ok = true, any = false;
+	char *save = NULL;
+
+	pthread_mutex_lock(&pd->lock);
+	for (char *w = strtok_r(req, "\n", &save); w; w = strtok_r(NULL, "\n", &save)) {
+		if (!strcmp(w, "-w") || !strcmp(w, "-q"))
+			continue;
+		if (!strcmp(w, "-n")) {
+			quiet = true;
+			continue;
+		}
+		if (w[0] == '-') {
+			fprintf(rep, "err unsupported option %s\n", w);
+			ok = false;
+			continue;
+		}
+		any = true;
+		if (!pd_sysctl_word(pd, w, quiet, rep))
+			ok = false;
+	}
+	if (any && ok)
+		pd_kick(pd); /* a knob may let a waiting call go on */
+	pthread_mutex_unlock(&pd->lock);
+	if (!any) {
+		fprintf(rep, "err usage: sysctl [-n] [-w] name[=value] ...\n");
+		ok = false;
+	}
+	fprintf(rep, "exit %d\n", ok ? 0 : 1);
+}
+
+static void *pd_sysctl_thread(void *arg)
+{
+	struct pd *pd = arg;
+	char req_path[96], rep_path[96];
+
+	snprintf(req_path, sizeof(req_path), "%s/req", pd->ctl_dir);
+	snprintf(rep_path, sizeof(rep_path), "%s/rep", pd->ctl_dir);
+	for (;;) {
+		char buf[4096];
+		size_t n = 0;
+		ssize_t r;
+		FILE *rep;
+		int fd = open(req_path, O_RDONLY | O_CLOEXEC); /* waits for a writer */
+
+		if (fd < 0)
+			return NULL;
+		while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+			n += (size_t)r;
+		close(fd);
+		if (__atomic_load_n(&pd->ctl_stop, __ATOMIC_ACQUIRE))
+			return NULL; /* pd_sysctl_stop's empty request */
+		buf[n] = 0;
+		rep = fopen(rep_path, "we"); /* waits for the command to read */
+		if (!rep)
+			continue;
+		if (n == sizeof(buf) - 1)
+			fprintf(rep, "err request too long\nexit 1\n");
+		else
+			pd_sysctl_serve(pd, buf, rep);
+		fclose(rep);
+	}
+	return NULL;
+}
+
+static void pd_sysctl_remove(struct pd *pd)
+{
+	static const char *const names[] = { "sysctl", "req", "rep" };
+	char path[96];
+
+	for (unsigned i = 0; i < RTE_DIM(names); i++) {
+		snprintf(path, sizeof(path), "%s/%s", pd->ctl_dir, names[i]);
+		unlink(path);
+	}
+	rmdir(pd->ctl_dir);
+}
+
+static void pd_sysctl_start(struct pd *pd)
+{
+	char path[96], *newpath;
+	const char *old = getenv("PATH");
+	FILE *f;
+
+	snprintf(pd->ctl_dir, sizeof(pd->ctl_dir), "/tmp/fastack-pd-%d-XXXXXX", (int)getpid());
+	if (!mkdtemp(pd->ctl_dir))
+		pd_die("sysctl channel: mkdtemp: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/req", pd->ctl_dir);
+	if (mkfifo(path, 0600) < 0)
+		pd_die("sysctl channel: mkfifo: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/rep", pd->ctl_dir);
+	if (mkfifo(path, 0600) < 0)
+		pd_die("sysctl channel: mkfifo: %s", strerror(errno));
+	snprintf(path, sizeof(path), "%s/sysctl", pd->ctl_dir);
+	f = fopen(path, "we");
+	if (!f || fputs(pd_sysctl_sh, f) < 0 || fclose(f) != 0 || chmod(path, 0700) < 0)
+		pd_die("sysctl channel: cannot write %s", path);
+	if (asprintf(&newpath, "%s%s%s", pd->ctl_dir, old && *old ? ":" : "", old ? old : "") < 0)
+		pd_die("out of memory");
+	if (setenv("PATH", newpath, 1) < 0 || setenv("FASTACK_PD_SYSCTL", pd->ctl_dir, 1) < 0)
+		pd_die("sysctl channel: setenv: %s", strerror(errno));
+	free(newpath);
+	if (pthread_create(&pd->ctl_thread, NULL, pd_sysctl_thread, pd) != 0)
+		pd_die("sysctl channel: cannot start its thread");
+	pd->ctl_up = true;
+}
+
+static void pd_sysctl_stop(struct pd *pd)
+{
+	char path[96];
+	int fd;
+
+	if (!pd->ctl_up)
+		return;
+	pd->ctl_up = false;
+	/* The thread waits in open(2) for a writer: an empty request with
+	 * the stop flag set ends it (no pthread_cancel: the sanitizers'
+	 * thread teardown does not survive it). */
+	__atomic_store_n(&pd->ctl_stop, true, __ATOMIC_RELEASE);
+	snprintf(path, sizeof(path), "%s/req", pd->ctl_dir);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		pthread_join(pd->ctl_thread, NULL);
+	} else {
+		pthread_detach(pd->ctl_thread);
+	}
+	pd_sysctl_remove(pd);
+}
+
 static void pd_eal_cleanup(struct pd *pd)
 {
 	char path[128];
@@ -1150,6 +1362,8 @@ static void pd_atexit(void)
 {
 	char path[128];
 
+	if (pd_instance && pd_instance->ctl_up)
+		pd_sysctl_remove(pd_instance); /* the thread dies with the process */
 	if (!pd_instance || !pd_instance->eal_up)
 		return;
 	snprintf(path, sizeof(path), "/var/run/dpdk/%s", pd_instance->eal_prefix);
@@ -1161,6 +1375,7 @@ static void pd_free(void *userdata)
 	struct pd *pd = userdata;
 	unsigned avail;
 
+	pd_sysctl_stop(pd);
 	pthread_mutex_lock(&pd->lock);
 	stack_set_current(pd->s);
 	stack_destroy(pd->s);
@@ -1401,6 +1616,7 @@ void packetdrill_interface_init(const char *flags, struct packetdrill_interface 
 	     arp_add_static(pd->s, (uint16_t)idx, pd->remote_ip, &pd->peer_mac) < 0))
 		pd_die("cannot add static ARP entries");
 	pd_pass(pd);
+	pd_sysctl_start(pd);
 
 	memset(ifc, 0, sizeof(*ifc));
 	ifc->userdata = pd;

@@ -10,6 +10,9 @@
 #   PD_TIMEOUT  seconds of real time per script (default 60)
 #   PD_FLAGS    extra --so_flags words, appended to each script's own
 #   PD_VERBOSE  1: show packetdrill's output for failures (default 1)
+#   PD_PRELOAD  LD_PRELOAD for packetdrill only (the ASan adapter needs
+#               build-asan/tests/packetdrill/libpd_nodeepbind.so and the
+#               ASan runtime, in that order: README.md)
 #
 # Addresses: packetdrill is told explicitly to use 198.18.0.0/15 (the
 # adapter refuses anything else), and the adapter gets the same addresses.
@@ -17,6 +20,9 @@
 #   --so_flags="net.inet.tcp.delayed_ack=0 mtu=1500"
 # which are merged here (packetdrill lets the command line win over a
 # script's options, so they are passed on the command line together).
+# A header line --mtu=N (packetdrill's option) gives the adapter mtu=N.
+# Scripts may run `sysctl -w name=value` (the adapter's sysctl channel:
+# tests/packetdrill/README.md).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +34,8 @@ if [ $# -lt 1 ]; then
 fi
 pd=$1
 shift
+# Each script runs from its own directory: a relative path would be lost.
+case $pd in */*) case $pd in /*) ;; *) pd=$(pwd)/$pd ;; esac ;; esac
 if [ ! -x "$pd" ]; then
 	echo "$0: $pd is not an executable" >&2
 	exit 2
@@ -67,10 +75,14 @@ for s in $list; do
 	name=$(basename "$s" .pkt)
 	# The script's own --so_flags="..." line, if any.
 	own=$(sed -n 's/^--so_flags="\{0,1\}\([^"]*\)"\{0,1\}[[:space:]]*$/\1/p' "$s" | head -n 1)
-	flags="$base_flags $own ${PD_FLAGS:-}"
+	# packetdrill's own --mtu=N header option (the interface MTU a
+	# FreeBSD-style script assumes) becomes the adapter's mtu=N.
+	mtu=$(sed -n 's/^--mtu=\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$s" | head -n 1)
+	flags="$base_flags${mtu:+ mtu=$mtu} $own ${PD_FLAGS:-}"
 	start=$(date +%s.%N)
 	(cd "$(dirname "$s")" &&
-		timeout -k 5 "$tmo" "$pd" --so_filename="$so" --so_flags="$flags" \
+		timeout -k 5 "$tmo" env ${PD_PRELOAD:+LD_PRELOAD="$PD_PRELOAD"} \
+			"$pd" --so_filename="$so" --so_flags="$flags" \
 			--ip_version=ipv4 --local_ip=$local_ip --remote_ip=$remote_ip \
 			--gateway_ip=$gateway --netmask_ip=$netmask \
 			"$(basename "$s")") >"$out" 2>&1

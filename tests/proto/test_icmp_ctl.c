@@ -196,7 +196,7 @@ TEST(tcp_administratively_prohibited_refuses_a_connect)
 	connect_and_quote(&t, q);
 	inject_icmp(&t, &(struct icmp_msg){ .type = ICMP_UNREACH, .code = 13 }, q, 28);
 	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
-	CHECK_EQ(tcp_error(t.c, false), EHOSTUNREACH);
+	CHECK_EQ(tcp_error(t.c, false), ECONNREFUSED); /* FreeBSD's icmp_errmap */
 	t_teardown(&t);
 }
 
@@ -237,13 +237,26 @@ TEST(tcp_fragmentation_needed_on_the_wire_lowers_the_mss)
 	t_teardown(&t);
 }
 
+/* Time exceeded in transit aborts a connect at once (FreeBSD,
+ * net.inet.tcp.icmp_may_rst 1); with icmp_may_rst 0 it is a soft error,
+ * reported when the connect times out. */
 TEST(tcp_time_exceeded_is_a_soft_error_reported_at_timeout)
 {
 	struct t t;
 	uint8_t q[28];
 
 	t_knobs_default(&t);
+	t_setup(&t);
+	connect_and_quote(&t, q);
+	inject_icmp(&t, &(struct icmp_msg){ .type = ICMP_TIMXCEED }, q, 28);
+	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
+	CHECK_EQ(tcp_error(t.c, false), EHOSTUNREACH);
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+
+	t_knobs_default(&t);
 	t.knobs[KNOB_TCP_KEEPINIT] = 3000;
+	t.knobs[KNOB_TCP_ICMP_MAY_RST] = 0;
 	t_setup(&t);
 	connect_and_quote(&t, q);
 	inject_icmp(&t, &(struct icmp_msg){ .type = ICMP_TIMXCEED }, q, 28);

@@ -398,10 +398,13 @@ TEST(full_accept_queue_answers_with_cookies_and_resets_the_handshake)
 	t.l = tcp_pcb_new(t.h.s, &owner_l);
 	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
 	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
+	/* Backlog 1 queues two (FreeBSD's sonewconn: 3/2 of the backlog). */
+	a1 = syn_from(&t, 6000);
+	ack_from(&t, 6000, a1.seq);
 	a1 = syn_from(&t, 6001);
 	ack_from(&t, 6001, a1.seq);
-	CHECK_EQ(STATS(&t)->tcps_accepts, 1);
-	/* The accept queue (1) is full: the SYN gets a cookie... */
+	CHECK_EQ(STATS(&t)->tcps_accepts, 2);
+	/* The accept queue is full: the SYN gets a cookie... */
 	a2 = syn_from(&t, 6002);
 	CHECK_EQ(STATS(&t)->tcps_sc_sendcookie, 1);
 	CHECK_EQ(STATS(&t)->tcps_listendrop, 0);
@@ -419,10 +422,12 @@ TEST(full_accept_queue_answers_with_cookies_and_resets_the_handshake)
 	a3 = syn_from(&t, 6003);
 	ack_from(&t, 6003, a3.seq);
 	EXPECT_NOTHING(&t, 5);
-	CHECK_EQ(STATS(&t)->tcps_accepts, 2);
-	tcp_abort(t.h.s, t.c);
-	t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
-	CHECK(t.c != NULL);
+	CHECK_EQ(STATS(&t)->tcps_accepts, 3);
+	for (int i = 0; i < 2; i++) {
+		tcp_abort(t.h.s, t.c);
+		t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
+		CHECK(t.c != NULL);
+	}
 	t_teardown(&t);
 }
 
@@ -445,9 +450,16 @@ TEST(half_open_connection_finding_a_full_queue_is_reset)
 		ack_from(&t, 6001, a[0].seq);
 		a[2] = syn_from(&t, 6003);
 		ack_from(&t, 6002, a[1].seq);
+		/* Backlog 2 queues four (FreeBSD's sonewconn: more than 3/2
+		 * of the backlog is full). */
+		for (uint16_t port = 6004; port <= 6005; port++) {
+			struct tcp_seg sa = syn_from(&t, port);
+
+			ack_from(&t, port, sa.seq);
+		}
 		CHECK_EQ(STATS(&t)->tcps_sc_sendcookie, 0);
-		CHECK_EQ(STATS(&t)->tcps_sc_added, 3);
-		/* Two queued: the third handshake finds no room. */
+		CHECK_EQ(STATS(&t)->tcps_sc_added, 5);
+		/* Four queued: the fifth handshake finds no room. */
 		ack_from(&t, 6003, a[2].seq);
 		CHECK_EQ(STATS(&t)->tcps_listendrop, 1);
 		CHECK_EQ(STATS(&t)->tcps_sc_sockfail, 1);
@@ -457,17 +469,17 @@ TEST(half_open_connection_finding_a_full_queue_is_reset)
 			                            .dport = 6003,
 			                            .seq = a[2].seq + 1,
 			                            .flags = TH_RST }));
-			CHECK_EQ(tcp_conn_count(t.h.s), 2);
+			CHECK_EQ(tcp_conn_count(t.h.s), 4);
 		} else {
 			/* Knob off: dropped, the half-open one waits for the
 			 * ACK again (Linux's tcp_abort_on_overflow 0). */
 			EXPECT_NOTHING(&t, 5);
-			CHECK_EQ(tcp_conn_count(t.h.s), 3);
+			CHECK_EQ(tcp_conn_count(t.h.s), 5);
 			t.c = tcp_accept(t.h.s, t.l, &owner_c, &err);
 			tcp_abort(t.h.s, t.c);
 			t.c = NULL;
 			ack_from(&t, 6003, a[2].seq);
-			CHECK_EQ(STATS(&t)->tcps_accepts, 3);
+			CHECK_EQ(STATS(&t)->tcps_accepts, 5);
 		}
 		t_teardown(&t);
 	}

@@ -86,11 +86,11 @@ TEST(window_scale_timestamps_sack_negotiated)
 	CHECK_EQ(t.c->snd_wnd, 100u << 7);
 	/* Data carries TS, echoing the peer's latest value; window scaled. */
 	CHECK_EQ(t_write(&t, "x", 1), 1);
-	d = EXPECT_SENT(
-	    &t, NOW,
-	    ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1, .flags = TH_PUSH | TH_ACK,
-	                    PAYLOAD("x"), .check_opts = true, .opt = TSOPTS(0, 101),
-	                    .check_win = true, .win = 65536 >> 6 }));
+	d = EXPECT_SENT(&t, NOW,
+	                ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 1,
+	                                .flags = TH_PUSH | TH_ACK, PAYLOAD("x"), .check_opts = true,
+	                                .opt = TSOPTS(0, 101), .check_win = true,
+	                                .win = 1027 })); /* 65700 (45 x 1460) >> 6, rounded up */
 	CHECK(d.opt.tsval - sa.opt.tsval < 10);
 out:
 	t_teardown(&t);
@@ -379,8 +379,9 @@ TEST(segment_without_timestamp_is_dropped_once_they_are_in_use)
 }
 
 /* With window scaling the window field is rounded up to a whole unit
- * (FreeBSD's roundup2): 65536 - 100 bytes free at scale 6 is 1022.4 units,
- * advertised as 1023. */
+ * (FreeBSD's roundup2): the buffer, 65536 rounded up to 123 segments of the
+ * default MSS 536 (tcp_buf_round: the peer sent no MSS) = 65928, less 100
+ * bytes is 1028.6 units at scale 6, advertised as 1029. */
 TEST(scaled_window_is_rounded_up)
 {
 	static const char d[100];
@@ -393,7 +394,7 @@ TEST(scaled_window_is_rounded_up)
 	                         .flags = TH_PUSH | TH_ACK, .data = d, .len = sizeof(d) }));
 	EXPECT_SENT(&t, WITHIN_MS(100),
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = PEER_ISS + 101, .flags = TH_ACK,
-	                            .win = 1023, .check_win = true }));
+	                            .win = 1029, .check_win = true }));
 	t_teardown(&t);
 }
 
@@ -1349,7 +1350,7 @@ TEST(icmp_soft_error_is_reported_on_timeout)
 	tcp_ctlinput(t.h.s, 3, 0, 0, q, quote(q, syn.sport, syn.seq));
 	h_one_run_ms(&t.h, 3100);
 	CHECK_EQ(tcp_state(t.c), TCPS_CLOSED);
-	CHECK_EQ(tcp_error(t.c, false), ENETUNREACH);
+	CHECK_EQ(tcp_error(t.c, false), EHOSTUNREACH); /* FreeBSD icmp_errmap: net unreachable */
 	cap_port_clear(t.h.cap);
 	t_teardown(&t);
 }

@@ -1020,7 +1020,9 @@ TEST(receiver_advertises_zero_window_and_updates_it)
 	uint32_t seq = PEER_ISS + 1;
 
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	/* 16 segments of the default MSS (no MSS option from the peer):
+	 * tcp_buf_round leaves it as it is. */
+	t.knobs[KNOB_TCP_RECVSPACE] = 8576;
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	T_PASSIVE(&t, NULL);
@@ -1032,8 +1034,8 @@ TEST(receiver_advertises_zero_window_and_updates_it)
 		cap_port_clear(t.h.cap);
 	}
 	SEND(&t, ((struct tseg){ PEER, .seq = seq, .ack = t.iss + 1, .flags = TH_ACK, .data = big,
-	                         .len = 8192 - 5 * 1460 }));
-	seq += 8192 - 5 * 1460;
+	                         .len = 8576 - 5 * 1460 }));
+	seq += 8576 - 5 * 1460;
 	EXPECT_SENT(&t, NOW,
 	            ((struct tseg){ US, .seq = t.iss + 1, .ack = seq, .flags = TH_ACK,
 	                            .check_win = true, .win = 0 }));
@@ -1173,21 +1175,28 @@ TEST(accept_queue_full_drops_the_handshake_ack)
 	t.l = tcp_pcb_new(t.h.s, &owner_l);
 	CHECK_EQ(tcp_bind(t.h.s, t.l, &any, US_PORT), 0);
 	CHECK_EQ(tcp_listen(t.h.s, t.l, 1), 0);
-	SEND(&t, ((struct tseg){
-	             .sport = 6001, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
-	s1 = EXPECT_SENT(&t, NOW,
-	                 ((struct tseg){ .sport = US_PORT,
-	                                 .dport = 6001,
-	                                 .any_seq = true,
-	                                 .ack = 2,
-	                                 .flags = TH_SYN | TH_ACK }));
-	SEND(&t, ((struct tseg){ .sport = 6001,
-	                         .dport = US_PORT,
-	                         .win = 65535,
-	                         .seq = 2,
-	                         .ack = s1.seq + 1,
-	                         .flags = TH_ACK }));
-	/* The queue (1) is full now: a new SYN is dropped (no cookies). */
+	/* Backlog 1 queues two (FreeBSD's sonewconn: more than 3/2 of the
+	 * backlog is full). */
+	for (uint16_t port = 6000; port <= 6001; port++) {
+		SEND(&t, ((struct tseg){ .sport = port,
+		                         .dport = US_PORT,
+		                         .win = 65535,
+		                         .seq = 1,
+		                         .flags = TH_SYN }));
+		s1 = EXPECT_SENT(&t, NOW,
+		                 ((struct tseg){ .sport = US_PORT,
+		                                 .dport = port,
+		                                 .any_seq = true,
+		                                 .ack = 2,
+		                                 .flags = TH_SYN | TH_ACK }));
+		SEND(&t, ((struct tseg){ .sport = port,
+		                         .dport = US_PORT,
+		                         .win = 65535,
+		                         .seq = 2,
+		                         .ack = s1.seq + 1,
+		                         .flags = TH_ACK }));
+	}
+	/* The queue is full now: a new SYN is dropped (no cookies). */
 	SEND(&t, ((struct tseg){
 	             .sport = 6002, .dport = US_PORT, .win = 65535, .seq = 1, .flags = TH_SYN }));
 	EXPECT_NOTHING(&t, 5);
@@ -1204,6 +1213,14 @@ TEST(accept_queue_full_drops_the_handshake_ack)
 	                                 .ack = 2,
 	                                 .flags = TH_SYN | TH_ACK }));
 	(void)s2;
+	{
+		/* The second connection queued before the drop. */
+		struct tcpcb *c2 = tcp_accept(t.h.s, t.l, &owner_c, &err);
+
+		CHECK(c2 != NULL);
+		if (c2)
+			tcp_abort(t.h.s, c2);
+	}
 	CHECK(tcp_accept(t.h.s, t.l, &owner_c, &err) == NULL);
 	CHECK_EQ(err, -EAGAIN);
 	cap_port_clear(t.h.cap);
@@ -2034,7 +2051,7 @@ TEST(reassembly_queue_is_bounded)
 }
 
 /* ---- receiver SWS avoidance (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2) ----
- * 8 KiB receive buffer, MSS 1460, filled: window 0.  Reading does not send
+ * 8760-byte receive buffer (6 x MSS 1460), filled: window 0.  Reading does not send
  * a window update until the right edge can move by two segments (2920
  * bytes; FreeBSD's rule, beyond RFC 1122's min(buffer / 2, MSS)), and a
  * segment sent meanwhile (the ACK of a window probe) offers no window
@@ -2054,8 +2071,8 @@ static uint32_t fill_8k(struct t *t)
 	}
 	cap_port_clear(t->h.cap);
 	SEND(t, ((struct tseg){ PEER, .seq = seq, .ack = t->iss + 1, .flags = TH_ACK, .data = big,
-	                        .len = 8192 - 5 * 1460 }));
-	seq += 8192 - 5 * 1460;
+	                        .len = 8760 - 5 * 1460 }));
+	seq += 8760 - 5 * 1460;
 	EXPECT_SENT(t, NOW,
 	            ((struct tseg){ US, .seq = t->iss + 1, .ack = seq, .flags = TH_ACK,
 	                            .check_win = true, .win = 0 }));
@@ -2070,7 +2087,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	struct t t;
 
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_RECVSPACE] = 8760; /* 6 x 1460: not rounded */
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	seq = fill_8k(&t);
@@ -2094,7 +2111,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 	 * was advertised), is taken, and the ACK offers no window below
 	 * min(buffer / 4, MSS). */
 	t_knobs_default(&t);
-	t.knobs[KNOB_TCP_RECVSPACE] = 8192;
+	t.knobs[KNOB_TCP_RECVSPACE] = 8760; /* 6 x 1460: not rounded */
 	t.knobs[KNOB_TCP_DELAYED_ACK] = 0;
 	t_setup(&t);
 	seq = fill_8k(&t);
@@ -2116,7 +2133,7 @@ TEST(receiver_sws_avoidance_holds_small_window_updates)
 		}
 	}
 	CHECK_EQ(STATS(&t)->tcps_rcvwinprobe, 0);
-	CHECK_EQ(tcp_readable(t.c), 8192 - 1463 + 3);
+	CHECK_EQ(tcp_readable(t.c), 8760 - 1463 + 3);
 	t_teardown(&t);
 }
 
