@@ -517,12 +517,27 @@ int ff_kqueue(void)
 	return (int)ret(kqueue_create_fd(s));
 }
 
+/* CLOCK_REALTIME in ns if a change asks for an absolute timer, else 0:
+ * the one wall-clock reading the kqueue needs, taken here, not inside. */
+static uint64_t kevent_wall_ns(const struct kevent *changes, int nchanges)
+{
+	struct timespec ts;
+
+	for (int i = 0; changes && i < nchanges; i++) {
+		if (changes[i].filter == EVFILT_TIMER && (changes[i].fflags & NOTE_ABSTIME) &&
+		    clock_gettime(CLOCK_REALTIME, &ts) == 0)
+			return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return 0;
+}
+
 int ff_kevent(int kq, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
               int nevents, const struct timespec *timeout)
 {
 	(void)timeout;
 	STACK_OR_FAIL(s);
-	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, eventlist, nevents, NULL, NULL));
+	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, eventlist, nevents,
+	                              kevent_wall_ns(changelist, nchanges), NULL, NULL));
 }
 
 struct do_each_arg {
@@ -548,8 +563,8 @@ int ff_kevent_do_each(int kq, const struct kevent *changelist, int nchanges, voi
 	STACK_OR_FAIL(s);
 	if (!do_each)
 		return ff_kevent(kq, changelist, nchanges, eventlist, nevents, timeout);
-	return (int)ret(
-	    kqueue_kevent(s, kq, changelist, nchanges, NULL, nevents, do_each_emit, &a));
+	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, NULL, nevents,
+	                              kevent_wall_ns(changelist, nchanges), do_each_emit, &a));
 }
 
 int ff_poll(struct pollfd fds[], nfds_t nfds, int timeout)

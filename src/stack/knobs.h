@@ -128,6 +128,8 @@
 	  "size of the per-stack descriptor table")                                             \
 	X(EPOLL_MAX_EVENTS, "fastack.epoll.max_events", 65536, 1, 16777216, "events",           \
 	  "largest maxevents accepted by ff_epoll_wait / nevents by ff_kevent")                 \
+	X(KQ_CALLOUTMAX, "kern.kq_calloutmax", 4096, 0, 16777216, "timers",                     \
+	  "most EVFILT_TIMER events registered at once (per stack; ENOMEM beyond)")             \
 	X(MEM_LOWAT, "fastack.mem.lowat", 25, 2, 90, "% of pool",                               \
 	  "free packet buffers below which sockets hold at most fastack.mem.sock_min per "      \
 	  "buffer and out-of-order data is dropped")                                            \

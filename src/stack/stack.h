@@ -94,6 +94,7 @@ struct stack {
 	struct udp_state *udp;
 	struct tcp_layer *tcp;
 	struct sock_table *socks;
+	uint64_t kq_timers; /* EVFILT_TIMER knotes (kern.kq_calloutmax) */
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */

@@ -506,7 +506,7 @@ TEST(kqueue_ev_error_entries_and_receipt)
 	fix_send(&f, 0, 6); /* something ready, to see that it is not drained */
 	EV_SET(&ch[0], (uintptr_t)sock, EVFILT_READ, EV_ADD, 0, 0, (void *)1);
 	EV_SET(&ch[1], 999, EVFILT_READ, EV_ADD, 0, 0, (void *)2);                 /* EBADF */
-	EV_SET(&ch[2], (uintptr_t)sock, EVFILT_TIMER, EV_ADD, 0, 0, (void *)3);    /* EINVAL */
+	EV_SET(&ch[2], (uintptr_t)sock, EVFILT_VNODE, EV_ADD, 0, 0, (void *)3);    /* EINVAL */
 	EV_SET(&ch[3], (uintptr_t)sock, EVFILT_WRITE, EV_DELETE, 0, 0, (void *)4); /* ENOENT */
 	n = ff_kevent(kq, ch, 4, ev, 8, NULL);
 	CHECK_EQ(n, 3); /* the errors only: no events in the same call */
@@ -514,7 +514,7 @@ TEST(kqueue_ev_error_entries_and_receipt)
 		CHECK(ev[0].flags == EV_ERROR && ev[0].data == EBADF && ev[0].ident == 999 &&
 		      ev[0].udata == (void *)2);
 		CHECK(ev[1].flags == EV_ERROR && ev[1].data == EINVAL &&
-		      ev[1].filter == EVFILT_TIMER);
+		      ev[1].filter == EVFILT_VNODE);
 		CHECK(ev[2].flags == EV_ERROR && ev[2].data == ENOENT &&
 		      ev[2].filter == EVFILT_WRITE);
 	}
