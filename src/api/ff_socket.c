@@ -469,7 +469,7 @@ int ff_getmaxfd(void)
 {
 	struct stack *s = stack_current();
 
-	return s ? (int)KNOB(s, SOCK_MAX_FDS) : 0;
+	return s ? fd_limit(s) : 0;
 }
 
 void ff_get_traffic(void *buffer)

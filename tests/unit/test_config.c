@@ -289,7 +289,6 @@ static void test_fstack_stock(void)
 		{ 43, "[kni] tcp_port" },
 		{ 44, "[kni] udp_port" },
 		{ 47, "[freebsd.boot] hz" },
-		{ 48, "[freebsd.boot] fd_reserve" },
 		{ 50, "[freebsd.boot] net.inet.tcp.syncache.hashsize" },
 		{ 51, "[freebsd.boot] net.inet.tcp.syncache.bucketlimit" },
 		{ 52, "[freebsd.boot] net.inet.tcp.tcbhashsize" },
@@ -344,9 +343,10 @@ static void test_fstack_stock(void)
 	         "%s:71: [freebsd.sysctl] net.inet.tcp.sendbuf_auto: ignored: socket buffers are "
 	         "not auto-sized: a send buffer stays at net.inet.tcp.sendspace (or SO_SNDBUF)",
 	         path);
-	CHECK_STR(cfg.warn[27], prefix);
+	CHECK_STR(cfg.warn[26], prefix);
 
 	/* Honoured. */
+	CHECK_EQ(cfg.knob[KNOB_SOCK_FD_RESERVE], 1024); /* fd_reserve=1024 */
 	CHECK_EQ(cfg.lcore_mask, 1);
 	CHECK_EQ(cfg.channel, 4);
 	CHECK(cfg.promiscuous && !cfg.tx_csum_offload_skip);
