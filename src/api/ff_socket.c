@@ -584,13 +584,27 @@ int ff_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 
 /* ---- misc ---- */
 
+/* The system's wall clock, read with clock_gettime and never through the
+ * symbol gettimeofday: F-Stack's nginx port defines its own gettimeofday
+ * that calls this one, so calling gettimeofday here would recurse for ever
+ * in a static link.  tz, obsolete, is zeroed as glibc does. */
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 31)
 int ff_gettimeofday(struct timeval *tv, void *tz)
 #else
 int ff_gettimeofday(struct timeval *tv, struct timezone *tz)
 #endif
 {
-	return gettimeofday(tv, tz);
+	struct timespec ts;
+
+	if (tz)
+		memset(tz, 0, sizeof(struct timezone));
+	if (!tv)
+		return 0;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / 1000;
+	return 0;
 }
 
 int ff_sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp, const void *newp,

@@ -215,13 +215,33 @@ TEST(fd_reserve_numbers_descriptors_above_the_kernels)
 	h_one_destroy(&h);
 }
 
+/* This program defines its own gettimeofday on top of ff_gettimeofday, as
+ * F-Stack's nginx port does: ff_gettimeofday must read the clock without
+ * calling gettimeofday, else the two would call each other for ever. */
+static unsigned own_gettimeofday_calls;
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	own_gettimeofday_calls++;
+	return ff_gettimeofday(tv, tz);
+}
+
 TEST(ff_gettimeofday_is_the_system_clock)
 {
 	struct timeval a, b;
+	struct timespec ts;
+	struct timezone tz = { 5, 5 };
 
-	CHECK_EQ(ff_gettimeofday(&a, NULL), 0);
-	CHECK_EQ(gettimeofday(&b, NULL), 0);
+	own_gettimeofday_calls = 0;
+	CHECK_EQ(ff_gettimeofday(&a, &tz), 0);
+	CHECK_EQ(own_gettimeofday_calls, 0);
+	CHECK(tz.tz_minuteswest == 0 && tz.tz_dsttime == 0);
+	CHECK_EQ(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	CHECK(ts.tv_sec - a.tv_sec <= 1 && ts.tv_sec >= a.tv_sec);
+	CHECK_EQ(gettimeofday(&b, NULL), 0); /* the program's, through ours */
+	CHECK_EQ(own_gettimeofday_calls, 1);
 	CHECK(b.tv_sec - a.tv_sec <= 1 && b.tv_sec >= a.tv_sec);
+	CHECK(a.tv_usec >= 0 && a.tv_usec < 1000000);
 }
 
 int main(int argc, char **argv)
