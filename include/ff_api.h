@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -38,6 +39,13 @@ struct linux_sockaddr {
 	short sa_family;
 	char sa_data[14];
 };
+
+/* Linux's and FreeBSD's numbers for AF_INET6 (F-Stack's programs convert
+ * between them; fastack's API takes Linux's, AF_INET6 of <sys/socket.h>). */
+#define AF_INET6_LINUX 10
+#define PF_INET6_LINUX AF_INET6_LINUX
+#define AF_INET6_FREEBSD 28
+#define PF_INET6_FREEBSD AF_INET6_FREEBSD
 
 typedef int (*loop_func_t)(void *arg);
 
@@ -124,6 +132,91 @@ enum FF_ROUTE_CTL { FF_ROUTE_ADD, FF_ROUTE_DEL, FF_ROUTE_CHANGE };
 enum FF_ROUTE_FLAG { FF_RTF_HOST, FF_RTF_GATEWAY };
 int ff_route_ctl(enum FF_ROUTE_CTL req, enum FF_ROUTE_FLAG flag, struct linux_sockaddr *dst,
                  struct linux_sockaddr *gw, struct linux_sockaddr *netmask);
+
+/* --- F-Stack's calls beyond sockets (src/api/ff_compat*.c; README,
+ * "F-Stack's API and configuration in fastack") --- */
+
+/* Threads that share the creating thread's stack (F-Stack gives the new
+ * thread its creator's context): the start routine may call ff_* on the
+ * creator's stack, which it must not do while the creator's ff_run runs. */
+int ff_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start_routine)(void *),
+                      void *arg);
+int ff_pthread_join(pthread_t thread, void **retval);
+
+/* Packet dispatcher: shown every received frame before Ethernet input, on
+ * every stack of the process.  Its verdict: the queue (stack index) that
+ * is to handle the frame (its own: processed as usual; another stack's:
+ * dropped and counted, fastack has no hand-over between stacks yet),
+ * FF_DISPATCH_ERROR: the frame is dropped (counted), FF_DISPATCH_RESPONSE:
+ * the frame, changed in place to *len bytes, goes back out of its port. */
+#define FF_DISPATCH_ERROR (-1)
+#define FF_DISPATCH_RESPONSE (-2)
+typedef int (*dispatch_func_t)(void *data, uint16_t *len, uint16_t queue_id, uint16_t nb_queues);
+struct ff_dispatcher_context {
+	struct {
+		uint8_t stripped;  /* the NIC removed the 802.1Q tag */
+		uint16_t vlan_tci; /* and this was its TCI */
+	} vlan;
+};
+typedef int (*dispatch_func_context_t)(void *data, uint16_t *len, uint16_t queue_id,
+                                       uint16_t nb_queues, struct ff_dispatcher_context context);
+/* Registers (NULL: removes) the process's dispatcher; the last call wins. */
+void ff_regist_packet_dispatcher(dispatch_func_t func);
+void ff_regist_packet_dispatcher_context(dispatch_func_context_t func);
+/* Sends a whole Ethernet frame of total bytes, as given, out of DPDK port
+ * port_id (one of [dpdk] port_list) of the calling thread's stack.  0, or
+ * -1 with errno (EBADF: no stack; ENODEV: not a port of the stack;
+ * EINVAL: bad length; ENOBUFS: no packet buffer). */
+int ff_dpdk_raw_packet_send(void *data, int total, uint16_t port_id);
+
+/* Source address choice for connect(): F-Stack asks this function for the
+ * local address of an active open.  fastack picks the source from its
+ * routes; registering a function is refused (it is not called): see
+ * ff_regist_pcblddr_fun's entry in the README. */
+typedef int (*pcblddr_func_t)(uint16_t family, void *dst_addr, uint16_t dst_port, void *src_addr);
+void ff_regist_pcblddr_fun(pcblddr_func_t func);
+
+/* FreeBSD-numbered calls of F-Stack's tools.  The option and ioctl calls
+ * take FreeBSD's numbers and translate those fastack knows to the Linux
+ * calls (ff_setsockopt, ff_ioctl); any other is -1/ENOPROTOOPT or ENOTTY.
+ * ff_rtioctl (routing sockets) and ff_ngctl (netgraph) are -1/EOPNOTSUPP. */
+int ff_ioctl_freebsd(int fd, unsigned long request, ...);
+int ff_setsockopt_freebsd(int s, int level, int optname, const void *optval, socklen_t optlen);
+int ff_getsockopt_freebsd(int s, int level, int optname, void *optval, socklen_t *optlen);
+int ff_rtioctl(int fib, void *data, unsigned *plen, unsigned maxlen);
+enum FF_NGCTL_CMD { NGCTL_SOCKET, NGCTL_BIND, NGCTL_CONNECT, NGCTL_SEND, NGCTL_RECV, NGCTL_CLOSE };
+int ff_ngctl(int cmd, void *data);
+
+/* Zero-copy write.  ff_zc_mbuf_get takes packet buffers for len bytes from
+ * the calling thread's stack; ff_zc_mbuf_write copies the application's
+ * bytes into them (several calls append); ff_write(fd, m->bsd_mbuf, n) of
+ * a TCP socket then links those buffers into the send buffer without a
+ * copy (n at most the bytes written; the rest is freed).  If the socket has
+ * no room for all n bytes, ff_write says EAGAIN and the chain stays the
+ * application's, to write later; ff_zc_mbuf_get with an m still holding
+ * an unwritten chain frees that chain first.  ff_zc_mbuf_read copies the
+ * chain's bytes out. */
+struct ff_zc_mbuf {
+	void *bsd_mbuf;     /* the chain's head: what ff_write takes */
+	void *bsd_mbuf_off; /* the buffer being written */
+	int off;            /* bytes written so far (not for the application) */
+	int len;            /* bytes the chain holds */
+};
+int ff_zc_mbuf_get(struct ff_zc_mbuf *m, int len);
+/* Appends len bytes: len, or -1/EINVAL (no chain, or past m->len). */
+int ff_zc_mbuf_write(struct ff_zc_mbuf *m, const char *data, int len);
+/* Copies up to len bytes of what was written, from the start: the count,
+ * or -1/EINVAL. */
+int ff_zc_mbuf_read(struct ff_zc_mbuf *m, const char *data, int len);
+
+/* F-Stack's LD_PRELOAD thread contexts (a FreeBSD struct thread per user
+ * thread).  fastack has no such context: ff_adapt_user_thread_add and
+ * ff_switch_curthread return NULL with errno ENOTSUP; the other two do
+ * nothing for the NULL they were given and refuse anything else (EINVAL). */
+void *ff_adapt_user_thread_add(void *parent);
+void ff_adapt_user_thread_exit(void *td);
+void *ff_switch_curthread(void *new_curthread);
+void ff_restore_curthread(void *old_curthread);
 
 /* --- fastack extensions --- */
 

@@ -79,8 +79,16 @@ int ff_vlog(uint32_t level, uint32_t logtype, const char *format, va_list ap)
 int ff_log_reset_stream(void *f);
 /* The same, F-Stack's older name. */
 int ff_openlog_stream(void *f);
-/* Stops writing to a stream given to ff_log_reset_stream (messages go to
- * stderr again); the stream itself stays the application's to close. */
+/* Opens F-Stack's log file, <[dpdk] fstack_log_file_prefix><proc-id>.log
+ * (appending), and makes it the stream, with the library's types
+ * (FF_LOGTYPE_FSTACK_LIB, _FREEBSD) at [dpdk] fstack_log_level.  ff_init
+ * calls it when fstack_log_level is above 0.  0, or -1 with errno (EINVAL
+ * before ff_init). */
+int ff_log_open_set(void);
+/* Closes the file ff_log_open_set opened (nothing if none).  A stream the
+ * application gave with ff_log_reset_stream stays the stream (it is the
+ * application's to close); if the closed file was the stream, messages go
+ * to stderr again. */
 void ff_log_close(void);
 
 /* The global level: messages above it are not written. */

@@ -107,9 +107,12 @@ static int eal_start(const struct config *cfg, char *extra)
 		snprintf(channels, sizeof(channels), "-n%u", cfg->channel);
 		argv[argc++] = channels;
 	}
-	if (cfg->no_huge) {
+	if (cfg->no_huge)
 		argv[argc++] = "--no-huge";
-		snprintf(mem, sizeof(mem), "-m%u", 256 + cfg->nb_mbufs / 256);
+	if (cfg->memory_mb || cfg->no_huge) {
+		/* [dpdk] memory= (F-Stack's -m), or enough for the pools. */
+		snprintf(mem, sizeof(mem), "-m%u",
+		         cfg->memory_mb ? cfg->memory_mb : 256 + cfg->nb_mbufs / 256);
 		argv[argc++] = mem;
 	}
 	/* Where no prefix is given: one process alone keeps no files behind
@@ -387,7 +390,10 @@ int ff_init(int argc, char *const argv[])
 		errno = EINVAL;
 		return -1;
 	}
-	return api_proc_start(&cfg);
+	if (api_proc_start(&cfg) < 0)
+		return -1;
+	api_compat_config_fill(&cfg); /* ff_global_cfg, F-Stack's log file */
+	return 0;
 }
 
 static void loop_time_add(struct stack *s, bool busy, uint64_t ns)

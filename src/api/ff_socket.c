@@ -11,8 +11,7 @@
  *     -1/NULL), returns at once with what is there (EAGAIN / 0 events),
  *     as in F-Stack, whose application runs inside the stack's loop;
  *   - a thread without a stack (ff_init not called) gets EBADF;
- *   - ff_sysctl (FreeBSD MIB numbers) is ENOSYS: knobs are read and set by
- *     name with ff_sysctl_knob (fastack extension);
+ *   - ff_sysctl is in ff_compat.c (knobs by FreeBSD's name-to-OID call);
  *   - ff_dup/ff_dup2 are ENOSYS (descriptors are not reference-counted);
  *   - FIONREAD on UDP gives the size of the next datagram (Linux), while
  *     kqueue's EVFILT_READ data gives all bytes queued (FreeBSD);
@@ -37,6 +36,8 @@
 #include <time.h>
 
 #include "ff_api.h"
+
+#include "api/api.h"
 
 #include "base/compiler.h"
 #include "event/event.h"
@@ -304,6 +305,10 @@ static ssize_t recv_common(int fd, const struct iovec *iov, int iovcnt, int flag
 ssize_t ff_write(int fd, const void *buf, size_t nbytes)
 {
 	struct iovec iov = { (void *)(uintptr_t)buf, nbytes };
+	ssize_t n;
+
+	if (api_zc_write(fd, buf, nbytes, &n))
+		return n; /* an ff_zc_mbuf_get chain (ff_compat_zc.c) */
 	return send_common(fd, &iov, 1, 0, NULL, 0);
 }
 
@@ -490,10 +495,13 @@ void ff_get_traffic(void *buffer)
 
 /* ---- events ---- */
 
+/* The size is a hint nobody needs (Linux ignores it since 2.6.8, F-Stack's
+ * ff_epoll_create ignores it, and F-Stack's examples pass 0): any size of
+ * 0 or more is accepted; a negative one is EINVAL, as Linux says for it. */
 int ff_epoll_create(int size)
 {
 	STACK_OR_FAIL(s);
-	if (size <= 0)
+	if (size < 0)
 		return (int)ret(-EINVAL);
 	return (int)ret(epoll_create_fd(s));
 }
@@ -605,21 +613,6 @@ int ff_gettimeofday(struct timeval *tv, struct timezone *tz)
 	tv->tv_sec = ts.tv_sec;
 	tv->tv_usec = ts.tv_nsec / 1000;
 	return 0;
-}
-
-int ff_sysctl(const int *name, unsigned int namelen, void *oldp, size_t *oldlenp, const void *newp,
-              size_t newlen)
-{
-	(void)name;
-	(void)namelen;
-	(void)oldp;
-	(void)oldlenp;
-	(void)newp;
-	(void)newlen;
-	/* FreeBSD MIB numbers have no meaning here: knobs are read and set by
-	 * name with ff_sysctl_knob() (fastack extension). */
-	errno = ENOSYS;
-	return -1;
 }
 
 static int sa_ip4(const struct linux_sockaddr *sa, uint32_t *out)

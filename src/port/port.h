@@ -36,20 +36,25 @@
 
 #define PORT_TX_BUF 64 /* frames queued per port before an early flush */
 
-#define PORT_STATS(X)                                                      \
-	X(rx_packets, "frames received from ports")                        \
-	X(rx_bytes, "bytes received from ports")                           \
-	X(tx_packets, "frames taken by ports")                             \
-	X(tx_bytes, "bytes taken by ports")                                \
-	X(tx_dropped, "dropped: port did not take the frame (queue full)") \
-	X(rx_oversize, "dropped: received frame longer than the link MTU") \
-	X(fault_lost, "fault injection: frames dropped")                   \
-	X(fault_duplicated, "fault injection: frames duplicated")          \
-	X(fault_reordered, "fault injection: frames reordered")            \
-	X(fault_delayed, "fault injection: frames delayed")                \
-	X(fault_corrupted, "fault injection: frames corrupted")            \
-	X(fault_overflow, "fault injection: dropped, delay queue full")    \
-	X(pcap_errors, "capture: frames not written")
+#define PORT_STATS(X)                                                                              \
+	X(rx_packets, "frames received from ports")                                                \
+	X(rx_bytes, "bytes received from ports")                                                   \
+	X(tx_packets, "frames taken by ports")                                                     \
+	X(tx_bytes, "bytes taken by ports")                                                        \
+	X(tx_dropped, "dropped: port did not take the frame (queue full)")                         \
+	X(rx_oversize, "dropped: received frame longer than the link MTU")                         \
+	X(fault_lost, "fault injection: frames dropped")                                           \
+	X(fault_duplicated, "fault injection: frames duplicated")                                  \
+	X(fault_reordered, "fault injection: frames reordered")                                    \
+	X(fault_delayed, "fault injection: frames delayed")                                        \
+	X(fault_corrupted, "fault injection: frames corrupted")                                    \
+	X(fault_overflow, "fault injection: dropped, delay queue full")                            \
+	X(pcap_errors, "capture: frames not written")                                              \
+	X(dispatch_responded,                                                                      \
+	  "frames the application's packet dispatcher answered, sent back out")                    \
+	X(dispatch_dropped, "dropped: the packet dispatcher said FF_DISPATCH_ERROR (or no queue)") \
+	X(dispatch_other_queue, "dropped: the packet dispatcher named another stack's queue")      \
+	X(raw_sent, "frames the application sent with ff_dpdk_raw_packet_send")
 COUNTER_STRUCT(port_stats, PORT_STATS);
 
 /* Offload capabilities the stack may rely on (probed from the PMD). */

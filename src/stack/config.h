@@ -104,6 +104,9 @@ struct config {
 	unsigned nb_mbufs;
 	char eal_args[1024];
 	int log_level;
+	unsigned memory_mb;               /* EAL -m; 0: not given */
+	unsigned fstack_log_level;        /* 0: no log file; 1..8: ff_log_open_set */
+	char fstack_log_prefix[PATH_MAX]; /* the file is <prefix><proc-id>.log */
 
 	/* [pcap] */
 	bool pcap_enable;

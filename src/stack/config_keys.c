@@ -70,6 +70,17 @@ const struct cfg_key cfg_keys[K_COUNT] = {
 	      "extra EAL arguments, split at white space, e.g. --vdev=net_af_xdp0,iface=veth0"),
 	DPDK_(K_LOG_LEVEL, "log_level", CT_LOGLEVEL, log_level, 0, 0, "warning", "",
 	      "fastack's log level"),
+	DPDK_(K_MEMORY, "memory", CT_UINT, memory_mb, 1, 1048576, NULL, "MiB",
+	      "memory the EAL reserves at start (-m); unset: the EAL's own choice (with no_huge, "
+	      "256 + nb_mbufs / 256)"),
+	DPDK_(
+	    K_FSTACK_LOG_LEVEL, "fstack_log_level", CT_UINT, fstack_log_level, 0, 8, "0", "",
+	    "F-Stack's log file: 0, none (messages go to stderr); 1..8, ff_init opens "
+	    "<fstack_log_file_prefix><proc-id>.log, sends every ff_log message there and sets the "
+	    "library's log types (FF_LOGTYPE_FSTACK_LIB, _FREEBSD) to this level; ff_log_close "
+	    "closes it"),
+	DPDK_(K_FSTACK_LOG_PREFIX, "fstack_log_file_prefix", CT_STR, fstack_log_prefix, 0, 0,
+	      "./f-stack-", "", "start of the log file's path (fstack_log_level)"),
 
 	/* [pcap] */
 	PCAP_(K_PCAP_ENABLE, "enable", CT_BOOL, pcap_enable, 0, 1, "0", "bool",
@@ -151,6 +162,7 @@ static const struct {
 #define NO_FORWARDING "forwarding between interfaces (a router) is not implemented"
 #define IS_HOST "fastack is a host: it does not forward"
 #define NO_TSO "TCP segmentation offload is not implemented"
+#define NO_HPTS "HPTS paces FreeBSD's rack and bbr stacks, which fastack does not have"
 #define SYNCACHE_HASH                                  \
 	"it sizes FreeBSD's syncache hash; half-open " \
 	"connections are bounded by net.inet.tcp.syncache.cachelimit"
@@ -171,6 +183,9 @@ const struct cfg_foreign cfg_foreign[] = {
 	  "VLAN tags are always removed in software ([vlanN]), never by the NIC" },
 	{ IN_(SEC_DPDK), "pkt_tx_delay", FV_UINT, NULL,
 	  "TX is flushed at the end of every loop pass, never later than this delay" },
+	{ IN_(SEC_DPDK), "vlan_filter", FV_TEXT, NULL,
+	  "VLAN ids are filtered in software: a frame whose id no [vlanN] names is dropped "
+	  "(eth.eth_novlan), the NIC's filter is not used" },
 	{ IN_(SEC_DPDK), "symmetric_rss", FV_BOOL, "0", "the NIC's own RSS key is used",
 	  "a symmetric RSS key is not implemented" },
 	{ IN_(SEC_DPDK), "nb_vdev", FV_UINT, "0", "no virtio-user device is asked for",
@@ -206,6 +221,12 @@ const struct cfg_foreign cfg_foreign[] = {
 	{ IN_(SEC_KNI), "console_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
 	{ IN_(SEC_KNI), "general_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
 	{ IN_(SEC_KNI), "kernel_packets_ratelimit", FV_UINT, NULL, KNI_OFF },
+
+	/* [rss_check] */
+	{ IN_(SEC_RSS_CHECK), "enable", FV_BOOL, "0", "the static table of local ports stays off",
+	  "the static table of local ports for active opens (F-Stack's ff_rss_check table) is not "
+	  "implemented" },
+	{ IN_(SEC_RSS_CHECK), "rss_tbl", FV_TEXT, NULL, "only used with [rss_check] enable=1" },
 
 	/* [freebsd.boot]: F-Stack's own words */
 	{ IN_(SEC_BOOT), "hz", FV_UINT, NULL,
@@ -247,6 +268,18 @@ const struct cfg_foreign cfg_foreign[] = {
 	{ IN_FREEBSD, "net.inet.tcp.recvbuf_inc", FV_UINT, NULL, NO_AUTOSIZE },
 	{ IN_FREEBSD, "net.inet.tcp.nolocaltimewait", FV_BOOL, NULL,
 	  "fastack has no connections to its own addresses (no loopback)" },
+	{ IN_FREEBSD, "net.add_addr_allfibs", FV_BOOL, NULL,
+	  "fastack has one routing table (no FIBs to add an address's routes to)" },
+	{ IN_FREEBSD, "net.inet.tcp.maxtcptw", FV_UINT, NULL,
+	  "TIME_WAIT connections are bounded with the others by fastack.tcp.maxconn" },
+	{ IN_FREEBSD, "net.inet.ip.portrange.randomized", FV_BOOL, "1",
+	  "ephemeral ports are always chosen at random",
+	  "sequential choice of ephemeral ports is not implemented" },
+	{ IN_FREEBSD, "net.inet.ip.portrange.randomtime", FV_UINT, NULL,
+	  "ephemeral ports are always chosen at random, never sequentially for a while" },
+	{ IN_FREEBSD, "net.inet.tcp.hpts.skip_swi", FV_BOOL, NULL, NO_HPTS },
+	{ IN_FREEBSD, "net.inet.tcp.hpts.minsleep", FV_UINT, NULL, NO_HPTS },
+	{ IN_FREEBSD, "net.inet.tcp.hpts.maxsleep", FV_UINT, NULL, NO_HPTS },
 	{ IN_FREEBSD, "net.inet.tcp.tso", FV_BOOL, "0",
 	  "fastack does not use TCP segmentation offload", NO_TSO },
 };
@@ -271,6 +304,8 @@ const char *cfg_sect_label(struct sect sc, char *buf, size_t len)
 		return "[pcap]";
 	case SEC_KNI:
 		return "[kni]";
+	case SEC_RSS_CHECK:
+		return "[rss_check]";
 	case SEC_NONE:
 		break;
 	}
@@ -282,11 +317,9 @@ static const struct {
 	const char *name;
 	enum sec_kind kind;
 } sec_named[] = {
-	{ "dpdk", SEC_DPDK },
-	{ "pcap", SEC_PCAP },
-	{ "kni", SEC_KNI },
-	{ "freebsd.boot", SEC_BOOT },
-	{ "freebsd.sysctl", SEC_SYSCTL },
+	{ "dpdk", SEC_DPDK },         { "pcap", SEC_PCAP },
+	{ "kni", SEC_KNI },           { "rss_check", SEC_RSS_CHECK },
+	{ "freebsd.boot", SEC_BOOT }, { "freebsd.sysctl", SEC_SYSCTL },
 };
 
 /* Parses "N" after a prefix: digits, no leading zero; 0, or -EINVAL. */
@@ -359,7 +392,7 @@ int cfg_sect_resolve(const char *name, struct sect *sc, char *why, size_t len)
 		snprintf(why, len, "unknown section (did you mean [%s]?)", sg.best);
 	else
 		snprintf(why, len,
-		         "unknown section (expected dpdk, portN, vlanN, pcap, kni, "
+		         "unknown section (expected dpdk, portN, vlanN, pcap, kni, rss_check, "
 		         "freebsd.boot or freebsd.sysctl)");
 	return -EINVAL;
 }
@@ -753,6 +786,7 @@ static const char *foreign_sections(unsigned in)
 		{ IN_(SEC_PORT), "[portN]" },
 		{ IN_IFACE, "[portN], [vlanN]" },
 		{ IN_(SEC_KNI), "[kni]" },
+		{ IN_(SEC_RSS_CHECK), "[rss_check]" },
 		{ IN_(SEC_BOOT), "[freebsd.boot]" },
 		{ IN_FREEBSD, "[freebsd.boot], [freebsd.sysctl]" },
 	};

@@ -77,6 +77,9 @@ enum cfg_key_id {
 	K_NO_HUGE,
 	K_EAL_ARGS,
 	K_LOG_LEVEL,
+	K_MEMORY,
+	K_FSTACK_LOG_LEVEL,
+	K_FSTACK_LOG_PREFIX,
 	K_PCAP_ENABLE,
 	K_PCAP_SNAPLEN,
 	K_PCAP_SAVELEN,
@@ -103,7 +106,17 @@ enum cfg_key_id {
 };
 _Static_assert(K_COUNT <= CFG_KEYS_MAX, "raise CFG_KEYS_MAX in config.h");
 
-enum sec_kind { SEC_NONE, SEC_DPDK, SEC_PORT, SEC_VLAN, SEC_SYSCTL, SEC_BOOT, SEC_PCAP, SEC_KNI };
+enum sec_kind {
+	SEC_NONE,
+	SEC_DPDK,
+	SEC_PORT,
+	SEC_VLAN,
+	SEC_SYSCTL,
+	SEC_BOOT,
+	SEC_PCAP,
+	SEC_KNI,
+	SEC_RSS_CHECK
+};
 
 struct sect {
 	enum sec_kind kind;

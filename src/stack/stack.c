@@ -144,6 +144,7 @@ void stack_destroy(struct stack *s)
 	/* Descriptors first, while every protocol is still up (a close may
 	 * still send), then the layers top-down. */
 	sock_close_all(s);
+	stack_compat_fini(s);
 	for (i = ARRAY_SIZE(layers); i-- > 0;)
 		layers[i].fini(s);
 	for (i = 0; i < s->nports; i++)
@@ -264,6 +265,8 @@ unsigned stack_pass_begin(struct stack *s, uint64_t now)
 		for (uint16_t j = 0; j < n; j++) {
 			if (j + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
+			if (unlikely(stack_dispatcher_on()) && !stack_dispatch(s, p, pkts[j]))
+				continue;
 			eth_input(s, p, pkts[j]);
 		}
 		total += n;

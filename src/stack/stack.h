@@ -38,6 +38,7 @@
 #include "ip/ip4.h"
 #include "port/port.h"
 #include "socket/socket.h"
+#include "stack/compat.h"
 #include "stack/config.h"
 #include "stack/knobs.h"
 #include "stack/mem.h"
@@ -104,6 +105,7 @@ struct stack {
 	                               or drive it) */
 	uint32_t idle_sleep_us;     /* ff_run sleeps this long after a pass that
 	                               received nothing ([dpdk] idle_sleep) */
+	struct stack_compat compat; /* F-Stack's zero-copy chains (compat.h) */
 } __rte_cache_aligned;
 
 /* The free buffers in s's pool now (mem.h): its ring plus this lcore's

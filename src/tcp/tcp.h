@@ -222,6 +222,14 @@ struct tcpcb *tcp_accept(struct stack *s, struct tcpcb *listener, void *owner, i
  * window allows.  Bytes taken, or -EAGAIN (no space), -EPIPE (shut down
  * for writing or connection closed), -ENOTCONN, or the connection's error. */
 ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags);
+/* Queues the n bytes of chain m (ff_zc_mbuf_get's: single segments by
+ * m->next, data from data_off 0) without copying: n, with m the send
+ * buffer's; or -errno (EAGAIN: no room for all n) with m still the
+ * caller's. */
+ssize_t tcp_send_chain(struct stack *s, struct tcpcb *tp, struct rte_mbuf *m, uint32_t n);
+/* The same through a TCP socket (marks it out of room on EAGAIN). */
+struct socket;
+ssize_t tcp_so_send_chain(struct stack *s, struct socket *so, struct rte_mbuf *m, uint32_t n);
 /* Copies received data out.  flags: MSG_PEEK, MSG_WAITALL (returns -EAGAIN
  * unless the whole request can be satisfied, EOF and errors aside).  Bytes,
  * 0 at end of stream, -EAGAIN, -ENOTCONN, or the connection's error. */

@@ -80,6 +80,25 @@ uint32_t tcp_sndbuf_append(struct stack *s, struct sndbuf *sb, const void *data,
 	return done;
 }
 
+void tcp_sndbuf_adopt(struct sndbuf *sb, struct rte_mbuf *m, uint32_t n)
+{
+	/* The chain's buffers become the buffer's own: one segment each, as
+	 * tcp_sndbuf_append makes them (data from data_off 0 on). */
+	struct rte_mbuf *last = m;
+
+	for (struct rte_mbuf *seg = m; seg; seg = seg->next) {
+		seg->pkt_len = seg->data_len;
+		seg->nb_segs = 1;
+		last = seg;
+	}
+	if (sb->tail)
+		sb->tail->next = m;
+	else
+		sb->head = m;
+	sb->tail = last;
+	sb->cc += n;
+}
+
 void tcp_sndbuf_drop(struct sndbuf *sb, uint32_t n)
 {
 	if (n > sb->cc)

@@ -351,6 +351,9 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
                    uint8_t *flags_out);
 /* Appends len bytes to the send buffer; returns bytes taken. */
 uint32_t tcp_sndbuf_append(struct stack *s, struct sndbuf *sb, const void *data, uint32_t len);
+/* Links chain m (single segments by m->next, n bytes in all, data from
+ * data_off 0) at the end of the buffer: its buffers become the buffer's. */
+void tcp_sndbuf_adopt(struct sndbuf *sb, struct rte_mbuf *m, uint32_t n);
 void tcp_send_ack(struct stack *s, struct tcpcb *tp);
 /* Sends the tail loss probe (the PTO fired) and arms the RTO. */
 void tcp_tlp_send(struct stack *s, struct tcpcb *tp);

@@ -211,6 +211,16 @@ static int tcp_so_listen(struct stack *s, struct socket *so, int backlog)
 	if (!pcb(so))
 		return -EINVAL;
 	apply_sockopts(s, so, pcb(so));
+	/* An IPv6 socket listening unbound takes an ephemeral port on the
+	 * unspecified IPv6 address (tcp_listen's own bind is IPv4's). */
+	if (so->family == AF_INET6 && !(so->state & SS_ISBOUND)) {
+		struct ip_addr any6 = { .family = AF_INET6 };
+
+		/* EINVAL: bound already, or not closed (tcp_listen judges). */
+		rc = tcp_bind(s, pcb(so), &any6, 0);
+		if (rc < 0 && rc != -EINVAL)
+			return rc;
+	}
 	rc = tcp_listen(s, pcb(so), backlog);
 	if (rc == 0)
 		so->state |= SS_ISLISTENING | SS_ISBOUND;
@@ -249,6 +259,18 @@ static ssize_t tcp_so_send(struct stack *s, struct socket *so, const struct iove
 	    (n == -EAGAIN || (n >= 0 && (size_t)n < iov_total(iov, iovcnt))))
 		so->nospace = true;
 	return n;
+}
+
+ssize_t tcp_so_send_chain(struct stack *s, struct socket *so, struct rte_mbuf *m, uint32_t n)
+{
+	ssize_t rc;
+
+	if (!pcb(so))
+		return -EPIPE;
+	rc = tcp_send_chain(s, pcb(so), m, n);
+	if (rc == -EAGAIN && (so->state & SS_ISCONNECTED))
+		so->nospace = true;
+	return rc;
 }
 
 static ssize_t tcp_so_recv(struct stack *s, struct socket *so, const struct iovec *iov, int iovcnt,

@@ -83,6 +83,20 @@ static int pick_port(struct stack *s, struct tcpcb *tp, const struct tcp_key *co
 	return -EADDRNOTAVAIL;
 }
 
+/* An IPv6 address a socket may bind: the unspecified address or one of
+ * the netifs' addr6. */
+static bool v6_bindable(const struct stack *s, const uint8_t *a)
+{
+	static const uint8_t any[16];
+
+	if (memcmp(a, any, 16) == 0)
+		return true;
+	for (unsigned i = 0; i < s->nifs; i++)
+		if (s->ifs[i].addr6.family == AF_INET6 && memcmp(s->ifs[i].addr6.v6, a, 16) == 0)
+			return true;
+	return false;
+}
+
 int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint16_t port)
 {
 	uint8_t la[16] = { 0 };
@@ -90,19 +104,28 @@ int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint
 
 	if ((tp->t_flags & TF_BOUND) || tp->t_state != TCPS_CLOSED)
 		return -EINVAL;
-	if (addr->family != AF_INET)
-		return -EAFNOSUPPORT; /* FIXME(ipv6) */
-	if (addr->v4 != 0 && !ip4_is_local(s, addr->v4))
-		return -EADDRNOTAVAIL;
-	memcpy(la, &addr->v4, 4);
-	tp->key.family = AF_INET;
+	if (addr->family == AF_INET6) {
+		/* IPv6 endpoints bind and listen (FreeBSD's v6only default: apart
+		 * from IPv4's, so both may hold a port); no IPv6 segment reaches
+		 * them until the IP layer has IPv6 (README, Not implemented yet). */
+		if (!v6_bindable(s, addr->v6))
+			return -EADDRNOTAVAIL;
+		memcpy(la, addr->v6, 16);
+	} else if (addr->family == AF_INET) {
+		if (addr->v4 != 0 && !ip4_is_local(s, addr->v4))
+			return -EADDRNOTAVAIL;
+		memcpy(la, &addr->v4, 4);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	tp->key.family = addr->family;
 	memcpy(tp->key.laddr, la, sizeof(la));
 	if (port == 0) {
 		rc = pick_port(s, tp, NULL);
 		if (rc < 0)
 			return rc;
 	} else {
-		if (tcp_port_in_use(s, tp, AF_INET, la, rte_cpu_to_be_16(port),
+		if (tcp_port_in_use(s, tp, addr->family, la, rte_cpu_to_be_16(port),
 		                    (tp->t_flags & TF_REUSEADDR) != 0))
 			return -EADDRINUSE;
 		/* Connections holding the port (TIME_WAIT included) conflict
@@ -110,7 +133,7 @@ int tcp_bind(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, uint
 		 * (FreeBSD's in_pcbbind_setup: with either, only unconnected
 		 * endpoints are looked at). */
 		if (!(tp->t_flags & (TF_REUSEADDR | TF_REUSEPORT)) &&
-		    tcp_port_held(s, AF_INET, la, rte_cpu_to_be_16(port)))
+		    tcp_port_held(s, addr->family, la, rte_cpu_to_be_16(port)))
 			return -EADDRINUSE;
 		tp->key.lport = rte_cpu_to_be_16(port);
 	}
@@ -176,6 +199,9 @@ int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, u
 	default:
 		return -EISCONN;
 	}
+	/* No IPv6 route exists until the IP layer has IPv6. */
+	if (addr->family == AF_INET6)
+		return -ENETUNREACH;
 	if (addr->family != AF_INET)
 		return -EAFNOSUPPORT;
 	if (addr->v4 == 0 || port == 0)
@@ -185,6 +211,13 @@ int tcp_connect(struct stack *s, struct tcpcb *tp, const struct ip_addr *addr, u
 	} else {
 		src = 0;
 		tp->key.family = AF_INET;
+	}
+	if (src == 0) {
+		/* The application's chooser first (F-Stack's pcblddr hook): an
+		 * address that is not ours is refused, as bind() would. */
+		src = stack_pcbladdr4(addr->v4, rte_cpu_to_be_16(port));
+		if (src != 0 && !ip4_is_local(s, src))
+			return -EADDRNOTAVAIL;
 	}
 	if (src == 0) {
 		src = ip4_select_src(s, addr->v4);
@@ -265,11 +298,9 @@ static int take_error(struct tcpcb *tp)
 	return -e;
 }
 
-ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)
+/* May data be queued now?  0, or the error a send returns. */
+static int send_state(struct tcpcb *tp)
 {
-	uint32_t space, total = 0;
-
-	(void)flags;
 	if (tp->so_error)
 		return take_error(tp);
 	switch (tp->t_state) {
@@ -280,10 +311,35 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 	case TCPS_CLOSE_WAIT:
 		if (tp->t_flags & TF_SHUT_WR)
 			return -EPIPE;
-		break;
+		return 0;
 	default:
 		return -EPIPE; /* CLOSED, LISTEN, or a FIN sent */
 	}
+}
+
+/* The room for n more bytes (0: none, counted; the writer may wait for the
+ * pool). */
+static uint32_t send_room(struct stack *s, struct tcpcb *tp)
+{
+	uint32_t space = tcp_sendspace(s, tp);
+
+	if (space == 0 && s->mem.level != MEM_OK && tp->snd.cc < tp->snd.hiwat) {
+		STAT_INC(s, tcp, tcps_sndmemwait);
+		s->stats.mem.mem_refused++;
+		if (s->mem.avail <= s->mem.reserve)
+			tcp_mem_wait(s, tp);
+	}
+	return space;
+}
+
+ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)
+{
+	uint32_t space, total = 0;
+	int rc;
+
+	(void)flags;
+	if ((rc = send_state(tp)) < 0)
+		return rc;
 	{
 		size_t want = 0;
 
@@ -292,16 +348,9 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		if (want == 0)
 			return 0; /* nothing to send: 0, as Linux's tcp_sendmsg */
 	}
-	space = tcp_sendspace(s, tp);
-	if (space == 0) {
-		if (s->mem.level != MEM_OK && tp->snd.cc < tp->snd.hiwat) {
-			STAT_INC(s, tcp, tcps_sndmemwait);
-			s->stats.mem.mem_refused++;
-			if (s->mem.avail <= s->mem.reserve)
-				tcp_mem_wait(s, tp);
-		}
+	space = send_room(s, tp);
+	if (space == 0)
 		return -EAGAIN;
-	}
 	for (int i = 0; i < iovcnt && space > 0; i++) {
 		uint32_t n = iov[i].iov_len < space ? (uint32_t)iov[i].iov_len : space;
 		uint32_t got = tcp_sndbuf_append(s, &tp->snd, iov[i].iov_base, n);
@@ -315,6 +364,23 @@ ssize_t tcp_send(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int
 		return -EAGAIN;
 	tcp_output(s, tp);
 	return total;
+}
+
+ssize_t tcp_send_chain(struct stack *s, struct tcpcb *tp, struct rte_mbuf *m, uint32_t n)
+{
+	int rc;
+
+	if ((rc = send_state(tp)) < 0)
+		return rc;
+	if (n == 0)
+		return 0;
+	/* All or nothing: the chain is one write, and stays the caller's
+	 * until there is room for all of it. */
+	if (send_room(s, tp) < n)
+		return -EAGAIN;
+	tcp_sndbuf_adopt(&tp->snd, m, n);
+	tcp_output(s, tp);
+	return n;
 }
 
 ssize_t tcp_recv(struct stack *s, struct tcpcb *tp, const struct iovec *iov, int iovcnt, int flags)

@@ -152,7 +152,11 @@ TEST(epoll_errno_cases)
 	int ep, kq, closed;
 
 	fix_create(&f, 1);
-	CHECK_ERR(ff_epoll_create(0), EINVAL);
+	/* F-Stack ignores the size (its examples pass 0): 0 makes an instance,
+	 * a negative size is EINVAL (Linux). */
+	closed = ff_epoll_create(0);
+	CHECK(closed >= 0);
+	CHECK_EQ(ff_close(closed), 0);
 	CHECK_ERR(ff_epoll_create(-1), EINVAL);
 	ep = ff_epoll_create(1);
 	CHECK(ep >= 0);

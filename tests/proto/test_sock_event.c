@@ -327,7 +327,11 @@ TEST(epoll_ctl_and_wait_errors)
 	kq = ff_kqueue();
 	closed = UDP_SOCK(0);
 	CHECK_EQ(ff_close(closed), 0);
-	CHECK_ERR(ff_epoll_create(0), EINVAL);
+	/* F-Stack ignores the size (its examples pass 0): 0 makes an instance,
+	 * a negative size is EINVAL (Linux). */
+	closed = ff_epoll_create(0);
+	CHECK(closed >= 0);
+	CHECK_EQ(ff_close(closed), 0);
 	CHECK_ERR(ff_epoll_create(-1), EINVAL);
 	/* EEXIST / ENOENT. */
 	CHECK_EQ(ff_epoll_ctl(ep, EPOLL_CTL_ADD, s, &e), 0);

@@ -2,7 +2,9 @@
 # ci_skip_policy.sh: .ci/run's verdict on tests that skip themselves (exit
 # 77): a skip counts as a failure unless FASTACK_CI_ALLOW_SKIP names the test,
 # both for meson test (its "N/M project:suite / name SKIP" lines) and for
-# tests/integ/run.sh (its "SKIP  name" lines).  Runs .ci/run's own counting
+# tests/integ/run.sh (its "SKIP  name" lines); and a test needing ../shared
+# material (its "# needs-shared:" line) whose material .ci/run finds absent
+# is not counted when it skips, but counted as failed when it is there.  Runs .ci/run's own counting
 # functions on canned output; prints one line per check, exits 1 on failure.
 #
 # Usage: ci_skip_policy.sh path/to/.ci/run
@@ -33,7 +35,8 @@ bash() { # what tests/integ/run.sh prints when af_xdp does not come up
 PASS  20_ping                   3.0s
 SKIP  70_af_xdp                 1.0s  skip: net_af_xdp does not come up here
 SKIP  88_http_af_xdp            1.0s  skip: net_af_xdp does not come up here
-1 passed, 0 failed, 2 skipped
+SKIP  98_fstack_examples        0.1s  skip: ../shared/compat/fstack/example absent
+1 passed, 0 failed, 3 skipped
 I
 }
 
@@ -62,8 +65,28 @@ expect() { # allow-list expected-pass expected-fail
 	printf '    %s\n' "${SUMMARY[@]}"
 }
 
-expect "" 3 3
-expect "port_pmd 70_af_xdp" 3 1
+# ../shared there (98_fstack_examples' skip counts) ...
+SHARED_ABSENT=" "
+expect "" 3 4
+expect "port_pmd 70_af_xdp" 3 2
+expect "port_pmd 70_af_xdp 88_http_af_xdp" 3 1
+expect "pmd af_xdp" 3 4 # names, not patterns
+# ... and absent, as .ci/run's shared_scan finds it (not counted).
+tmp=$(mktemp -d)
+mkdir -p "$tmp/tests/integ"
+printf '#!/bin/bash\n# needs-shared: compat/fstack\n' >"$tmp/tests/integ/98_fstack_examples.sh"
+printf '#!/bin/bash\n' >"$tmp/tests/integ/20_ping.sh"
+(cd "$tmp" && shared_scan "$tmp/no-shared" && echo "$SHARED_ABSENT") >"$LOGS/absent"
+SHARED_ABSENT=$(cat "$LOGS/absent")
+SHARED_ABSENT=" $SHARED_ABSENT "
 expect "port_pmd 70_af_xdp 88_http_af_xdp" 3 0
-expect "pmd af_xdp" 3 3 # names, not patterns
+mkdir -p "$tmp/shared/compat/fstack"
+(cd "$tmp" && shared_scan "$tmp/shared" && echo "[$SHARED_ABSENT]") >"$LOGS/absent"
+if [ "$(cat "$LOGS/absent")" = "[ ]" ]; then
+	echo "ok: shared_scan finds nothing absent when the material is there"
+else
+	echo "FAIL: shared_scan with the material there: $(cat "$LOGS/absent")"
+	FAILS=$((FAILS + 1))
+fi
+rm -rf "$tmp"
 [ $FAILS = 0 ]

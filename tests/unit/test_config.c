@@ -424,6 +424,61 @@ static void test_fstack_ignored(void)
 	}
 }
 
+/* The keys of F-Stack's current stock config.ini that fastack does not act
+ * on (issue 15): each accepted with its one-line warning when its value
+ * asks for nothing fastack lacks, refused otherwise; [dpdk] memory= and
+ * F-Stack's log file keys are taken. */
+static void test_fstack_current_stock(void)
+{
+	EXPECT_OK(PORT0 "[dpdk]\nvlan_filter=1,2,4-6\nmemory=512\nfstack_log_level=7\n"
+	                "fstack_log_file_prefix=/tmp/fs-\n[rss_check]\nenable=0\n"
+	                "rss_tbl=0 198.18.1.1 198.18.2.1 80;0 198.18.1.1 198.18.2.1 443\n"
+	                "[freebsd.sysctl]\nnet.add_addr_allfibs=1\nnet.inet.tcp.maxtcptw=128\n"
+	                "net.inet.ip.portrange.randomized=1\nnet.inet.ip.portrange.randomtime=0\n"
+	                "net.inet.tcp.hpts.skip_swi=1\nnet.inet.tcp.hpts.minsleep=250\n"
+	                "net.inet.tcp.hpts.maxsleep=51200\n");
+	CHECK_EQ(cfg.memory_mb, 512);
+	CHECK_EQ(cfg.fstack_log_level, 7);
+	CHECK_STR(cfg.fstack_log_prefix, "/tmp/fs-");
+	CHECK_EQ(cfg.nb_warn, 10);
+	CHECK_STR(cfg.warn[0], "t.ini:7: [dpdk] vlan_filter: ignored: VLAN ids are filtered in "
+	                       "software: a frame whose id no [vlanN] names is dropped "
+	                       "(eth.eth_novlan), the NIC's filter is not used");
+	CHECK_STR(cfg.warn[1], "t.ini:12: [rss_check] enable: ignored: the static table of local "
+	                       "ports stays off");
+	CHECK_STR(cfg.warn[2], "t.ini:13: [rss_check] rss_tbl: ignored: only used with "
+	                       "[rss_check] enable=1");
+	CHECK_STR(cfg.warn[3], "t.ini:15: [freebsd.sysctl] net.add_addr_allfibs: ignored: "
+	                       "fastack has one routing table (no FIBs to add an address's "
+	                       "routes to)");
+	CHECK_STR(cfg.warn[4], "t.ini:16: [freebsd.sysctl] net.inet.tcp.maxtcptw: ignored: "
+	                       "TIME_WAIT connections are bounded with the others by "
+	                       "fastack.tcp.maxconn");
+	CHECK_STR(cfg.warn[5], "t.ini:17: [freebsd.sysctl] net.inet.ip.portrange.randomized: "
+	                       "ignored: ephemeral ports are always chosen at random");
+	CHECK_STR(cfg.warn[7], "t.ini:19: [freebsd.sysctl] net.inet.tcp.hpts.skip_swi: ignored: "
+	                       "HPTS paces FreeBSD's rack and bbr stacks, which fastack does not "
+	                       "have");
+	/* Defaults: no memory given, no log file. */
+	EXPECT_OK(PORT0);
+	CHECK_EQ(cfg.memory_mb, 0);
+	CHECK_EQ(cfg.fstack_log_level, 0);
+	CHECK_STR(cfg.fstack_log_prefix, "./f-stack-");
+	/* What fastack lacks is refused. */
+	EXPECT_ERR(PORT0 "[rss_check]\nenable=1\n",
+	           "t.ini:7: [rss_check] enable: '1' is not supported by fastack (the static "
+	           "table of local ports for active opens (F-Stack's ff_rss_check table) is not "
+	           "implemented; only 0 is accepted)");
+	EXPECT_ERR(PORT0 "[freebsd.sysctl]\nnet.inet.ip.portrange.randomized=0\n",
+	           "t.ini:7: [freebsd.sysctl] net.inet.ip.portrange.randomized: '0' is not "
+	           "supported by fastack (sequential choice of ephemeral ports is not "
+	           "implemented; only 1 is accepted)");
+	EXPECT_ERR("[dpdk]\nfstack_log_level=9\n",
+	           "t.ini:2: [dpdk] fstack_log_level: '9' is out of range 0..8");
+	EXPECT_ERR("[dpdk]\nmemory=0\n", "t.ini:2: [dpdk] memory: '0' is out of range "
+	                                 "1..1048576 (MiB)");
+}
+
 /* kern.ipc.maxsockets sets kern.maxfiles, unless the file sets kern.maxfiles
  * itself (before or after it). */
 static void test_fstack_maxsockets(void)
@@ -819,7 +874,7 @@ static void test_unknown_section(void)
 {
 	EXPECT_ERR("[dpdk]\nport_list=0\n[nosuch]\n",
 	           "t.ini:3: [nosuch]: unknown section (expected dpdk, portN, vlanN, pcap, kni, "
-	           "freebsd.boot or freebsd.sysctl)");
+	           "rss_check, freebsd.boot or freebsd.sysctl)");
 	EXPECT_ERR("[dpkd]\n", "t.ini:1: [dpkd]: unknown section (did you mean [dpdk]?)");
 	EXPECT_ERR("[freebsd.bot]\n",
 	           "t.ini:1: [freebsd.bot]: unknown section (did you mean [freebsd.boot]?)");
@@ -1124,7 +1179,7 @@ static void test_bad_set(void)
 	EXPECT_ARGS_ERR("--set port0.=1: expected SECTION.KEY=VALUE", "-c", conf, "--set",
 	                "port0.=1");
 	EXPECT_ARGS_ERR("--set nosuch.a=1: [nosuch]: unknown section (expected dpdk, portN, vlanN, "
-	                "pcap, kni, freebsd.boot or freebsd.sysctl)",
+	                "pcap, kni, rss_check, freebsd.boot or freebsd.sysctl)",
 	                "-c", conf, "--set", "nosuch.a=1");
 	EXPECT_ARGS_ERR("--set freebsd.sysctl.net.inet.ip.ttl=0: [freebsd.sysctl] net.inet.ip.ttl: "
 	                "'0' is out of range 1..255 (hops)",
@@ -1301,6 +1356,7 @@ static const struct {
 	{ "defaults", test_defaults },
 	{ "full_file", test_full_file },
 	{ "fstack_stock", test_fstack_stock },
+	{ "fstack_current_stock", test_fstack_current_stock },
 	{ "fstack_ignored", test_fstack_ignored },
 	{ "fstack_maxsockets", test_fstack_maxsockets },
 	{ "fstack_refused", test_fstack_refused },
