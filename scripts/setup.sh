@@ -29,6 +29,13 @@ PKGS=(
 	# the attacker of the attack tests (tests/integ/9x_attack_*.sh) and
 	# scripts/soak.sh
 	python3-scapy
+	# a static link against libfastack.a (.ci/run pkgconfig: DPDK's static
+	# libraries need -lsystemd) and F-Stack's ports (tests/fstack/
+	# build_ports.sh: nginx's rewrite module (return 200) needs PCRE2,
+	# its gzip module and redis zlib, redis and F-Stack's link -lcrypto)
+	libsystemd-dev libpcre2-dev zlib1g-dev libssl-dev libnuma-dev make
+	# the Linux peer of 99_fstack_redis: redis-benchmark, redis-cli
+	redis-tools
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

@@ -20,13 +20,13 @@
 # when its tarball, the installed headers or this script change; when only
 # libfastack.a changed it is relinked.  Prints the seconds each step took.
 # Runs under a lock ($OUT/.lock): concurrent callers wait for each other.
-# Exits 77 (with "skip:") when the material is absent (FSTACK_SRC, default
-# ../shared/compat/fstack beside the repository).
+# Exits 77 (with "skip:") when the material is absent (compat/fstack under
+# FASTACK_SHARED, default ../shared beside the repository).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${BUILD:-$ROOT/build}" && pwd) || exit 1
-FSTACK_SRC=${FSTACK_SRC:-$ROOT/../shared/compat/fstack}
+FSTACK_SRC=${FASTACK_SHARED:-$ROOT/../shared}/compat/fstack
 OUT=$BUILD/fstack-ports
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 PORTS=("$@")
