@@ -16,19 +16,9 @@ FASTACK_HTTP_PORT=80 start_fastack helloworld_epoll "$BIN" "$WORK/fastack.ini" |
 
 # run_wrk NAME SECS CONNS [wrk args] -- fails on any wrk error
 run_wrk() {
-	local name=$1 secs=$2 conns=$3 out rps
+	local name=$1 secs=$2 conns=$3
 	shift 3
-	out=$WORK/wrk-$name.txt
-	ip netns exec "$NS_B" timeout -k 2 $((secs + 30)) taskset -c "$FASTACK_PYCPU" \
-		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "http://$FS_IP/" >"$out" 2>&1
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-	if [ -n "$rps" ] && ! grep -Eq "Socket errors|Non-2xx" "$out"; then
-		ok "wrk $name ($secs s, $conns connections): $rps requests/s," \
-			"$(awk '/requests in/ { print $1 }' "$out") requests, 0 errors"
-	else
-		fail "wrk $name:"
-		sed 's/^/    | /' "$out"
-	fi
+	wrk_check "$name" "http://$FS_IP/" "$secs" "$conns" "$@"
 }
 run_wrk keep-alive 10 50
 run_wrk close 3 50 -H "Connection: close"

@@ -10,26 +10,10 @@
 TAG=fsn-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
+. "$HERE/fstack_ports_lib.sh"
 need_tools curl wrk
 need_root_netns
-BUILD=$(cd "$BUILD" && pwd)
-if python3 -c 'import json, sys
-o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
-sys.exit(0 if o.get("b_sanitize", "none") not in ("none", []) else 1)' \
-	"$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null; then
-	echo "  skip: $BUILD is a sanitizer build; the port links libfastack.a statically and"
-	echo "        would need building with -fsanitize too (not done)"
-	exit 77
-fi
-bash "$ROOT/tests/fstack/build_ports.sh" nginx
-case $? in
-0) ;;
-77) exit 77 ;;
-*)
-	fail "the nginx port did not build"
-	finish
-	;;
-esac
+fstack_port_built nginx
 NGINX=$BUILD/fstack-ports/nginx-1.28.0/objs/nginx
 topo_veth || { fail "topology"; finish; }
 
@@ -94,31 +78,12 @@ out=$(in_b curl -s --max-time 10 "http://$FS_IP/ret" "http://$FS_IP/ret" "http:/
 [ "$(printf '%s\n' "$out" | grep -c '^fastack$')" = 3 ] &&
 	ok "3 keep-alive requests on one connection" || fail "keep-alive: got '$out'"
 
-run_wrk() { # NAME PATH SECS CONNS [wrk args]
-	local name=$1 path=$2 secs=$3 conns=$4 out rps
-	shift 4
-	out=$WORK/wrk-$name.txt
-	ip netns exec "$NS_B" timeout -k 2 $((secs + 30)) taskset -c "$FASTACK_PYCPU" \
-		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "http://$FS_IP$path" >"$out" 2>&1
-	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
-	if [ -n "$rps" ] && ! grep -Eq "Socket errors|Non-2xx" "$out"; then
-		ok "wrk $name ($secs s, $conns connections): $rps requests/s," \
-			"$(awk '/requests in/ { print $1 }' "$out") requests, 0 errors"
-	else
-		fail "wrk $name:"
-		sed 's/^/    | /' "$out"
-	fi
-}
-run_wrk return-200 /ret 10 50
-run_wrk static-file /file.txt 10 50
-run_wrk return-200-close /ret 3 20 -H "Connection: close"
+wrk_check return-200 "http://$FS_IP/ret" 10 50
+wrk_check static-file "http://$FS_IP/file.txt" 10 50
+wrk_check return-200-close "http://$FS_IP/ret" 3 20 -H "Connection: close"
 
 kill -QUIT "$FS_PID" 2>/dev/null
-for _ in $(seq 100); do
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$FS_PID" 2>/dev/null; then
+if ! wait_gone "$FS_PID" 10; then
 	log "nginx did not stop on SIGQUIT within 10 s (graceful shutdown waits for its workers)"
 fi
 if grep -E "\[(alert|emerg|crit)\]" "$P/logs/error.log" | grep -v "exited on signal" | head -5 | grep -q .; then

@@ -16,26 +16,10 @@
 TAG=fsr-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
+. "$HERE/fstack_ports_lib.sh"
 need_tools redis-benchmark redis-cli
 need_root_netns
-BUILD=$(cd "$BUILD" && pwd)
-if python3 -c 'import json, sys
-o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
-sys.exit(0 if o.get("b_sanitize", "none") not in ("none", []) else 1)' \
-	"$BUILD/meson-info/intro-buildoptions.json" 2>/dev/null; then
-	echo "  skip: $BUILD is a sanitizer build; the port links libfastack.a statically and"
-	echo "        would need building with -fsanitize too (not done)"
-	exit 77
-fi
-bash "$ROOT/tests/fstack/build_ports.sh" redis
-case $? in
-0) ;;
-77) exit 77 ;;
-*)
-	fail "the redis port did not build"
-	finish
-	;;
-esac
+fstack_port_built redis
 REDIS=$BUILD/fstack-ports/redis-6.2.6/src/redis-server
 topo_veth || { fail "topology"; finish; }
 
@@ -98,9 +82,5 @@ v=$(cli DBSIZE)
 [ "$v" = 3 ] && ok "DBSIZE 3 (the counter, the key, ours; the emptied list is gone)" ||
 	fail "DBSIZE '$v', expected 3"
 cli SHUTDOWN NOSAVE >/dev/null 2>&1
-for _ in $(seq 100); do
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$FS_PID" 2>/dev/null && log "redis still running after SHUTDOWN NOSAVE; stopped by the cleanup"
+wait_gone "$FS_PID" 10 || log "redis still running after SHUTDOWN NOSAVE; stopped by the cleanup"
 finish

@@ -115,3 +115,21 @@ curl_loop() {
 	done
 	echo "$good"
 }
+
+# wrk_check NAME URL SECS CONNS [wrk args] -- wrk from NS_B on the client
+# cpu; fails on any socket error or non-2xx answer.
+wrk_check() {
+	local name=$1 url=$2 secs=$3 conns=$4 out rps
+	shift 4
+	out=$WORK/wrk-$name.txt
+	ip netns exec "$NS_B" timeout -k 2 $((secs + 30)) taskset -c "$FASTACK_PYCPU" \
+		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "$url" >"$out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+	if [ -n "$rps" ] && ! grep -Eq "Socket errors|Non-2xx" "$out"; then
+		ok "wrk $name ($secs s, $conns connections): $rps requests/s," \
+			"$(awk '/requests in/ { print $1 }' "$out") requests, 0 errors"
+	else
+		fail "wrk $name:"
+		sed 's/^/    | /' "$out"
+	fi
+}

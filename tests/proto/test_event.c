@@ -19,6 +19,7 @@
 #include "ff_epoll.h"
 #include "ff_event.h"
 #include "harness.h"
+#include "test_kq.h"
 #include "stack/stack.h"
 #include "udp/udp.h"
 
@@ -378,23 +379,6 @@ TEST(epoll_close_and_del_remove_registrations)
 }
 
 /* ---- kqueue ---- */
-
-static int kev1(int kq, uintptr_t ident, short filter, unsigned short flags, unsigned fflags,
-                int64_t data, void *udata)
-{
-	struct kevent ch;
-
-	EV_SET(&ch, ident, filter, flags, fflags, data, udata);
-	return ff_kevent(kq, &ch, 1, NULL, 0, NULL);
-}
-
-/* Collects events; returns how many. */
-static int kq_poll(int kq, struct kevent *out, int n)
-{
-	struct timespec zero = { 0, 0 };
-
-	return ff_kevent(kq, NULL, 0, out, n, &zero);
-}
 
 TEST(kqueue_read_write_filters_and_data)
 {

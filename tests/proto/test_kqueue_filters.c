@@ -18,6 +18,7 @@
 #include "ff_api.h"
 #include "ff_event.h"
 #include "harness.h"
+#include "test_kq.h"
 #include "stack/knobs.h"
 #include "stack/stack.h"
 
@@ -30,22 +31,6 @@
 			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
 			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
 	} while (0)
-
-static int kev1(int kq, uintptr_t ident, short filter, unsigned short flags, unsigned fflags,
-                int64_t data, void *udata)
-{
-	struct kevent ch;
-
-	EV_SET(&ch, ident, filter, flags, fflags, data, udata);
-	return ff_kevent(kq, &ch, 1, NULL, 0, NULL);
-}
-
-static int kq_poll(int kq, struct kevent *out, int n)
-{
-	struct timespec zero = { 0, 0 };
-
-	return ff_kevent(kq, NULL, 0, out, n, &zero);
-}
 
 static void one_create(struct h_one *h, const int64_t *knobs)
 {
