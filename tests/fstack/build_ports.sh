@@ -15,8 +15,9 @@
 # 3. nginx: ./configure --with-ff_module, make; redis: make MALLOC=libc
 #    (the tarball has no jemalloc configure).
 #
-# Output in $OUT = $BUILD/fstack-ports (outside the source tree; the
-# tarballs are only read).  Cached: a port is unpacked and built again only
+# Output in $OUT = FASTACK_PORTS_DIR, default $BUILD/fstack-ports (outside
+# the source tree; the tarballs are only read; .ci/run keeps it beside its
+# build directories, which it wipes, so the cache outlives a CI run).  Cached: a port is unpacked and built again only
 # when its tarball, the installed headers or this script change; when only
 # libfastack.a changed it is relinked.  Prints the seconds each step took.
 # Runs under a lock ($OUT/.lock): concurrent callers wait for each other.
@@ -27,7 +28,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=$(cd "${BUILD:-$ROOT/build}" && pwd) || exit 1
 FSTACK_SRC=${FASTACK_SHARED:-$ROOT/../shared}/compat/fstack
-OUT=$BUILD/fstack-ports
+OUT=${FASTACK_PORTS_DIR:-$BUILD/fstack-ports}
+mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 PORTS=("$@")
 [ ${#PORTS[@]} -gt 0 ] || PORTS=(nginx redis)

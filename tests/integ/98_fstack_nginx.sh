@@ -14,14 +14,14 @@ TAG=fsn-$$
 need_tools curl wrk
 need_root_netns
 fstack_port_built nginx
-NGINX=$BUILD/fstack-ports/nginx-1.28.0/objs/nginx
+NGINX=$PORTS/nginx-1.28.0/objs/nginx
 topo_veth || { fail "topology"; finish; }
 
 # The fastack configuration nginx's fstack_conf names, and nginx's own.
 write_conf "$WORK/f-stack.conf" "$(fs_vdev)"
 P=$WORK/nginx
 mkdir -p "$P/conf" "$P/logs" "$P/html"
-cp "$BUILD/fstack-ports/nginx-1.28.0/conf/mime.types" "$P/conf/"
+cp "$PORTS/nginx-1.28.0/conf/mime.types" "$P/conf/"
 head -c 100000 /dev/urandom | base64 -w 76 >"$P/html/file.txt"
 cat >"$P/conf/nginx.conf" <<CONF
 user root;

@@ -20,7 +20,7 @@ TAG=fsr-$$
 need_tools redis-benchmark redis-cli
 need_root_netns
 fstack_port_built redis
-REDIS=$BUILD/fstack-ports/redis-6.2.6/src/redis-server
+REDIS=$PORTS/redis-6.2.6/src/redis-server
 topo_veth || { fail "topology"; finish; }
 
 write_conf "$WORK/f-stack.conf" "$(fs_vdev)"

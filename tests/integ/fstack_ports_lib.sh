@@ -3,12 +3,14 @@
 # 99_fstack_redis) share, sourced after lib.sh and http_lib.sh.
 
 # fstack_port_built PORT -- makes sure tests/fstack/build_ports.sh has
-# built PORT against $BUILD (cached), or exits: 77 where ../shared is
+# built PORT against $BUILD (cached in PORTS: FASTACK_PORTS_DIR, default
+# $BUILD/fstack-ports), or exits: 77 where ../shared is
 # absent or $BUILD is a sanitizer build (the port links libfastack.a
 # statically and would need building with -fsanitize too), 1 when the
 # build fails.
 fstack_port_built() {
 	BUILD=$(cd "$BUILD" && pwd)
+	PORTS=${FASTACK_PORTS_DIR:-$BUILD/fstack-ports}
 	if python3 -c 'import json, sys
 o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
 sys.exit(0 if o.get("b_sanitize", "none") not in ("none", []) else 1)' \
