@@ -50,16 +50,8 @@ FS_LOG=$WORK/nginx.out
 ip netns exec "$NS_A" timeout -k 5 200 "$NGINX" -p "$P" -c "$P/conf/nginx.conf" >"$FS_LOG" 2>&1 &
 FS_PID=$!
 PIDS+=("$FS_PID")
-up=0
-for _ in $(seq 60); do
-	if in_b curl -s --max-time 1 -o /dev/null "http://$FS_IP/ret"; then
-		up=1
-		break
-	fi
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up = 0 ]; then
+probe() { in_b curl -s --max-time 1 -o /dev/null "http://$FS_IP/ret"; }
+if ! wait_answer 60 probe; then
 	fail "nginx did not answer; its output and error log:"
 	sed 's/^/    | /' "$FS_LOG" "$P/logs/error.log"
 	finish

@@ -41,16 +41,8 @@ FS_LOG=$WORK/redis.out
 FS_PID=$!
 PIDS+=("$FS_PID")
 cli() { in_b redis-cli -h "$FS_IP" -p 6379 "$@"; }
-up=0
-for _ in $(seq 200); do
-	if [ "$(cli PING 2>/dev/null)" = PONG ]; then
-		up=1
-		break
-	fi
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if [ $up = 0 ]; then
+probe() { [ "$(cli PING 2>/dev/null)" = PONG ]; }
+if ! wait_answer 200 probe; then
 	fail "redis did not answer PING; its output and log:"
 	sed 's/^/    | /' "$FS_LOG" "$WORK/redis.log" 2>/dev/null | tail -40
 	finish

@@ -40,3 +40,17 @@ wait_gone() {
 	done
 	! kill -0 "$1" 2>/dev/null
 }
+
+# wait_answer TRIES CMD... -- runs CMD (a probe of the server) until it
+# succeeds, TRIES times 0.1 s apart, while FS_PID lives; returns 1 if it
+# never did.
+wait_answer() {
+	local tries=$1 i
+	shift
+	for i in $(seq "$tries"); do
+		"$@" && return 0
+		kill -0 "$FS_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

@@ -40,16 +40,6 @@ static void on(struct stack *s)
 	stack_set_current(s);
 }
 
-#define CHECK_ERR(call, err)                                                                    \
-	do {                                                                                    \
-		long r_;                                                                        \
-		errno = 0;                                                                      \
-		r_ = (long)(call);                                                              \
-		if (r_ != -1 || errno != (err))                                                 \
-			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
-			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
-	} while (0)
-
 static int udp_bound(uint16_t port)
 {
 	struct sockaddr_in a;

@@ -22,16 +22,6 @@
 #include "stack/knobs.h"
 #include "stack/stack.h"
 
-#define CHECK_ERR(call, err)                                                                    \
-	do {                                                                                    \
-		long r_;                                                                        \
-		errno = 0;                                                                      \
-		r_ = (long)(call);                                                              \
-		if (r_ != -1 || errno != (err))                                                 \
-			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
-			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
-	} while (0)
-
 static void one_create(struct h_one *h, const int64_t *knobs)
 {
 	h_one_create(h, NULL, knobs);
