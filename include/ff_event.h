@@ -56,6 +56,7 @@ struct kevent {
 #define EV_ENABLE 0x0004  /* enable event */
 #define EV_DISABLE 0x0008 /* disable event (not reported) */
 #define EV_FORCEONESHOT 0x0100
+#define EV_KEEPUDATA 0x0200
 
 /* flags */
 #define EV_ONESHOT 0x0010  /* only report one occurrence */
@@ -72,9 +73,51 @@ struct kevent {
 #define EV_EOF 0x8000   /* EOF detected */
 #define EV_ERROR 0x4000 /* error, data contains errno */
 
+/* EVFILT_USER fflags.  In a change, the top two bits say how the low 24
+ * combine with the stored ones; NOTE_TRIGGER fires the event.  Reported
+ * fflags hold the stored 24 bits (control bits NOTE_FFNOP). */
+#define NOTE_FFNOP 0x00000000      /* keep the stored bits */
+#define NOTE_FFAND 0x40000000      /* stored &= these */
+#define NOTE_FFOR 0x80000000       /* stored |= these */
+#define NOTE_FFCOPY 0xc0000000     /* stored = these */
+#define NOTE_FFCTRLMASK 0xc0000000 /* the operation */
+#define NOTE_FFLAGSMASK 0x00ffffff /* the bits */
+#define NOTE_TRIGGER 0x01000000    /* fire the user event */
+
 /* EVFILT_READ / EVFILT_WRITE fflags */
 #define NOTE_LOWAT 0x0001 /* low water mark */
 #define NOTE_FILE_POLL 0x0002
+
+/* EVFILT_VNODE fflags (no source in fastack: the filter is EINVAL) */
+#define NOTE_DELETE 0x0001
+#define NOTE_WRITE 0x0002
+#define NOTE_EXTEND 0x0004
+#define NOTE_ATTRIB 0x0008
+#define NOTE_LINK 0x0010
+#define NOTE_RENAME 0x0020
+#define NOTE_REVOKE 0x0040
+#define NOTE_OPEN 0x0080
+#define NOTE_CLOSE 0x0100
+#define NOTE_CLOSE_WRITE 0x0200
+#define NOTE_READ 0x0400
+
+/* EVFILT_PROC / EVFILT_PROCDESC fflags (no source in fastack: EINVAL) */
+#define NOTE_EXIT 0x80000000
+#define NOTE_FORK 0x40000000
+#define NOTE_EXEC 0x20000000
+#define NOTE_PCTRLMASK 0xf0000000
+#define NOTE_PDATAMASK 0x000fffff
+#define NOTE_TRACK 0x00000001
+#define NOTE_TRACKERR 0x00000002
+#define NOTE_CHILD 0x00000004
+
+/* EVFILT_TIMER fflags: the unit of data (milliseconds when none), and
+ * whether data is an absolute CLOCK_REALTIME time. */
+#define NOTE_SECONDS 0x00000001
+#define NOTE_MSECONDS 0x00000002
+#define NOTE_USECONDS 0x00000004
+#define NOTE_NSECONDS 0x00000008
+#define NOTE_ABSTIME 0x00000010
 
 #ifdef __cplusplus
 }

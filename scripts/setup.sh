@@ -36,6 +36,13 @@ PKGS=(
 	# packetdrill, built from source by .ci/run's packetdrill step
 	# (../shared/tools/build-packetdrill.sh) for tests/packetdrill/*.pkt
 	bison flex make
+	# a static link against libfastack.a (.ci/run pkgconfig: DPDK's static
+	# libraries need -lsystemd) and F-Stack's ports (tests/fstack/
+	# build_ports.sh: nginx's rewrite module (return 200) needs PCRE2,
+	# its gzip module and redis zlib, redis and F-Stack's link -lcrypto)
+	libsystemd-dev libpcre2-dev zlib1g-dev libssl-dev libnuma-dev
+	# the Linux peer of 99_fstack_redis: redis-benchmark, redis-cli
+	redis-tools
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}
 

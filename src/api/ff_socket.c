@@ -474,7 +474,7 @@ int ff_getmaxfd(void)
 {
 	struct stack *s = stack_current();
 
-	return s ? (int)KNOB(s, SOCK_MAX_FDS) : 0;
+	return s ? fd_limit(s) : 0;
 }
 
 void ff_get_traffic(void *buffer)
@@ -525,12 +525,27 @@ int ff_kqueue(void)
 	return (int)ret(kqueue_create_fd(s));
 }
 
+/* CLOCK_REALTIME in ns if a change asks for an absolute timer, else 0:
+ * the one wall-clock reading the kqueue needs, taken here, not inside. */
+static uint64_t kevent_wall_ns(const struct kevent *changes, int nchanges)
+{
+	struct timespec ts;
+
+	for (int i = 0; changes && i < nchanges; i++) {
+		if (changes[i].filter == EVFILT_TIMER && (changes[i].fflags & NOTE_ABSTIME) &&
+		    clock_gettime(CLOCK_REALTIME, &ts) == 0)
+			return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return 0;
+}
+
 int ff_kevent(int kq, const struct kevent *changelist, int nchanges, struct kevent *eventlist,
               int nevents, const struct timespec *timeout)
 {
 	(void)timeout;
 	STACK_OR_FAIL(s);
-	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, eventlist, nevents, NULL, NULL));
+	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, eventlist, nevents,
+	                              kevent_wall_ns(changelist, nchanges), NULL, NULL));
 }
 
 struct do_each_arg {
@@ -556,8 +571,8 @@ int ff_kevent_do_each(int kq, const struct kevent *changelist, int nchanges, voi
 	STACK_OR_FAIL(s);
 	if (!do_each)
 		return ff_kevent(kq, changelist, nchanges, eventlist, nevents, timeout);
-	return (int)ret(
-	    kqueue_kevent(s, kq, changelist, nchanges, NULL, nevents, do_each_emit, &a));
+	return (int)ret(kqueue_kevent(s, kq, changelist, nchanges, NULL, nevents,
+	                              kevent_wall_ns(changelist, nchanges), do_each_emit, &a));
 }
 
 int ff_poll(struct pollfd fds[], nfds_t nfds, int timeout)
@@ -577,13 +592,27 @@ int ff_select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
 
 /* ---- misc ---- */
 
+/* The system's wall clock, read with clock_gettime and never through the
+ * symbol gettimeofday: F-Stack's nginx port defines its own gettimeofday
+ * that calls this one, so calling gettimeofday here would recurse for ever
+ * in a static link.  tz, obsolete, is zeroed as glibc does. */
 #if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 31)
 int ff_gettimeofday(struct timeval *tv, void *tz)
 #else
 int ff_gettimeofday(struct timeval *tv, struct timezone *tz)
 #endif
 {
-	return gettimeofday(tv, tz);
+	struct timespec ts;
+
+	if (tz)
+		memset(tz, 0, sizeof(struct timezone));
+	if (!tv)
+		return 0;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	tv->tv_sec = ts.tv_sec;
+	tv->tv_usec = ts.tv_nsec / 1000;
+	return 0;
 }
 
 static int sa_ip4(const struct linux_sockaddr *sa, uint32_t *out)

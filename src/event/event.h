@@ -29,11 +29,13 @@ struct stack;
 /* What the waits cost: entries examined are ready-list entries, never
  * registrations, so examined / waits is the work per wait whatever the
  * number of sockets watched. */
-#define EVENT_STATS(X)                                                    \
-	X(ev_epoll_waits, "epoll_wait calls")                             \
-	X(ev_epoll_examined, "ready-list entries examined by epoll_wait") \
-	X(ev_kevent_waits, "kevent calls that asked for events")          \
-	X(ev_kevent_examined, "ready-list entries examined by kevent")
+#define EVENT_STATS(X)                                                        \
+	X(ev_epoll_waits, "epoll_wait calls")                                 \
+	X(ev_epoll_examined, "ready-list entries examined by epoll_wait")     \
+	X(ev_kevent_waits, "kevent calls that asked for events")              \
+	X(ev_kevent_examined, "ready-list entries examined by kevent")        \
+	X(ev_kevent_nofilter, "kevent changes naming a filter fastack lacks") \
+	X(ev_kevent_notimer, "EVFILT_TIMER refused: kern.kq_calloutmax reached")
 COUNTER_STRUCT(event_stats, EVENT_STATS);
 
 /* Closes an epoll or kqueue descriptor (and every registration of it). */
@@ -45,9 +47,11 @@ int epoll_wait_fd(struct stack *s, int epfd, struct epoll_event *events, int max
 
 int kqueue_create_fd(struct stack *s);
 /* FreeBSD kevent(2) semantics (changes, then events).  emit is called for
- * each event to report (for ff_kevent_do_each); NULL writes to eventlist. */
+ * each event to report (for ff_kevent_do_each); NULL writes to eventlist.
+ * wall_ns is CLOCK_REALTIME in ns, read at the API boundary when a change
+ * asks for an absolute timer (NOTE_ABSTIME), else 0. */
 int kqueue_kevent(struct stack *s, int kq, const struct kevent *changes, int nchanges,
-                  struct kevent *eventlist, int nevents,
+                  struct kevent *eventlist, int nevents, uint64_t wall_ns,
                   void (*emit)(void *arg, const struct kevent *kev), void *arg);
 
 /* poll(2)/select(2) over fastack descriptors, non-blocking. */

@@ -20,7 +20,28 @@
  *            mark, EOF or error; a stream socket only
  *            once connected
  *
- * (FreeBSD's filt_soread/filt_sowrite.)  EV_EOF is set when the receive
+ * (FreeBSD's filt_soread/filt_sowrite.)  Two filters watch no socket:
+ *
+ *   USER     triggered (NOTE_TRIGGER) until reported     the data of the
+ *            with EV_CLEAR; fflags: the 24 stored bits,   last change
+ *            which each change combines with its own
+ *            (NOTE_FFNOP/FFAND/FFOR/FFCOPY)
+ *   TIMER    expired at least once since last reported;   expirations since
+ *            periodic unless EV_ONESHOT or NOTE_ABSTIME;  last reported
+ *            data in NOTE_SECONDS/MSECONDS (default)/
+ *            USECONDS/NSECONDS; EV_CLEAR always set
+ *
+ * Their ident is any value (not a descriptor); a kqueue keeps them on its
+ * own list, looked up by (ident, filter).  A timer is a timer on the
+ * stack's wheel, so it runs on the stack clock (virtual in tests) and
+ * fires at the pass after its deadline (1 ms ticks): a shorter period
+ * fires once per tick with data = the periods elapsed, as FreeBSD counts
+ * missed expirations.  An absolute time (NOTE_ABSTIME) is CLOCK_REALTIME,
+ * converted once at registration with the reading ff_kevent takes.  At
+ * most kern.kq_calloutmax timers per stack (ENOMEM beyond, as FreeBSD).
+ * The filters fastack has no source for (AIO, VNODE, PROC, SIGNAL,
+ * PROCDESC, FS, LIO, SENDFILE, EMPTY) fail with EINVAL, counted in
+ * ev_kevent_nofilter; a filter number FreeBSD does not know too.  EV_EOF is set when the receive
  * direction is closed (READ: the peer's FIN, shutdown(SHUT_RD), a reset) or
  * we can send no more (WRITE: shutdown(SHUT_WR), a reset); fflags then
  * holds the socket error as sock_error() keeps it (0 after a FIN,
@@ -33,7 +54,8 @@
  * state; a bare EPOLLHUP (a never-connected TCP socket) is no event here,
  * as in FreeBSD.
  * EV_CLEAR reports once per wakeup; EV_ONESHOT deletes after reporting;
- * EV_DISPATCH disables.  Only sockets can be watched (EBADF otherwise).
+ * EV_DISPATCH disables.  READ and WRITE watch sockets only (EBADF
+ * otherwise).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -45,23 +67,31 @@
 #include "stack/stack.h"
 
 struct kqueue {
-	struct list_node knotes; /* struct knote, by kqlink */
+	struct stack *s;
+	struct list_node knotes; /* socket knotes, by kqlink */
+	struct list_node unotes; /* USER and TIMER knotes, by kqlink */
 	struct list_node ready;  /* struct knote, by rdlink */
 	unsigned nready;
 };
 
 struct knote {
-	struct sock_watch w;
+	struct sock_watch w; /* READ, WRITE */
+	struct timer timer;  /* TIMER */
 	struct kqueue *kq;
-	struct socket *so;
+	struct socket *so; /* READ, WRITE; NULL for USER and TIMER */
 	uintptr_t ident;
 	short filter;
 	unsigned short flags; /* EV_ONESHOT, EV_CLEAR, EV_DISPATCH, EV_RECEIPT */
-	unsigned int fflags;
-	int64_t sdata;
+	unsigned int fflags;  /* READ, WRITE: NOTE_LOWAT; USER: the stored 24 bits;
+	                        TIMER: unit and NOTE_ABSTIME */
+	int64_t sdata;        /* READ, WRITE: low-water mark; USER: data;
+	                        TIMER: period in ns */
 	void *udata;
 	bool enabled;
-	bool pending; /* woken since last reported (EV_CLEAR) */
+	bool pending;   /* woken since last reported (EV_CLEAR) */
+	bool triggered; /* USER: NOTE_TRIGGER seen, not yet cleared */
+	uint64_t fired; /* TIMER: expirations since last reported */
+	uint64_t due;   /* TIMER: the deadline armed (stack clock, ns) */
 	struct list_node kqlink;
 	struct list_node rdlink;
 };
@@ -99,10 +129,16 @@ static void kn_notify(struct sock_watch *w, uint32_t events)
 		kn_ready_add(kn);
 }
 
+/* Unlinks and frees a knote; the caller has detached it from its socket
+ * (sock_watch_del) or the socket is detaching it. */
 static void kn_free(struct knote *kn)
 {
 	kn_ready_del(kn);
 	list_del(&kn->kqlink);
+	if (kn->filter == EVFILT_TIMER) {
+		timer_cancel(kn->kq->s->wheel, &kn->timer);
+		kn->kq->s->kq_timers--;
+	}
 	free(kn);
 }
 
@@ -110,6 +146,14 @@ static void kn_free(struct knote *kn)
 static void kn_detach(struct sock_watch *w)
 {
 	kn_free(container_of(w, struct knote, w));
+}
+
+/* Removes a knote whatever it watches. */
+static void kn_delete(struct knote *kn)
+{
+	if (kn->so)
+		sock_watch_del(&kn->w);
+	kn_free(kn);
 }
 
 static struct knote *kn_find(struct kqueue *kq, struct socket *so, short filter)
@@ -125,8 +169,21 @@ static struct knote *kn_find(struct kqueue *kq, struct socket *so, short filter)
 	return NULL;
 }
 
-/* Fills kev if the knote's condition holds; returns whether it does. */
-static bool kn_active(struct knote *kn, struct kevent *kev)
+/* A USER or TIMER knote by (ident, filter). */
+static struct knote *kn_find_ident(struct kqueue *kq, uintptr_t ident, short filter)
+{
+	struct list_node *pos;
+
+	list_for_each (pos, &kq->unotes) {
+		struct knote *kn = list_entry(pos, struct knote, kqlink);
+		if (kn->ident == ident && kn->filter == filter)
+			return kn;
+	}
+	return NULL;
+}
+
+/* Fills kev if a socket knote's condition holds; returns whether it does. */
+static bool kn_sock_active(struct knote *kn, struct kevent *kev)
 {
 	struct socket *so = kn->so;
 	uint32_t lvl = sock_poll(so);
@@ -168,18 +225,175 @@ static bool kn_active(struct knote *kn, struct kevent *kev)
 				return false;
 		}
 	}
-	memset(kev, 0, sizeof(*kev));
-	kev->ident = kn->ident;
-	kev->filter = kn->filter;
-	kev->flags = (unsigned short)(kn->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH));
-	kev->fflags = 0;
+	kev->data = data;
 	if (eof) {
 		kev->flags |= EV_EOF;
 		kev->fflags = (unsigned)sock_error(so, false);
 	}
-	kev->data = data;
-	kev->udata = kn->udata;
 	return true;
+}
+
+/* Fills kev if the knote's condition holds; returns whether it does. */
+static bool kn_active(struct knote *kn, struct kevent *kev)
+{
+	memset(kev, 0, sizeof(*kev));
+	kev->ident = kn->ident;
+	kev->filter = kn->filter;
+	kev->flags = (unsigned short)(kn->flags & (EV_ONESHOT | EV_CLEAR | EV_DISPATCH));
+	kev->udata = kn->udata;
+	switch (kn->filter) {
+	case EVFILT_USER:
+		kev->fflags = kn->fflags & NOTE_FFLAGSMASK; /* control bits: NOTE_FFNOP */
+		kev->data = kn->sdata;
+		return kn->triggered;
+	case EVFILT_TIMER:
+		kev->data = (int64_t)kn->fired;
+		return kn->fired > 0;
+	default:
+		return kn_sock_active(kn, kev);
+	}
+}
+
+/* What reporting consumes (EV_CLEAR's "state"): a USER trigger, a
+ * TIMER's expiration count.  The stored USER fflags and data stay. */
+static void kn_reported(struct knote *kn)
+{
+	kn->pending = false;
+	if (kn->filter == EVFILT_TIMER)
+		kn->fired = 0;
+	else if (kn->filter == EVFILT_USER && (kn->flags & EV_CLEAR))
+		kn->triggered = false;
+}
+
+/* ---- EVFILT_TIMER ---- */
+
+/* The period in ns of a timer change, or -errno.  One unit at most;
+ * milliseconds when none is named (FreeBSD). */
+static int64_t timer_period_ns(const struct kevent *kev)
+{
+	unsigned unit =
+	    kev->fflags & (NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | NOTE_NSECONDS);
+	int64_t mult;
+
+	if (kev->fflags &
+	    ~(NOTE_SECONDS | NOTE_MSECONDS | NOTE_USECONDS | NOTE_NSECONDS | NOTE_ABSTIME))
+		return -EINVAL;
+	switch (unit) {
+	case NOTE_SECONDS:
+		mult = 1000000000;
+		break;
+	case 0:
+	case NOTE_MSECONDS:
+		mult = 1000000;
+		break;
+	case NOTE_USECONDS:
+		mult = 1000;
+		break;
+	case NOTE_NSECONDS:
+		mult = 1;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (kev->data < 0)
+		return -EINVAL;
+	return kev->data > INT64_MAX / mult ? INT64_MAX : kev->data * mult;
+}
+
+static bool timer_periodic(const struct knote *kn)
+{
+	return !(kn->flags & EV_ONESHOT) && !(kn->fflags & NOTE_ABSTIME);
+}
+
+static void kn_timer_arm(struct knote *kn, uint64_t due)
+{
+	kn->due = due;
+	timer_arm(kn->kq->s->wheel, &kn->timer, due);
+}
+
+/* The wheel fired: count the periods that elapsed and re-arm a periodic
+ * timer on its own grid (no drift from the tick rounding). */
+static void kn_timer_fire(struct timer *t, void *ctx)
+{
+	struct knote *kn = container_of(t, struct knote, timer);
+	struct stack *s = ctx;
+	uint64_t n = 1;
+
+	if (timer_periodic(kn)) {
+		uint64_t period = (uint64_t)kn->sdata;
+
+		if (s->now > kn->due)
+			n += (s->now - kn->due) / period;
+		kn_timer_arm(kn, kn->due + n * period);
+	}
+	kn->fired += n;
+	kn->pending = true;
+	if (kn->enabled)
+		kn_ready_add(kn);
+}
+
+/* EV_ADD of a timer, new or not: (re)starts it, forgetting expirations
+ * not yet reported (FreeBSD's filt_timertouch).  wall_ns: CLOCK_REALTIME
+ * for NOTE_ABSTIME. */
+static int kn_timer_start(struct knote *kn, const struct kevent *kev, uint64_t wall_ns)
+{
+	struct stack *s = kn->kq->s;
+	int64_t ns = timer_period_ns(kev);
+	uint64_t due;
+
+	if (ns < 0)
+		return (int)ns;
+	kn->fflags = kev->fflags;
+	kn->fired = 0;
+	kn->pending = false;
+	kn_ready_del(kn);
+	if (kev->fflags & NOTE_ABSTIME) {
+		/* An absolute time already past fires at once. */
+		uint64_t ahead = (uint64_t)ns > wall_ns ? (uint64_t)ns - wall_ns : 0;
+
+		due = ahead > UINT64_MAX - s->now ? UINT64_MAX : s->now + ahead;
+	} else {
+		/* A periodic timer of 0 has a period of one unit (FreeBSD). */
+		if (ns == 0 && timer_periodic(kn))
+			ns = timer_period_ns(&(struct kevent){ .fflags = kev->fflags, .data = 1 });
+		due = (uint64_t)ns > UINT64_MAX - s->now ? UINT64_MAX : s->now + (uint64_t)ns;
+	}
+	kn->sdata = ns;
+	kn_timer_arm(kn, due);
+	return 0;
+}
+
+/* ---- EVFILT_USER ---- */
+
+/* A change to a user event: NOTE_TRIGGER, then the fflags operation on the
+ * stored 24 bits (a new knote starts from the change's bits), and the data
+ * as given. */
+static void kn_user_touch(struct knote *kn, const struct kevent *kev, bool created)
+{
+	unsigned bits = kev->fflags & NOTE_FFLAGSMASK;
+
+	if (kev->fflags & NOTE_TRIGGER)
+		kn->triggered = true;
+	if (created) {
+		kn->fflags = bits;
+	} else {
+		switch (kev->fflags & NOTE_FFCTRLMASK) {
+		case NOTE_FFAND:
+			kn->fflags &= bits;
+			break;
+		case NOTE_FFOR:
+			kn->fflags |= bits;
+			break;
+		case NOTE_FFCOPY:
+			kn->fflags = bits;
+			break;
+		default: /* NOTE_FFNOP */
+			break;
+		}
+	}
+	kn->sdata = kev->data;
+	if (kn->triggered)
+		kn->pending = true;
 }
 
 int kqueue_create_fd(struct stack *s)
@@ -189,7 +403,9 @@ int kqueue_create_fd(struct stack *s)
 
 	if (!kq)
 		return -ENOMEM;
+	kq->s = s;
 	list_init(&kq->knotes);
+	list_init(&kq->unotes);
 	list_init(&kq->ready);
 	fd = fd_alloc(s, FD_KQUEUE, kq);
 	if (fd < 0)
@@ -199,61 +415,126 @@ int kqueue_create_fd(struct stack *s)
 
 void kqueue_destroy(struct kqueue *kq)
 {
-	while (!list_empty(&kq->knotes)) {
-		struct knote *kn = list_first_entry(&kq->knotes, struct knote, kqlink);
-		sock_watch_del(&kn->w);
-		kn_free(kn);
-	}
+	while (!list_empty(&kq->knotes))
+		kn_delete(list_first_entry(&kq->knotes, struct knote, kqlink));
+	while (!list_empty(&kq->unotes))
+		kn_delete(list_first_entry(&kq->unotes, struct knote, kqlink));
 	free(kq);
 }
 
-/* Applies one change; 0 or -errno. */
-static int kq_change(struct stack *s, struct kqueue *kq, const struct kevent *kev)
+static struct knote *kn_new(struct kqueue *kq, const struct kevent *kev, struct socket *so)
 {
-	struct socket *so;
-	struct knote *kn;
-	struct kevent tmp;
-	int err;
+	struct knote *kn = calloc(1, sizeof(*kn));
 
-	if (kev->filter != EVFILT_READ && kev->filter != EVFILT_WRITE)
-		return -EINVAL;
-	if (kev->ident > (uintptr_t)INT32_MAX)
-		return -EBADF;
-	so = fd_get(s, (int)kev->ident, FD_SOCKET, &err);
-	if (!so)
-		return -EBADF;
-	kn = kn_find(kq, so, kev->filter);
-	if (kev->flags & EV_DELETE) {
-		if (!kn)
-			return -ENOENT;
-		sock_watch_del(&kn->w);
-		kn_free(kn);
-		return 0;
-	}
-	if (!kn) {
-		if (!(kev->flags & EV_ADD))
-			return -ENOENT;
-		kn = calloc(1, sizeof(*kn));
-		if (!kn)
-			return -ENOMEM;
+	if (!kn)
+		return NULL;
+	kn->kq = kq;
+	kn->so = so;
+	kn->ident = kev->ident;
+	kn->filter = kev->filter;
+	kn->enabled = true;
+	list_init(&kn->rdlink);
+	if (so) {
 		kn->w.notify = kn_notify;
 		kn->w.detach = kn_detach;
-		kn->kq = kq;
-		kn->so = so;
-		kn->ident = kev->ident;
-		kn->filter = kev->filter;
-		kn->enabled = true;
-		list_init(&kn->rdlink);
 		list_add_tail(&kq->knotes, &kn->kqlink);
 		sock_watch_add(so, &kn->w);
+	} else {
+		list_add_tail(&kq->unotes, &kn->kqlink);
+	}
+	if (kn->filter == EVFILT_TIMER) {
+		timer_init(&kn->timer, kn_timer_fire);
+		kq->s->kq_timers++;
+	}
+	return kn;
+}
+
+/* The knote a change names: found, or made for EV_ADD; NULL with *err. */
+static struct knote *kq_lookup(struct stack *s, struct kqueue *kq, const struct kevent *kev,
+                               bool *created, int *err)
+{
+	struct socket *so = NULL;
+	struct knote *kn;
+
+	*created = false;
+	switch (kev->filter) {
+	case EVFILT_READ:
+	case EVFILT_WRITE:
+		if (kev->ident > (uintptr_t)INT32_MAX ||
+		    !(so = fd_get(s, (int)kev->ident, FD_SOCKET, err))) {
+			*err = -EBADF;
+			return NULL;
+		}
+		kn = kn_find(kq, so, kev->filter);
+		break;
+	case EVFILT_USER:
+	case EVFILT_TIMER:
+		kn = kn_find_ident(kq, kev->ident, kev->filter);
+		break;
+	default:
+		/* No source in fastack (AIO, VNODE, PROC, SIGNAL, ...), or
+		 * no such filter: EINVAL as FreeBSD's for an unknown one. */
+		STAT_INC(s, ev, ev_kevent_nofilter);
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (kn || (kev->flags & EV_DELETE))
+		goto out;
+	if (!(kev->flags & EV_ADD)) {
+		*err = -ENOENT;
+		return NULL;
+	}
+	if (kev->filter == EVFILT_TIMER && s->kq_timers >= (uint64_t)KNOB(s, KQ_CALLOUTMAX)) {
+		STAT_INC(s, ev, ev_kevent_notimer);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	kn = kn_new(kq, kev, so);
+	if (!kn) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*created = true;
+out:
+	if (!kn)
+		*err = -ENOENT;
+	return kn;
+}
+
+/* Applies one change; 0 or -errno.  wall_ns: CLOCK_REALTIME (NOTE_ABSTIME). */
+static int kq_change(struct stack *s, struct kqueue *kq, const struct kevent *kev, uint64_t wall_ns)
+{
+	struct knote *kn;
+	struct kevent tmp;
+	bool created;
+	int err = 0;
+
+	kn = kq_lookup(s, kq, kev, &created, &err);
+	if (!kn)
+		return err;
+	if (kev->flags & EV_DELETE) {
+		kn_delete(kn);
+		return 0;
 	}
 	if (kev->flags & EV_ADD) {
 		kn->flags = kev->flags & KN_KEEP_FLAGS;
-		kn->fflags = kev->fflags;
-		kn->sdata = kev->data;
 		kn->udata = kev->udata;
 		kn->enabled = true;
+		if (kn->filter == EVFILT_TIMER) {
+			kn->flags |= EV_CLEAR; /* always, as FreeBSD sets it */
+			err = kn_timer_start(kn, kev, wall_ns);
+			if (err < 0) {
+				if (created)
+					kn_delete(kn);
+				return err;
+			}
+		} else if (kn->filter != EVFILT_USER) {
+			kn->fflags = kev->fflags;
+			kn->sdata = kev->data;
+		}
 	}
+	if (kn->filter == EVFILT_USER)
+		kn_user_touch(kn, kev, created);
 	if (kev->flags & EV_DISABLE) {
 		kn->enabled = false;
 		kn_ready_del(kn);
@@ -278,7 +559,7 @@ static bool kq_alive(struct stack *s, int kqfd, const struct kqueue *kq)
 }
 
 int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int nchanges,
-                  struct kevent *eventlist, int nevents,
+                  struct kevent *eventlist, int nevents, uint64_t wall_ns,
                   void (*emit)(void *arg, const struct kevent *kev), void *arg)
 {
 	struct kqueue *kq;
@@ -293,7 +574,7 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 	if ((nchanges && !changes) || (nevents && !eventlist && !emit))
 		return -EFAULT;
 	for (int i = 0; i < nchanges; i++) {
-		int rc = kq_change(s, kq, &changes[i]);
+		int rc = kq_change(s, kq, &changes[i], wall_ns);
 		struct kevent e;
 
 		if (rc == 0 && !(changes[i].flags & EV_RECEIPT))
@@ -331,10 +612,9 @@ int kqueue_kevent(struct stack *s, int kqfd, const struct kevent *changes, int n
 		/* The knote's bookkeeping is done before the event is handed
 		 * out: ff_kevent_do_each's callback may close the socket (which
 		 * frees its knotes) or even the kqueue. */
-		kn->pending = false;
+		kn_reported(kn);
 		if (kn->flags & EV_ONESHOT) {
-			sock_watch_del(&kn->w);
-			kn_free(kn);
+			kn_delete(kn);
 		} else if (kn->flags & EV_DISPATCH) {
 			kn->enabled = false;
 		} else if (!(kn->flags & EV_CLEAR)) {

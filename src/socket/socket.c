@@ -2,9 +2,10 @@
  * address conversion and SOL_SOCKET options.  See socket.h.
  *
  * The descriptor table is an array of (kind, object) entries grown in
- * FD_GROW steps up to kern.maxfiles; `lowest` is a hint below which no
- * entry is free, so allocation is lowest-free-first without rescanning the
- * used prefix each time. */
+ * FD_GROW steps up to kern.maxfiles; entry i is descriptor base + i (base:
+ * fastack.fd_reserve, at least SOCK_FD_BASE); `lowest` is a hint below
+ * which no entry is free, so allocation is lowest-free-first without
+ * rescanning the used prefix each time. */
 #include "socket/socket.h"
 
 #include <errno.h>
@@ -28,6 +29,7 @@ struct sock_table {
 	unsigned cap;                                      /* entries allocated */
 	unsigned used;                                     /* descriptors in use */
 	unsigned lowest;                                   /* no free entry below this index */
+	unsigned base;                                     /* descriptor of entry 0 */
 	const struct proto_ops *proto[SOCK_SEQPACKET + 1]; /* by SOCK_* type */
 };
 
@@ -38,7 +40,10 @@ int sock_init(struct stack *s)
 	s->socks = calloc(1, sizeof(*s->socks));
 	if (!s->socks)
 		return -ENOMEM;
-	s->socks->lowest = SOCK_FD_BASE;
+	/* Read once: the numbering cannot move under open descriptors. */
+	s->socks->base = (unsigned)KNOB(s, SOCK_FD_RESERVE);
+	if (s->socks->base < SOCK_FD_BASE)
+		s->socks->base = SOCK_FD_BASE;
 	return 0;
 }
 
@@ -101,8 +106,6 @@ int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
 			return -ENOMEM;
 		}
 		memset(n + t->cap, 0, (ncap - t->cap) * sizeof(*n));
-		if (t->cap == 0)
-			i = SOCK_FD_BASE;
 		t->fds = n;
 		t->cap = ncap;
 	}
@@ -110,44 +113,58 @@ int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
 	t->fds[i].obj = obj;
 	t->used++;
 	t->lowest = i + 1;
-	return (int)i;
+	return (int)(i + t->base);
+}
+
+/* The table index of descriptor fd, or -1 if it is outside the table. */
+static long fd_index(const struct sock_table *t, int fd)
+{
+	if (fd < 0 || (unsigned)fd < t->base || (unsigned)fd - t->base >= t->cap)
+		return -1;
+	return (long)((unsigned)fd - t->base);
 }
 
 void *fd_get(struct stack *s, int fd, enum fd_kind kind, int *err)
 {
 	struct sock_table *t = s->socks;
+	long i = fd_index(t, fd);
 
-	if (fd < SOCK_FD_BASE || (unsigned)fd >= t->cap || t->fds[fd].kind == FD_FREE) {
+	if (i < 0 || t->fds[i].kind == FD_FREE) {
 		*err = -EBADF;
 		return NULL;
 	}
-	if (t->fds[fd].kind != kind) {
+	if (t->fds[i].kind != kind) {
 		*err = kind == FD_SOCKET ? -ENOTSOCK : -EINVAL;
 		return NULL;
 	}
-	return t->fds[fd].obj;
+	return t->fds[i].obj;
 }
 
 enum fd_kind fd_kind(struct stack *s, int fd)
 {
 	struct sock_table *t = s->socks;
+	long i = fd_index(t, fd);
 
-	if (fd < 0 || (unsigned)fd >= t->cap)
-		return FD_FREE;
-	return t->fds[fd].kind;
+	return i < 0 ? FD_FREE : t->fds[i].kind;
 }
 
 void fd_release(struct stack *s, int fd)
 {
 	struct sock_table *t = s->socks;
+	long i = fd_index(t, fd);
 
-	if (fd < 0 || (unsigned)fd >= t->cap || t->fds[fd].kind == FD_FREE)
+	if (i < 0 || t->fds[i].kind == FD_FREE)
 		return;
-	t->fds[fd].kind = FD_FREE;
-	t->fds[fd].obj = NULL;
+	t->fds[i].kind = FD_FREE;
+	t->fds[i].obj = NULL;
 	t->used--;
-	if ((unsigned)fd < t->lowest)
-		t->lowest = (unsigned)fd;
+	if ((unsigned)i < t->lowest)
+		t->lowest = (unsigned)i;
+}
+
+int fd_limit(struct stack *s)
+{
+	return (int)(s->socks->base + (unsigned)KNOB(s, SOCK_MAX_FDS));
 }
 
 void fd_foreach(struct stack *s, void (*fn)(struct stack *s, int fd, enum fd_kind k, void *obj))
@@ -156,7 +173,7 @@ void fd_foreach(struct stack *s, void (*fn)(struct stack *s, int fd, enum fd_kin
 
 	for (unsigned i = 0; i < t->cap; i++)
 		if (t->fds[i].kind != FD_FREE)
-			fn(s, (int)i, t->fds[i].kind, t->fds[i].obj);
+			fn(s, (int)(i + t->base), t->fds[i].kind, t->fds[i].obj);
 }
 
 /* ---- sockets ---- */

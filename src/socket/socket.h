@@ -9,10 +9,13 @@
  *
  * Descriptors: one table per stack, holding sockets, epoll instances and
  * kqueues (a kind tag per entry).  Numbers are small ints, the lowest free
- * first (as POSIX), from SOCK_FD_BASE (3: 0..2 are never handed out, so a
- * fastack descriptor is never mistaken for stdin/stdout/stderr) up to
- * kern.maxfiles - 1; the table grows on demand in chunks of 1024 entries,
- * so a large kern.maxfiles costs nothing until it is used.  Descriptors of
+ * first (as POSIX), from fastack.fd_reserve (F-Stack's [freebsd.boot]
+ * fd_reserve: the numbers below it are left to the kernel, so a program
+ * that uses both kinds tells them apart with ff_fdisused) but never below
+ * SOCK_FD_BASE (3: 0..2 are never handed out, so a fastack descriptor is
+ * never mistaken for stdin/stdout/stderr); kern.maxfiles of them at most.
+ * The table grows on demand in chunks of 1024 entries, so a large
+ * kern.maxfiles costs nothing until it is used.  Descriptors of
  * different stacks are independent (each stack has its own 3, 4, ...).
  * There is no reference counting yet: ff_dup/ff_dup2 are ENOSYS, and a
  * close ends the socket's life as a descriptor at once.
@@ -214,6 +217,8 @@ void sock_fini(struct stack *s);
 
 /* Descriptor table. */
 int fd_alloc(struct stack *s, enum fd_kind kind, void *obj);
+/* One past the highest descriptor the table can hand out (ff_getmaxfd). */
+int fd_limit(struct stack *s);
 /* The object of fd if it is of kind; NULL otherwise, with *err = -EBADF
  * (no such descriptor), or for another kind -ENOTSOCK when a socket was
  * asked for and -EINVAL when an epoll/kqueue was (Linux's epoll_ctl). */

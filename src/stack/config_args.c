@@ -7,7 +7,11 @@
  * under an application that parses its own options with getopt afterwards,
  * and it takes abbreviations (--co for --conf) that fastack has always
  * refused.  The forms taken are getopt_long's otherwise: -cFILE, -c FILE,
- * --conf FILE, --conf=FILE, and "--" ends the options.
+ * --conf FILE, --conf=FILE, and "--" ends the options.  As F-Stack's
+ * getopt_long (which permutes), an argument that is no option (redis's
+ * "redis.conf" after F-Stack's options, "-" alone) is the application's and
+ * is skipped wherever it stands; an unknown option is an error, as in
+ * F-Stack.
  */
 #include "stack/config.h"
 
@@ -42,10 +46,11 @@ static const struct {
 	"fastack takes -c/--conf FILE, -t/--proc-type primary|secondary|auto, -p/--proc-id " \
 	"N and --set SECTION.KEY=VALUE"
 
-#define OPT_END 100 /* "--": the rest belongs to the application */
+#define OPT_END 100   /* "--": the rest belongs to the application */
+#define OPT_OTHER 101 /* not an option: the application's, skipped */
 
 /* Reads the option at argv[*i] (advancing *i past its argument).  Returns
- * an enum cli_opt, OPT_END, or -EINVAL with err. */
+ * an enum cli_opt, OPT_END, OPT_OTHER, or -EINVAL with err. */
 static int next_opt(int argc, char *const argv[], int *i, const char **val, char *err,
                     size_t errlen)
 {
@@ -76,7 +81,7 @@ static int next_opt(int argc, char *const argv[], int *i, const char **val, char
 			return opt;
 		}
 	} else {
-		return cfg_fail(err, errlen, NULL, "unexpected argument '%s' (%s)", a, CLI_USAGE);
+		return OPT_OTHER;
 	}
 	if (opt < 0)
 		return cfg_fail(err, errlen, NULL, "unknown option '%s' (%s)", a, CLI_USAGE);
@@ -147,6 +152,8 @@ int config_from_args(struct config *cfg, int argc, char *const argv[], char *err
 		if (opt == OPT_END)
 			break;
 		switch (opt) {
+		case OPT_OTHER:
+			break;
 		case OPT_CONF:
 			conf = val;
 			break;

@@ -238,9 +238,7 @@ const struct cfg_foreign cfg_foreign[] = {
 	/* [freebsd.boot]: F-Stack's own words */
 	{ IN_(SEC_BOOT), "hz", FV_UINT, NULL,
 	  "timers run on a 1 ms wheel driven by the stack clock, not on a tick rate" },
-	{ IN_(SEC_BOOT), "fd_reserve", FV_UINT, NULL,
-	  "descriptors are numbered from 3 in fastack's own table (kern.maxfiles), apart from "
-	  "the kernel's" },
+	{ IN_(SEC_BOOT), "fd_reserve", FV_UINT, .sets = "fastack.fd_reserve" },
 	{ IN_(SEC_BOOT), "physmem", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
 	{ IN_(SEC_BOOT), "memsz_MB", FV_UINT, NULL, "packet memory is sized by [dpdk] nb_mbufs" },
 	{ IN_(SEC_BOOT), "tcp_ecn", FV_UINT, .sets = "net.inet.tcp.ecn.enable" },

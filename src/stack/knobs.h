@@ -168,9 +168,14 @@
 	X(UDP_BLACKHOLE, "net.inet.udp.blackhole", 0, 0, 1, "bool",                             \
 	  "drop datagrams to closed ports silently instead of ICMP port unreachable")           \
 	X(SOCK_MAX_FDS, "kern.maxfiles", 65536, 16, 16777216, "descriptors",                    \
-	  "size of the per-stack descriptor table")                                             \
+	  "most descriptors open at once per stack (from fastack.fd_reserve)")                  \
+	X(SOCK_FD_RESERVE, "fastack.fd_reserve", 0, 0, 1073741824, "descriptors",               \
+	  "descriptors are numbered from this (at least 3), leaving those below to the "        \
+	  "kernel (F-Stack's [freebsd.boot] fd_reserve); read when the stack starts")           \
 	X(EPOLL_MAX_EVENTS, "fastack.epoll.max_events", 65536, 1, 16777216, "events",           \
 	  "largest maxevents accepted by ff_epoll_wait / nevents by ff_kevent")                 \
+	X(KQ_CALLOUTMAX, "kern.kq_calloutmax", 4096, 0, 16777216, "timers",                     \
+	  "most EVFILT_TIMER events registered at once (per stack; ENOMEM beyond)")             \
 	X(MEM_LOWAT, "fastack.mem.lowat", 25, 2, 90, "% of pool",                               \
 	  "free packet buffers below which sockets hold at most fastack.mem.sock_min per "      \
 	  "buffer and out-of-order data is dropped")                                            \

@@ -99,6 +99,7 @@ struct stack {
 	struct tcp_layer *tcp;
 	struct sock_table *socks;
 	struct co_rt *co; /* coroutines (src/co), NULL until the first spawn */
+	uint64_t kq_timers; /* EVFILT_TIMER knotes (kern.kq_calloutmax) */
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */

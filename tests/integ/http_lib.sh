@@ -116,13 +116,14 @@ curl_loop() {
 	echo "$good"
 }
 
-# run_wrk NAME SECS CONNS [wrk args] -- fails on any wrk error
-run_wrk() {
-	local name=$1 secs=$2 conns=$3 out rps
-	shift 3
+# wrk_check NAME URL SECS CONNS [wrk args] -- wrk from NS_B on the client
+# cpu; fails on any socket error or non-2xx answer.
+wrk_check() {
+	local name=$1 url=$2 secs=$3 conns=$4 out rps
+	shift 4
 	out=$WORK/wrk-$name.txt
 	ip netns exec "$NS_B" timeout -k 2 $((secs + 30)) taskset -c "$FASTACK_PYCPU" \
-		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "http://$FS_IP/" >"$out" 2>&1
+		wrk -t1 -c"$conns" -d"${secs}s" --timeout 5s "$@" "$url" >"$out" 2>&1
 	rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
 	if [ -n "$rps" ] && ! grep -Eq "Socket errors|Non-2xx" "$out"; then
 		ok "wrk $name ($secs s, $conns connections): $rps requests/s," \
@@ -131,6 +132,13 @@ run_wrk() {
 		fail "wrk $name:"
 		sed 's/^/    | /' "$out"
 	fi
+}
+
+# run_wrk NAME SECS CONNS [wrk args] -- wrk_check of http://$FS_IP/
+run_wrk() {
+	local name=$1 secs=$2 conns=$3
+	shift 3
+	wrk_check "$name" "http://$FS_IP/" "$secs" "$conns" "$@"
 }
 
 # serve_files_b SIZE [SECS] -- $WORK/www/small.bin (1 MiB) and big.bin (SIZE

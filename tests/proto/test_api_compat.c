@@ -1,19 +1,23 @@
 /* test_api_compat.c: the F-Stack calls beyond sockets that F-Stack programs
  * use (include/ff_log.h, include/ff_config.h, ff_fdisused, ff_getmaxfd,
- * ff_get_traffic, ff_gettimeofday), and fastack's own log level, the
+ * ff_get_traffic, ff_gettimeofday), descriptors numbered above fd_reserve,
+ * and fastack's own log level, the
  * process-wide setting that is fixed while any stack exists (src/base/log.h).
  *
  * That this file includes ff_config.h and ff_log.h beside ff_api.h, as
  * F-Stack's own examples do, is part of the test: it must build.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "ff_config.h"
 #include "ff_api.h"
+#include "ff_epoll.h"
 #include "ff_log.h"
 #include "harness.h"
 #include "base/log.h"
@@ -125,7 +129,7 @@ TEST(ff_fdisused_getmaxfd_and_traffic)
 
 	h_pair_create(&h, NULL, NULL, NULL);
 	stack_set_current(h.a);
-	CHECK_EQ(ff_getmaxfd(), KNOB(h.a, SOCK_MAX_FDS));
+	CHECK_EQ(ff_getmaxfd(), 3 + KNOB(h.a, SOCK_MAX_FDS)); /* 3..: fd_reserve 0 */
 	fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
 	CHECK(fd >= 0);
 	CHECK(ff_fdisused(fd));
@@ -157,13 +161,91 @@ TEST(ff_fdisused_getmaxfd_and_traffic)
 	h_pair_destroy(&h);
 }
 
+/* fd_reserve (F-Stack's [freebsd.boot] key, fastack.fd_reserve): the
+ * stack numbers its descriptors from it, so a program that holds kernel
+ * descriptors too (redis's port routes every call by ff_fdisused) never
+ * takes one for the other.  kern.maxfiles still bounds how many. */
+TEST(fd_reserve_numbers_descriptors_above_the_kernels)
+{
+	int64_t k[KNOB_COUNT];
+	struct h_one h;
+	int fds[17], kfd, n;
+
+	for (unsigned i = 0; i < KNOB_COUNT; i++)
+		k[i] = knob_table[i].def;
+	k[KNOB_SOCK_FD_RESERVE] = 1024;
+	k[KNOB_SOCK_MAX_FDS] = 16;
+	h_one_create(&h, NULL, k);
+	stack_set_current(h.s);
+	CHECK_EQ(ff_getmaxfd(), 1024 + 16);
+	/* A kernel descriptor, as the program's own files and sockets are. */
+	kfd = open("/dev/null", O_RDONLY);
+	CHECK(kfd >= 0 && kfd < 1024);
+	fds[0] = ff_socket(AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(fds[0], 1024);
+	CHECK(ff_fdisused(fds[0]));
+	CHECK(!ff_fdisused(kfd));
+	/* Below the reserve nothing is the stack's: every call says EBADF and
+	 * leaves the kernel's descriptor alone. */
+	errno = 0;
+	CHECK_EQ(ff_close(kfd), -1);
+	CHECK_EQ(errno, EBADF);
+	errno = 0;
+	CHECK_EQ(ff_write(kfd, "x", 1), -1);
+	CHECK_EQ(errno, EBADF);
+	CHECK(fcntl(kfd, F_GETFD) >= 0);
+	for (int fd = 0; fd < 1024; fd++)
+		CHECK(!ff_fdisused(fd), "fd %d", fd);
+	/* Epoll and kqueue descriptors share the numbering; the lowest free
+	 * comes first; kern.maxfiles of them at most. */
+	fds[1] = ff_epoll_create(1);
+	fds[2] = ff_kqueue();
+	CHECK_EQ(fds[1], 1025);
+	CHECK_EQ(fds[2], 1026);
+	for (n = 3; n < 16; n++) {
+		fds[n] = ff_socket(AF_INET, SOCK_STREAM, 0);
+		CHECK_EQ(fds[n], 1024 + n);
+	}
+	errno = 0;
+	CHECK_EQ(ff_socket(AF_INET, SOCK_DGRAM, 0), -1);
+	CHECK_EQ(errno, EMFILE);
+	CHECK_EQ(ff_close(fds[5]), 0);
+	CHECK(!ff_fdisused(1029));
+	CHECK_EQ(ff_socket(AF_INET, SOCK_DGRAM, 0), 1029);
+	CHECK(!ff_fdisused(1024 + 16));
+	for (n = 0; n < 16; n++)
+		CHECK_EQ(ff_close(1024 + n), 0);
+	close(kfd);
+	h_one_destroy(&h);
+}
+
+/* This program defines its own gettimeofday on top of ff_gettimeofday, as
+ * F-Stack's nginx port does: ff_gettimeofday must read the clock without
+ * calling gettimeofday, else the two would call each other for ever. */
+static unsigned own_gettimeofday_calls;
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	own_gettimeofday_calls++;
+	return ff_gettimeofday(tv, tz);
+}
+
 TEST(ff_gettimeofday_is_the_system_clock)
 {
 	struct timeval a, b;
+	struct timespec ts;
+	struct timezone tz = { 5, 5 };
 
-	CHECK_EQ(ff_gettimeofday(&a, NULL), 0);
-	CHECK_EQ(gettimeofday(&b, NULL), 0);
+	own_gettimeofday_calls = 0;
+	CHECK_EQ(ff_gettimeofday(&a, &tz), 0);
+	CHECK_EQ(own_gettimeofday_calls, 0);
+	CHECK(tz.tz_minuteswest == 0 && tz.tz_dsttime == 0);
+	CHECK_EQ(clock_gettime(CLOCK_REALTIME, &ts), 0);
+	CHECK(ts.tv_sec - a.tv_sec <= 1 && ts.tv_sec >= a.tv_sec);
+	CHECK_EQ(gettimeofday(&b, NULL), 0); /* the program's, through ours */
+	CHECK_EQ(own_gettimeofday_calls, 1);
 	CHECK(b.tv_sec - a.tv_sec <= 1 && b.tv_sec >= a.tv_sec);
+	CHECK(a.tv_usec >= 0 && a.tv_usec < 1000000);
 }
 
 int main(int argc, char **argv)

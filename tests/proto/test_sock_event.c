@@ -829,18 +829,18 @@ TEST(kqueue_receipt_and_error_entries)
 	EXPECT_KEV(kq, 8, 1, NULL); /* the event comes with the next call */
 
 	/* Errors as EV_ERROR entries: a bad ident (EBADF), deleting a knote
-	 * that is not there (ENOENT), an unknown filter (EINVAL), between
+	 * that is not there (ENOENT), a filter without a source (EINVAL), between
 	 * changes that work. */
 	kev(&ch[0], 99, EVFILT_READ, EV_ADD, 0, 0, 0);
 	kev(&ch[1], t, EVFILT_WRITE, EV_DELETE, 0, 0, 0);
 	kev(&ch[2], t, EVFILT_WRITE, EV_ADD, 0, 0, 0);
-	kev(&ch[3], s, EVFILT_TIMER, EV_ADD, 0, 0, 0);
+	kev(&ch[3], s, EVFILT_PROC, EV_ADD, 0, 0, 0);
 	kev(&ch[4], s, 42, EV_ADD, 0, 0, 0);
 	memset(out, 0, sizeof(out));
 	CHECK_EQ(ff_kevent(kq, ch, 5, out, 8, NULL), 4);
 	CHECK(out[0].flags == EV_ERROR && out[0].data == EBADF && out[0].ident == 99);
 	CHECK(out[1].flags == EV_ERROR && out[1].data == ENOENT && out[1].filter == EVFILT_WRITE);
-	CHECK(out[2].flags == EV_ERROR && out[2].data == EINVAL && out[2].filter == EVFILT_TIMER);
+	CHECK(out[2].flags == EV_ERROR && out[2].data == EINVAL && out[2].filter == EVFILT_PROC);
 	CHECK(out[3].flags == EV_ERROR && out[3].data == EINVAL && out[3].filter == 42);
 	/* The change between the errors was made. */
 	{

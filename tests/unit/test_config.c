@@ -289,7 +289,6 @@ static void test_fstack_stock(void)
 		{ 43, "[kni] tcp_port" },
 		{ 44, "[kni] udp_port" },
 		{ 47, "[freebsd.boot] hz" },
-		{ 48, "[freebsd.boot] fd_reserve" },
 		{ 50, "[freebsd.boot] net.inet.tcp.syncache.hashsize" },
 		{ 51, "[freebsd.boot] net.inet.tcp.syncache.bucketlimit" },
 		{ 52, "[freebsd.boot] net.inet.tcp.tcbhashsize" },
@@ -343,9 +342,10 @@ static void test_fstack_stock(void)
 	         "%s:71: [freebsd.sysctl] net.inet.tcp.sendbuf_auto: ignored: socket buffers are "
 	         "not auto-sized: a send buffer stays at net.inet.tcp.sendspace (or SO_SNDBUF)",
 	         path);
-	CHECK_STR(cfg.warn[27], prefix);
+	CHECK_STR(cfg.warn[26], prefix);
 
 	/* Honoured. */
+	CHECK_EQ(cfg.knob[KNOB_SOCK_FD_RESERVE], 1024); /* fd_reserve=1024 */
 	CHECK_EQ(cfg.lcore_mask, 1);
 	CHECK_EQ(cfg.channel, 4);
 	CHECK(cfg.promiscuous && !cfg.tx_csum_offload_skip);
@@ -1262,6 +1262,34 @@ static void test_multi_queue_refused(void)
 	CHECK_EQ(config_check_runnable(&cfg, err, sizeof(err)), 0);
 }
 
+/* Arguments that are no option belong to the application and are skipped
+ * wherever they stand, as F-Stack's getopt_long skips them: redis's port
+ * passes its redis.conf after F-Stack's options; F-Stack's own options
+ * after them still count; "--" ends the options. */
+static void test_application_arguments(void)
+{
+	if (ARGS("--conf", CONF_DIR "/two_lcores.ini", "--proc-type=primary", "--proc-id=0",
+	         "redis.conf") < 0)
+		fail_at(__LINE__, "refused: %s", err);
+	else
+		CHECK_EQ(cfg.proc_type, PROC_PRIMARY);
+	if (ARGS("stray", "-", "-c", CONF_DIR "/two_lcores.ini", "also", "-p", "1", "-t",
+	         "secondary", "last") < 0) {
+		fail_at(__LINE__, "refused: %s", err);
+	} else {
+		CHECK_EQ(cfg.proc_id, 1);
+		CHECK_EQ(cfg.proc_type, PROC_SECONDARY);
+		CHECK_EQ(cfg.lcore_mask, 0x3);
+	}
+	/* After "--" even options are the application's. */
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--", "--bogus", "-p", "7") < 0)
+		fail_at(__LINE__, "refused: %s", err);
+	else
+		CHECK_EQ(cfg.proc_id, 0);
+	/* The file named is still the one loaded: a missing one is refused. */
+	CHECK(ARGS("redis.conf", "-c", CONF_DIR "/no_such_file.ini") < 0);
+}
+
 static void test_bad_option(void)
 {
 	EXPECT_ARGS_ERR("unknown option '--bogus' (fastack takes -c/--conf FILE, -t/--proc-type "
@@ -1270,9 +1298,11 @@ static void test_bad_option(void)
 	EXPECT_ARGS_ERR("unknown option '-x' (fastack takes -c/--conf FILE, -t/--proc-type "
 	                "primary|secondary|auto, -p/--proc-id N and --set SECTION.KEY=VALUE)",
 	                "-x", "1");
-	EXPECT_ARGS_ERR("unexpected argument 'stray' (fastack takes -c/--conf FILE, -t/--proc-type "
+	/* An unknown option is refused wherever it stands, also after an
+	 * argument that is the application's. */
+	EXPECT_ARGS_ERR("unknown option '--port' (fastack takes -c/--conf FILE, -t/--proc-type "
 	                "primary|secondary|auto, -p/--proc-id N and --set SECTION.KEY=VALUE)",
-	                "-c", CONF_DIR "/two_lcores.ini", "stray");
+	                "-c", CONF_DIR "/two_lcores.ini", "redis.conf", "--port", "6380");
 	EXPECT_ARGS_ERR("-c: missing its argument", "-c");
 	EXPECT_ARGS_ERR("--conf: missing its argument", "--conf");
 	EXPECT_ARGS_ERR("unknown option '--conference=x' (fastack takes -c/--conf FILE, "
@@ -1349,6 +1379,7 @@ static const struct {
 	{ "syntax_errors", test_syntax_errors },
 	{ "bad_set", test_bad_set },
 	{ "bad_proc_id", test_bad_proc_id },
+	{ "application_arguments", test_application_arguments },
 	{ "bad_option", test_bad_option },
 	{ "multi_queue_refused", test_multi_queue_refused },
 };
