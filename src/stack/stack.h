@@ -41,6 +41,7 @@
 #include "stack/config.h"
 #include "stack/knobs.h"
 #include "stack/mem.h"
+#include "stack/steer.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
 
@@ -60,6 +61,7 @@ struct stack_stats {
 	struct sock_stats sock;
 	struct event_stats ev;
 	struct mem_stats mem;
+	struct rss_stats rss;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns, loop_sleeps;
 };
@@ -94,6 +96,8 @@ struct stack {
 	struct udp_state *udp;
 	struct tcp_layer *tcp;
 	struct sock_table *socks;
+
+	struct stack_steer steer; /* the group of stacks this one hands frames to */
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */
