@@ -672,6 +672,11 @@ void ff_stats_print(void *f)
 	ff_stats_foreach(stat_print_fn, f ? f : stdout);
 }
 
+void ff_stats_total_print(void *f)
+{
+	ff_stats_total_foreach(stat_print_fn, f ? f : stdout);
+}
+
 int ff_pool_info(struct ff_pool_info *pi)
 {
 	struct stack *s = stack_current();
