@@ -304,8 +304,6 @@ static struct stack *stack_start(const struct config *cfg, struct rte_mempool *p
 			}
 		}
 	}
-	/* Send the gratuitous ARPs now rather than at the first pass. */
-	stack_pass_end(s);
 	return s;
 fail:
 	stack_destroy(s);
@@ -389,6 +387,10 @@ int api_proc_start(const struct config *cfg)
 			steer_unlink(pc.stacks, pc.nstacks);
 		goto fail_stacks;
 	}
+	/* Send the gratuitous ARPs now rather than at the first pass (once
+	 * linked: a stack without a queue sends through another's ring). */
+	for (i = 0; i < pc.nstacks; i++)
+		stack_pass_end(pc.stacks[i]);
 	stack_set_current(pc.stacks[0]); /* the calling thread runs stack 0 */
 	return 0;
 

@@ -24,6 +24,7 @@
 #define STEER_COPY 0x4000
 #define STEER_TX 0x8000
 #define STEER_PORT_MASK 0x3fff
+#define STEER_DRAIN_BURSTS 8 /* ring bursts taken per pass */
 
 static const struct port_ops proxy_ops;
 struct proxy_priv {
@@ -153,15 +154,12 @@ bool steer_rx(struct stack *s, struct port *p, struct rte_mbuf *m)
 	return true;
 }
 
-unsigned steer_drain(struct stack *s)
+/* Processes one burst taken from the ring; returns the frames received
+ * (TX frames are sent on, not counted). */
+static unsigned steer_burst(struct stack *s, void **objs, unsigned n, unsigned *tx_ports)
 {
-	struct rte_ring *r = s->steer.ring[s->id];
-	void *objs[STACK_RX_BURST];
-	unsigned n, rx = 0, tx_ports = 0;
+	unsigned rx = 0;
 
-	if (unlikely(!r))
-		return 0;
-	n = rte_ring_dequeue_burst(r, objs, STACK_RX_BURST, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		struct rte_mbuf *m = objs[i];
 		uint16_t kind = m->port & STEER_KIND_MASK, idx = m->port & STEER_PORT_MASK;
@@ -179,7 +177,7 @@ unsigned steer_drain(struct stack *s)
 			while (b->lower)
 				b = b->lower;
 			port_tx(b, m);
-			tx_ports |= 1u << idx;
+			*tx_ports |= 1u << idx;
 			continue;
 		}
 		rx++;
@@ -192,6 +190,25 @@ unsigned steer_drain(struct stack *s)
 			STAT_INC(s, rss, rss_handed_in);
 			eth_input(s, s->ports[idx], m);
 		}
+	}
+	return rx;
+}
+
+unsigned steer_drain(struct stack *s)
+{
+	struct rte_ring *r = s->steer.ring[s->id];
+	void *objs[STACK_RX_BURST];
+	unsigned n, rx = 0, tx_ports = 0;
+
+	if (unlikely(!r))
+		return 0;
+	/* Up to STEER_DRAIN_BURSTS bursts a pass: a stack that receives or
+	 * sends for several others gets that many frames per pass. */
+	for (unsigned b = 0; b < STEER_DRAIN_BURSTS; b++) {
+		n = rte_ring_dequeue_burst(r, objs, STACK_RX_BURST, NULL);
+		if (!n)
+			break;
+		rx += steer_burst(s, objs, n, &tx_ports);
 	}
 	for (unsigned i = 0; tx_ports; i++, tx_ports >>= 1) {
 		struct port *b = s->ports[i];
