@@ -108,7 +108,7 @@ TEST(context_and_index)
 	CHECK_EQ(proc_get()->nstacks, 0);
 }
 
-TEST(symmetric_key_hashes_both_directions_alike)
+TEST(hash_is_the_nics_toeplitz_and_the_key_symmetric)
 {
 	struct port_rss r;
 
@@ -118,6 +118,25 @@ TEST(symmetric_key_hashes_both_directions_alike)
 		uint16_t pa = htons((uint16_t)(i * 31u)), pb = htons((uint16_t)(80u + i));
 
 		CHECK_EQ(rss_hash_v4(&r, a, b, pa, pb), rss_hash_v4(&r, b, a, pb, pa));
+	}
+	/* The hash is the NIC's Toeplitz, input in the NIC's order (source
+	 * address, destination address, source port, destination port): the
+	 * verification example of Microsoft's RSS specification, with its
+	 * key. */
+	{
+		static const uint8_t ms_key[40] = {
+			0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
+			0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb,
+			0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30,
+			0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+		};
+
+		memcpy(r.key, ms_key, sizeof(ms_key));
+		CHECK_EQ(rss_hash_v4(&r, h_ip4("66.9.149.187"), h_ip4("161.142.100.80"),
+		                     htons(2794), htons(1766)),
+		         0x51ccc178u);
+		CHECK_EQ(rss_hash_v4(&r, h_ip4("66.9.149.187"), h_ip4("161.142.100.80"), 0, 0),
+		         0x323e8fc2u);
 	}
 	/* A non-power-of-two table, a key too short: refused. */
 	CHECK_EQ(rss_init(&r, N, N, 0, 100, false), -EINVAL);
