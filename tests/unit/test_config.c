@@ -1311,7 +1311,7 @@ static const struct {
 	{ "bad_set", test_bad_set },
 	{ "bad_proc_id", test_bad_proc_id },
 	{ "bad_option", test_bad_option },
-	{ "multi_queue_refused", test_lcores_runnable },
+	{ "lcores_runnable", test_lcores_runnable },
 };
 
 int main(int argc, char **argv)
