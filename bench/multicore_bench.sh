@@ -33,55 +33,17 @@ ROUNDS=${MC_BENCH_ROUNDS:-3}
 PMD=${MC_BENCH_PMD:-af_packet}
 BIN=$BUILD/examples/helloworld
 TAG=fsh-mb$$
-NS_S=$TAG-a
-NS_C=$TAG-b
-IF_S=fshs0
-IF_C=fshc0
-SRV_IP=198.18.0.1
-CLI_IP=198.18.0.2
-WORK=$(mktemp -d /tmp/fsh-mc-bench.XXXXXX)
-PIDS=()
-
-say() { printf '%s\n' "$*"; }
-die() {
-	say "multicore_bench: $*" >&2
-	exit 1
-}
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	if [ "${MC_BENCH_KEEP:-0}" = 1 ]; then
-		say "logs kept in $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH=multicore_bench
+BENCH_KEEP=${MC_BENCH_KEEP:-0}
+CPU_C=0
+. "$HERE/bench_lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (namespaces, DPDK)"
 [ -x "$BIN" ] || die "$BIN not built (BUILD=$BUILD)"
 command -v wrk >/dev/null || die "wrk is not installed (scripts/setup.sh installs it)"
 [ "$(nproc)" -ge 2 ] || die "two stacks need two cpus"
 
-ip netns add "$NS_S" && ip netns add "$NS_C" || die "cannot create namespaces"
-ip -n "$NS_S" link set lo up
-ip -n "$NS_C" link set lo up
-ip -n "$NS_S" link add "$IF_S" type veth peer name "$IF_C" netns "$NS_C" || die "veth"
-ip netns exec "$NS_S" sysctl -qw "net.ipv6.conf.$IF_S.disable_ipv6=1"
-ip netns exec "$NS_C" sysctl -qw "net.ipv6.conf.$IF_C.disable_ipv6=1"
-ip netns exec "$NS_C" ethtool -K "$IF_C" tx off >/dev/null # see tests/integ/lib.sh
-ip -n "$NS_C" addr add "$CLI_IP/24" dev "$IF_C"
-ip -n "$NS_S" link set "$IF_S" up
-ip -n "$NS_C" link set "$IF_C" up
+topo
 
 conf() { # file mask
 	local vdev
@@ -105,43 +67,6 @@ broadcast=198.18.0.255
 EOF
 }
 
-start_server() { # name conf
-	FASTACK_HTTP_PORT=80 ip netns exec "$NS_S" "$BIN" --conf "$2" >"$WORK/$1.log" 2>&1 &
-	SPID=$!
-	PIDS+=("$SPID")
-	for _ in $(seq 200); do
-		if ip netns exec "$NS_C" curl -s -m 1 -o /dev/null "http://$SRV_IP/" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/  | /' "$WORK/$1.log"
-	return 1
-}
-
-stop_server() {
-	kill -TERM "$SPID" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SPID" 2>/dev/null
-	wait "$SPID" 2>/dev/null
-}
-
-wrk_rps() { # name [wrk args]
-	local name=$1 out=$WORK/wrk-$1.txt
-	shift
-	ip netns exec "$NS_C" timeout -k 2 $((SECS + 30)) taskset -c 0 \
-		bash -c 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec wrk "$@"' wrk \
-		-t1 -c"$CONNS" -d"${SECS}s" --timeout 5s "$@" "http://$SRV_IP/" >"$out" 2>&1
-	if grep -Eq "Socket errors|Non-2xx" "$out"; then
-		grep -E "Socket errors|Non-2xx" "$out" | sed "s/^/  $name: /" >&2
-	fi
-	awk '/^Requests\/sec:/ { printf "%.0f", $2; f = 1 } END { if (!f) printf "failed" }' "$out"
-}
-
 # The requests each stack served (helloworld[i]: ... requests N;).
 shares() {
 	sed -n 's/^helloworld\[\([0-9]\)\]: stopped: .*; requests \([0-9]*\);.*/stack \1: \2/p' "$1" |
@@ -155,11 +80,13 @@ conf "$WORK/one.ini" 0x2
 conf "$WORK/two.ini" 0x3
 ONE_KA=() ONE_CL=() TWO_KA=() TWO_CL=()
 for round in $(seq "$ROUNDS"); do
-	start_server "one-$round" "$WORK/one.ini" || die "helloworld (1 stack) did not start"
+	FASTACK_HTTP_PORT=80 start_server "one-$round" "$BIN" --conf "$WORK/one.ini" ||
+		die "helloworld (1 stack) did not start"
 	ONE_KA+=("$(wrk_rps "one-ka-$round")")
 	ONE_CL+=("$(wrk_rps "one-cl-$round" -H "Connection: close")")
 	stop_server
-	start_server "two-$round" "$WORK/two.ini" || die "helloworld (2 stacks) did not start"
+	FASTACK_HTTP_PORT=80 start_server "two-$round" "$BIN" --conf "$WORK/two.ini" ||
+		die "helloworld (2 stacks) did not start"
 	TWO_KA+=("$(wrk_rps "two-ka-$round")")
 	TWO_CL+=("$(wrk_rps "two-cl-$round" -H "Connection: close")")
 	stop_server
@@ -169,19 +96,6 @@ for round in $(seq "$ROUNDS"); do
 done
 grep -m1 "queue(s) for" "$WORK/two-1.log" | sed 's/^/   /'
 
-median() {
-	case " $* " in
-	*" failed "*) echo failed ;;
-	*) printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' ;;
-	esac
-}
-ratio() {
-	case "$1$2" in
-	*[!0-9]*) echo "-" ;;
-	*) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' ;;
-	esac
-}
 one_ka=$(median "${ONE_KA[@]}")
 one_cl=$(median "${ONE_CL[@]}")
 two_ka=$(median "${TWO_KA[@]}")

@@ -7,11 +7,7 @@
 TAG=fsm-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
-need_root_netns
-if [ "$NPROC" -lt 2 ]; then
-	echo "  skip: two stacks need two CPUs"
-	exit 77
-fi
-topo_veth || { fail "topology"; finish; }
-FS_VDEV=$(fs_vdev af_packet)
 . "$HERE/multicore_common.sh"
+mc_prologue
+FS_VDEV=$(fs_vdev af_packet)
+mc_run

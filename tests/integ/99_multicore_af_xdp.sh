@@ -11,12 +11,8 @@
 TAG=fsm-$$
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
-need_root_netns
-if [ "$NPROC" -lt 2 ]; then
-	echo "  skip: two stacks need two CPUs"
-	exit 77
-fi
-topo_veth || { fail "topology"; finish; }
+. "$HERE/multicore_common.sh"
+mc_prologue
 for end in "$NS_A $IF_A" "$NS_B $IF_B"; do
 	set -- $end
 	if ! ip netns exec "$1" ethtool -L "$2" rx 2 tx 2 2>"$WORK/ethtool.err"; then
@@ -64,4 +60,4 @@ else
 	fi
 	finish
 fi
-. "$HERE/multicore_common.sh"
+mc_run
