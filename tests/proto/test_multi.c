@@ -438,6 +438,29 @@ TEST(ephemeral_ports_hash_to_their_stack)
 	for (unsigned i = 0; i < N; i++)
 		CHECK_EQ(stat_of(h.s[i], "udp.udps_delivered"), got[i]);
 	CHECK_EQ(total_of("udp.udps_noport"), 0);
+
+	/* TCP connect: the same share of the same 64 ports, counted from the
+	 * hash for the peer's port 8080 (nothing needs to listen: the SYNs
+	 * are not answered within the test). */
+	for (unsigned i = 0; i < N; i++) {
+		unsigned want = 0, n = 0;
+
+		for (unsigned p = 65536 - 64; p < 65536; p++)
+			want += owner_of(&h, 8080, (uint16_t)p) == i;
+		stack_set_current(h.s[i]);
+		for (;;) {
+			fd = ff_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			CHECK(fd >= 0);
+			if (ff_connect(fd, h_sin4(&a, PEER_IP, 8080), sizeof(a)) < 0 &&
+			    errno != EINPROGRESS)
+				break;
+			CHECK_EQ(owner_of(&h, 8080, local_port(fd)), i);
+			n++;
+		}
+		CHECK_EQ(errno, EADDRNOTAVAIL);
+		ff_close(fd);
+		CHECK_EQ(n, want);
+	}
 	h_multi_destroy(&h);
 }
 
