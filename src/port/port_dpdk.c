@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_alarm.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -448,6 +449,33 @@ struct port *port_dpdk_open(uint16_t port_id, uint16_t queue_id, char *err, size
 	return p;
 }
 
+static void intr_barrier_cb(void *arg)
+{
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+}
+
+/* Waits until the EAL interrupt thread has finished whatever callback it
+ * was running when the port closed.  A PMD whose control channel runs there
+ * (net_memif) can still be inside its handler for the closed device, and
+ * rte_eal_cleanup() then unmaps the memory under it (seen as a SIGSEGV in
+ * eal-intr-thread at exit, about one run in thirty with both memif ends in
+ * one process).  The interrupt thread runs callbacks one at a time and an
+ * alarm is one of them, so once ours has run, the handler has returned and
+ * the closed device's callbacks are unregistered.  Bounded: 1 s. */
+static void intr_barrier(void)
+{
+	int done = 0;
+
+	if (rte_eal_alarm_set(1, intr_barrier_cb, &done) < 0)
+		return;
+	for (int i = 0; i < 10000 && !__atomic_load_n(&done, __ATOMIC_ACQUIRE); i++)
+		rte_delay_us_sleep(100);
+	if (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
+		rte_eal_alarm_cancel(intr_barrier_cb, &done);
+		LOG_WARN("port shutdown: the EAL interrupt thread did not answer within 1 s");
+	}
+}
+
 void port_dpdk_shutdown(uint16_t port_id)
 {
 	int rc;
@@ -467,4 +495,5 @@ void port_dpdk_shutdown(uint16_t port_id)
 	rc = rte_eth_dev_close(port_id);
 	if (rc < 0)
 		LOG_WARN("port %u: close failed: %s", port_id, strerror(-rc));
+	intr_barrier();
 }

@@ -704,7 +704,14 @@ int main(int argc, char **argv)
 		fail("mbuf leak: %u held after close, %u after start", held, held_at_start);
 	printf("%s\n", failures ? "FAILED" : "PASSED");
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
+	/* DPDK 22.11's rte_eal_cleanup() unmaps the EAL memory while the
+	 * interrupt thread still runs; memif's control sockets keep that thread
+	 * busy at close, and it then reads an interrupt handle in the unmapped
+	 * memory (SIGSEGV in eal-intr-thread, about one run in twenty).  With a
+	 * memif port the process exits without it: nothing of the EAL outlives
+	 * the process but the runtime directory, removed below. */
+	if (strcmp(drv, "net_memif") != 0)
+		rte_eal_cleanup();
 	remove_runtime_dir(rundir);
 	return failures ? 1 : 0;
 }
