@@ -8,11 +8,15 @@
 # combined channels, which a veth does not have): the test says so and runs
 # two stacks on one af_xdp queue.  Skipped (77) when net_af_xdp does not
 # come up at all.
+#
+# KNOWN FAILURE (issue 9): two stacks on one af_xdp queue echo the first
+# ~6,000 datagrams at full speed, then slow to ~100/s and lose frames
+# (10,000 in part 1: about a third lost); the same with 1 stack (70_af_xdp)
+# or on net_af_packet (98) does not.  Not diagnosed: the frames stack 1
+# sends are of its own pool, which the af_xdp PMD copies into a buffer of
+# stack 0's (its umem), and stack 1 frees stack 0's received buffers on its
+# own lcore; something there runs dry near the pool's 8,191 buffers.
 TAG=fsm-$$
-# The Linux clients on cpu 1: stack 0 (cpu 0) alone takes every frame off
-# the one AF_XDP ring (1024 entries), and a client sharing its cpu starves
-# it into ring overflows that the kernel drops uncounted by fastack.
-FASTACK_PYCPU=${FASTACK_PYCPU:-1}
 . "$(dirname "$0")/lib.sh"
 . "$HERE/http_lib.sh"
 . "$HERE/multicore_common.sh"
