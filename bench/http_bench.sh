@@ -63,39 +63,9 @@ SKIP=" ${HTTP_BENCH_SKIP:-} "
 BIN=$BUILD/examples/helloworld
 CO_BIN=$BUILD/examples/co_http
 TAG=fsh-hb$$
-NS_S=$TAG-a
-NS_C=$TAG-b
-IF_S=fshs0
-IF_C=fshc0
-SRV_IP=198.18.0.1
-CLI_IP=198.18.0.2
-WORK=$(mktemp -d /tmp/fsh-http-bench.XXXXXX)
-PIDS=()
-
-say() { printf '%s\n' "$*"; }
-die() {
-	say "http_bench: $*" >&2
-	exit 1
-}
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in "${PIDS[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NS_S" 2>/dev/null
-	ip netns del "$NS_C" 2>/dev/null
-	if [ "${HTTP_BENCH_KEEP:-0}" = 1 ]; then
-		say "logs kept in $WORK"
-	else
-		rm -rf "$WORK"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+BENCH=http_bench
+BENCH_KEEP=${HTTP_BENCH_KEEP:-0}
+. "$HERE/bench_lib.sh"
 
 [ "$(id -u)" = 0 ] || die "run as root (namespaces, DPDK)"
 [ -x "$BIN" ] || die "$BIN not built (BUILD=$BUILD)"
@@ -125,20 +95,6 @@ else
 	say "one cpu only: server and wrk share it, figures will be poor"
 fi
 
-topo() {
-	ip netns add "$NS_S" && ip netns add "$NS_C" || die "cannot create namespaces"
-	ip -n "$NS_S" link set lo up
-	ip -n "$NS_C" link set lo up
-	ip -n "$NS_S" link add "$IF_S" type veth peer name "$IF_C" netns "$NS_C" || die "veth"
-	ip netns exec "$NS_S" sysctl -qw "net.ipv6.conf.$IF_S.disable_ipv6=1"
-	ip netns exec "$NS_C" sysctl -qw "net.ipv6.conf.$IF_C.disable_ipv6=1"
-	# fastack needs finished checksums from the Linux end (see tests/integ/lib.sh)
-	ip netns exec "$NS_C" ethtool -K "$IF_C" tx off >/dev/null
-	ip -n "$NS_C" addr add "$CLI_IP/24" dev "$IF_C"
-	ip -n "$NS_S" link set "$IF_S" up
-	ip -n "$NS_C" link set "$IF_C" up
-}
-
 conf() { # file pmd
 	local vdev
 	case $2 in
@@ -164,49 +120,6 @@ EOF
 			printf '%s=%s\n' "${kv%%=*}" "${kv#*=}" >>"$1"
 		done
 	fi
-}
-
-# start_server NAME CMD... -- runs CMD in NS_S, waits until port 80 answers.
-start_server() {
-	local name=$1
-	shift
-	ip netns exec "$NS_S" "$@" >"$WORK/$name.log" 2>&1 &
-	SPID=$!
-	PIDS+=("$SPID")
-	for _ in $(seq 200); do
-		if ip netns exec "$NS_C" curl -s -m 1 -o /dev/null "http://$SRV_IP/" 2>/dev/null; then
-			return 0
-		fi
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/  | /' "$WORK/$name.log"
-	return 1
-}
-
-# stop_server [SECONDS] -- SIGTERM, then SIGKILL after SECONDS (10)
-stop_server() {
-	kill -TERM "$SPID" 2>/dev/null
-	for _ in $(seq $((${1:-10} * 10))); do
-		kill -0 "$SPID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$SPID" 2>/dev/null
-	wait "$SPID" 2>/dev/null
-}
-
-# wrk_rps NAME [wrk args] -- requests/s, or "failed"; any wrk error is shown.
-wrk_rps() {
-	local name=$1 out=$WORK/wrk-$1.txt
-	shift
-	# (the soft descriptor limit is raised for wrk's connections)
-	ip netns exec "$NS_C" timeout -k 2 $((SECS + 30)) taskset -c "$CPU_C" \
-		bash -c 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec wrk "$@"' wrk \
-		-t1 -c"$CONNS" -d"${SECS}s" --timeout 5s "$@" "http://$SRV_IP/" >"$out" 2>&1
-	if grep -Eq "Socket errors|Non-2xx" "$out"; then
-		grep -E "Socket errors|Non-2xx" "$out" | sed "s/^/  $name: /" >&2
-	fi
-	awk '/^Requests\/sec:/ { printf "%.0f", $2; f = 1 } END { if (!f) printf "failed" }' "$out"
 }
 
 say "== http_bench: wrk -t1 -c$CONNS, $SECS s per figure; server on cpu $CPU_S, wrk on cpu $CPU_C"
@@ -292,15 +205,6 @@ for round in $(seq "$ROUNDS"); do
 		"requests/s (keep-alive / close)"
 done
 
-# median of the rounds ("failed" if any round failed)
-median() {
-	case " $* " in
-	*" failed "*) echo failed ;;
-	"  ") echo skipped ;;
-	*) printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }' ;;
-	esac
-}
 fs_ka=$(median "${FS_KA[@]}")
 fs_cl=$(median "${FS_CL[@]}")
 ng_ka=$(median "${NG_KA[@]}")
@@ -308,12 +212,6 @@ ng_cl=$(median "${NG_CL[@]}")
 co_ka=$(median "${CO_KA[@]}")
 co_cl=$(median "${CO_CL[@]}")
 
-ratio() {
-	case "$1$2" in
-	*[!0-9]*) echo "-" ;;
-	*) awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' ;;
-	esac
-}
 say ""
 say "median of $ROUNDS rounds:"
 printf '%-26s %18s %18s %8s\n' "requests/s" "fastack ($used)" "nginx (kernel)" "ratio"

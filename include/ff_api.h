@@ -234,6 +234,7 @@ void ff_stats_print(void *f);
  * counters; exact once ff_run has returned.  Same returns as above. */
 int ff_stats_total_foreach(ff_stat_fn fn, void *arg);
 int ff_stats_total_get(const char *name, uint64_t *value);
+void ff_stats_total_print(void *f);
 /* The calling thread's stack: its index 0..ff_stack_count()-1 (stack i runs
  * on the i-th lcore of lcore_mask and owns queue i of every port), and the
  * number of stacks in the process.  -1/ENXIO on a thread with no stack.

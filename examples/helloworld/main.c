@@ -33,6 +33,11 @@
  * connection, prints its own tallies and every non-zero stack counter
  * (ff_stats_print), and exits 0.
  *
+ * With several lcores (threads mode) every stack listens on the port on its
+ * first pass and serves the connections RSS brings it; each reports as
+ * helloworld[i], then the totals over every stack follow
+ * (examples/common/per_stack.h).
+ *
  *   helloworld --conf config.ini
  */
 #include <errno.h>
@@ -46,6 +51,7 @@
 #include "ff_api.h"
 
 #include "../common/accept_pause.h"
+#include "../common/per_stack.h"
 #include "../http/http_conn.h"
 
 #define NAME "helloworld"
@@ -62,6 +68,8 @@ struct slot {
 };
 
 struct app {
+	bool up, done; /* set up on the stack's first pass; finished */
+	char name[24]; /* helloworld, or helloworld[i] with several stacks */
 	int lfd, kq;
 	struct http_server srv;
 	struct slot *slots; /* indexed by descriptor */
@@ -74,6 +82,7 @@ struct app {
 };
 
 static volatile sig_atomic_t stop_requested;
+static int http_port;
 
 /* A signal may land on any thread (DPDK starts its own), and ff_stop_run()
  * acts on the calling thread's stack: the handler only raises a flag, and
@@ -196,14 +205,28 @@ static void accept_some(struct app *a, int64_t pending)
 	}
 }
 
+static int app_setup(struct app *a);
+static void app_finish(struct app *a);
+
 static int loop(void *arg)
 {
-	struct app *a = arg;
+	struct app *a = &((struct app *)arg)[ff_stack_index()];
 	struct kevent events[MAX_EVENTS];
 	int n;
 
+	if (!a->up) {
+		a->up = true;
+		if (app_setup(a) < 0) {
+			per_stack_fail();
+			return 0;
+		}
+	}
 	if (stop_requested) {
-		ff_stop_run();
+		if (!a->done) {
+			a->done = true;
+			app_finish(a);
+			per_stack_finished();
+		}
 		return 0;
 	}
 	a->srv.now_ms = http_clock_ms();
@@ -230,19 +253,92 @@ static int loop(void *arg)
 	return 0;
 }
 
-int main(int argc, char *argv[])
+/* The listener and kqueue of the calling thread's stack. */
+static int app_setup(struct app *a)
 {
-	struct app a = { .lfd = -1, .kq = -1 };
 	struct kevent kev;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int port = http_env_port("FASTACK_HTTP_PORT", 80), on = 1;
+	int on = 1;
 
-	http_server_init(&a.srv);
-	a.sndbuf = http_env_num("FASTACK_HTTP_SNDBUF", 0);
-	if (port < 0 || http_server_env(&a.srv) < 0 || a.sndbuf < 0 || a.sndbuf > (1 << 30) ||
-	    accept_pause_init(&a.pause) < 0) {
-		fprintf(stderr, NAME ": " HTTP_ENV_USAGE "\n");
-		return 2;
+	if (ff_stack_count() > 1)
+		snprintf(a->name, sizeof(a->name), NAME "[%d]", ff_stack_index());
+	else
+		snprintf(a->name, sizeof(a->name), NAME);
+	a->srv.now_ms = a->last_sweep_ms = http_clock_ms();
+	a->lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
+	if (a->lfd < 0) {
+		perror(NAME ": ff_socket");
+		return -1;
+	}
+	if (ff_ioctl(a->lfd, FIONBIO, &on) < 0) {
+		perror(NAME ": ff_ioctl(FIONBIO)");
+		return -1;
+	}
+	sin.sin_port = htons((uint16_t)http_port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (ff_bind(a->lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
+		perror(NAME ": ff_bind");
+		return -1;
+	}
+	if (http_listener_setup(&a->srv, a->lfd) < 0) {
+		perror(NAME ": TCP_USER_TIMEOUT");
+		return -1;
+	}
+	if (ff_listen(a->lfd, BACKLOG) < 0) {
+		perror(NAME ": ff_listen");
+		return -1;
+	}
+	a->kq = ff_kqueue();
+	if (a->kq < 0) {
+		perror(NAME ": ff_kqueue");
+		return -1;
+	}
+	EV_SET(&kev, a->lfd, EVFILT_READ, EV_ADD, 0, BACKLOG, NULL);
+	if (ff_kevent(a->kq, &kev, 1, NULL, 0, NULL) < 0) {
+		perror(NAME ": ff_kevent");
+		return -1;
+	}
+	per_stack_lock();
+	printf("%s: listening on TCP port %d (kqueue)\n", a->name, http_port);
+	per_stack_unlock();
+	return 0;
+}
+
+/* Stopping: this stack's tallies, its connections closed, its counters. */
+static void app_finish(struct app *a)
+{
+	per_stack_lock();
+	http_stats_print(&a->srv, a->name);
+	printf("%s: accept errors %llu, accept pauses %llu, kevent errors %llu", a->name,
+	       a->accept_errors, (unsigned long long)a->pause.pauses, a->kevent_errors);
+	if (a->last_errno)
+		printf(" (last error: %s)", strerror(a->last_errno));
+	printf("\n");
+	http_server_close_all(&a->srv);
+	ff_close(a->kq);
+	ff_close(a->lfd);
+	ff_stats_print(stdout);
+	per_stack_unlock();
+	free(a->slots);
+	a->slots = NULL;
+}
+
+int main(int argc, char *argv[])
+{
+	static struct app apps[PER_STACK_MAX]; /* one per stack: per_stack.h */
+
+	http_port = http_env_port("FASTACK_HTTP_PORT", 80);
+	for (unsigned i = 0; i < PER_STACK_MAX; i++) {
+		struct app *a = &apps[i];
+
+		a->lfd = a->kq = -1;
+		http_server_init(&a->srv);
+		a->sndbuf = http_env_num("FASTACK_HTTP_SNDBUF", 0);
+		if (http_port < 0 || http_server_env(&a->srv) < 0 || a->sndbuf < 0 ||
+		    a->sndbuf > (1 << 30) || accept_pause_init(&a->pause) < 0) {
+			fprintf(stderr, NAME ": " HTTP_ENV_USAGE "\n");
+			return 2;
+		}
 	}
 	if (ff_init(argc, argv) < 0) {
 		fprintf(stderr, NAME ": ff_init failed\n");
@@ -250,57 +346,12 @@ int main(int argc, char *argv[])
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	a.srv.now_ms = a.last_sweep_ms = http_clock_ms();
 
-	a.lfd = ff_socket(AF_INET, SOCK_STREAM, 0);
-	if (a.lfd < 0) {
-		perror(NAME ": ff_socket");
-		return 1;
+	ff_run(loop, apps);
+	if (ff_stack_count() > 1 && !per_stack_rc) {
+		printf(NAME ": every stack together:\n");
+		ff_stats_total_print(stdout);
 	}
-	if (ff_ioctl(a.lfd, FIONBIO, &on) < 0) {
-		perror(NAME ": ff_ioctl(FIONBIO)");
-		return 1;
-	}
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (ff_bind(a.lfd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
-		perror(NAME ": ff_bind");
-		return 1;
-	}
-	if (http_listener_setup(&a.srv, a.lfd) < 0) {
-		perror(NAME ": TCP_USER_TIMEOUT");
-		return 1;
-	}
-	if (ff_listen(a.lfd, BACKLOG) < 0) {
-		perror(NAME ": ff_listen");
-		return 1;
-	}
-	a.kq = ff_kqueue();
-	if (a.kq < 0) {
-		perror(NAME ": ff_kqueue");
-		return 1;
-	}
-	EV_SET(&kev, a.lfd, EVFILT_READ, EV_ADD, 0, BACKLOG, NULL);
-	if (ff_kevent(a.kq, &kev, 1, NULL, 0, NULL) < 0) {
-		perror(NAME ": ff_kevent");
-		return 1;
-	}
-	printf(NAME ": listening on TCP port %d (kqueue)\n", port);
 	fflush(stdout);
-
-	ff_run(loop, &a);
-
-	http_stats_print(&a.srv, NAME);
-	printf(NAME ": accept errors %llu, accept pauses %llu, kevent errors %llu", a.accept_errors,
-	       (unsigned long long)a.pause.pauses, a.kevent_errors);
-	if (a.last_errno)
-		printf(" (last error: %s)", strerror(a.last_errno));
-	printf("\n");
-	http_server_close_all(&a.srv);
-	ff_close(a.kq);
-	ff_close(a.lfd);
-	ff_stats_print(stdout);
-	fflush(stdout);
-	free(a.slots);
-	return 0;
+	return per_stack_rc;
 }

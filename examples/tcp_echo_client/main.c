@@ -11,6 +11,11 @@
  * summary, then the stack's counters; exits 0 only if every connection
  * echoed every byte.  The whole run is bounded by FASTACK_CLIENT_TIMEOUT_S
  * (default 60) seconds.
+ *
+ * With several lcores (threads mode) stack k opens connections k, k + n,
+ * ... (each picks local ports whose replies RSS brings back to it), reports
+ * its share as tcp_echo_client[k], and the totals follow
+ * (examples/common/per_stack.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +30,7 @@
 
 #include "ff_api.h"
 
+#include "../common/per_stack.h"
 #include "../http/pattern.h"
 
 #define NAME "tcp_echo_client"
@@ -33,6 +39,7 @@
 enum cstate { C_CONNECTING, C_RUNNING, C_DONE, C_FAILED };
 
 struct conn {
+	unsigned id; /* connection number over the whole program */
 	int fd;
 	enum cstate st;
 	uint64_t base; /* pattern offset of byte 0 */
@@ -41,7 +48,9 @@ struct conn {
 	uint32_t registered;
 };
 
+/* One per stack (per_stack.h): stack k runs connections k, k + n, ... */
 struct app {
+	bool up, done;
 	struct sockaddr_in peer;
 	uint64_t bytes;
 	unsigned nconns, ndone, nok;
@@ -51,7 +60,7 @@ struct app {
 };
 
 static volatile sig_atomic_t stop_requested;
-static char rbuf[65536];
+static __thread char rbuf[65536]; /* per thread: every stack reads into its own */
 
 static void on_signal(int sig)
 {
@@ -72,10 +81,9 @@ static void finish(struct app *a, struct conn *c, bool ok, const char *why, int 
 	if (c->st == C_DONE || c->st == C_FAILED)
 		return;
 	if (!ok)
-		printf(NAME ": connection %u: %s%s%s (sent %llu, echoed %llu of %llu)\n",
-		       (unsigned)(c - a->conns), why, err ? ": " : "", err ? strerror(err) : "",
-		       (unsigned long long)c->sent, (unsigned long long)c->rcvd,
-		       (unsigned long long)a->bytes);
+		printf(NAME ": connection %u: %s%s%s (sent %llu, echoed %llu of %llu)\n", c->id,
+		       why, err ? ": " : "", err ? strerror(err) : "", (unsigned long long)c->sent,
+		       (unsigned long long)c->rcvd, (unsigned long long)a->bytes);
 	c->st = ok ? C_DONE : C_FAILED;
 	ff_close(c->fd);
 	a->ndone++;
@@ -167,14 +175,60 @@ static void conn_run(struct app *a, struct conn *c)
 	set_interest(a, c, c->sent < a->bytes ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
+static int start(struct app *a, struct conn *c);
+
+/* The first pass of a stack: its epoll instance, its connections opened. */
+static int app_setup(struct app *a)
+{
+	a->epfd = ff_epoll_create(MAX_EVENTS);
+	if (a->epfd < 0) {
+		perror(NAME ": ff_epoll_create");
+		return -1;
+	}
+	for (unsigned k = 0; k < a->nconns; k++)
+		if (start(a, &a->conns[k]) < 0)
+			return -1;
+	return 0;
+}
+
+/* The last: what is still open fails, the stack's share is reported. */
+static void app_finish(struct app *a)
+{
+	for (unsigned k = 0; k < a->nconns; k++) {
+		struct conn *c = &a->conns[k];
+
+		if (c->st == C_CONNECTING || c->st == C_RUNNING)
+			finish(a, c, false, stop_requested ? "interrupted" : "timed out", 0);
+	}
+	if (ff_stack_count() > 1) {
+		per_stack_lock();
+		printf(NAME "[%d]: %u of %u connections echoed every byte\n", ff_stack_index(),
+		       a->nok, a->nconns);
+		ff_stats_print(stdout);
+		per_stack_unlock();
+	}
+	ff_close(a->epfd);
+}
+
 static int loop(void *arg)
 {
-	struct app *a = arg;
+	struct app *a = &((struct app *)arg)[ff_stack_index()];
 	struct epoll_event events[MAX_EVENTS];
 	int n;
 
+	if (!a->up) {
+		a->up = true;
+		if (app_setup(a) < 0) {
+			per_stack_fail();
+			return 0;
+		}
+	}
+	if (a->done)
+		return 0;
 	if (stop_requested || a->ndone == a->nconns || now_s() > a->deadline) {
-		ff_stop_run();
+		a->done = true;
+		app_finish(a);
+		per_stack_finished();
 		return 0;
 	}
 	n = ff_epoll_wait(a->epfd, events, MAX_EVENTS, 0);
@@ -214,11 +268,13 @@ static int start(struct app *a, struct conn *c)
 
 int main(int argc, char *argv[])
 {
+	static struct app apps[PER_STACK_MAX];
 	struct app a = { .bytes = 1 << 20, .nconns = 1, .epfd = -1 };
 	const char *ts = getenv("FASTACK_CLIENT_TIMEOUT_S");
 	double timeout = ts && *ts ? atof(ts) : 60, secs;
-	int i, args;
+	int args, nst;
 	unsigned long long total = 0;
+	unsigned nok = 0;
 
 	for (args = 1; args < argc && strcmp(argv[args], "--") != 0; args++)
 		;
@@ -249,38 +305,44 @@ int main(int argc, char *argv[])
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	pattern_init();
-	a.conns = calloc(a.nconns, sizeof(*a.conns));
-	a.epfd = ff_epoll_create(MAX_EVENTS);
-	if (!a.conns || a.epfd < 0) {
-		fprintf(stderr, NAME ": out of memory\n");
-		return 1;
-	}
 	a.t0 = now_s();
 	a.deadline = a.t0 + timeout;
-	for (unsigned k = 0; k < a.nconns; k++) {
-		a.conns[k].base = (uint64_t)k * 7919;
-		if (start(&a, &a.conns[k]) < 0)
+	/* Stack k opens connections k, k + n, k + 2n, ... */
+	nst = ff_stack_count();
+	for (int k = 0; k < nst; k++) {
+		struct app *s = &apps[k];
+
+		*s = a;
+		s->nconns = (a.nconns - (unsigned)k + (unsigned)nst - 1) / (unsigned)nst;
+		s->conns = calloc(s->nconns ? s->nconns : 1, sizeof(*s->conns));
+		if (!s->conns) {
+			fprintf(stderr, NAME ": out of memory\n");
 			return 1;
+		}
+		for (unsigned j = 0; j < s->nconns; j++) {
+			s->conns[j].id = (unsigned)k + j * (unsigned)nst;
+			s->conns[j].base = (uint64_t)s->conns[j].id * 7919;
+		}
 	}
 	printf(NAME ": %u connection%s to %s:%s, %llu bytes each\n", a.nconns,
 	       a.nconns == 1 ? "" : "s", argv[args], argv[args + 1], (unsigned long long)a.bytes);
 	fflush(stdout);
 
-	ff_run(loop, &a);
+	ff_run(loop, apps);
 
 	secs = now_s() - a.t0;
-	for (i = 0; i < (int)a.nconns; i++) {
-		if (a.conns[i].st == C_CONNECTING || a.conns[i].st == C_RUNNING)
-			finish(&a, &a.conns[i], false, stop_requested ? "interrupted" : "timed out",
-			       0);
-		total += a.conns[i].rcvd;
+	for (int k = 0; k < nst; k++) {
+		for (unsigned j = 0; j < apps[k].nconns; j++)
+			total += apps[k].conns[j].rcvd;
+		nok += apps[k].nok;
+		free(apps[k].conns);
 	}
 	printf(NAME ": %u of %u connections echoed every byte; %llu bytes echoed in %.3f s "
 	            "(%.1f MB/s)\n",
-	       a.nok, a.nconns, total, secs, secs > 0 ? (double)total / secs / 1e6 : 0.0);
-	ff_stats_print(stdout);
+	       nok, a.nconns, total, secs, secs > 0 ? (double)total / secs / 1e6 : 0.0);
+	if (nst > 1)
+		printf(NAME ": every stack together:\n");
+	ff_stats_total_print(stdout);
 	fflush(stdout);
-	ff_close(a.epfd);
-	free(a.conns);
-	return a.nok == a.nconns ? 0 : 1;
+	return per_stack_rc ? per_stack_rc : nok == a.nconns ? 0 : 1;
 }

@@ -12,6 +12,10 @@
  * SIGINT or SIGTERM stops the loop; the program then prints its own tallies
  * and every non-zero stack counter (ff_stats_print), and exits 0.
  *
+ * With several lcores (threads mode) every stack binds the port on its
+ * first pass and echoes what RSS brings it; each reports as udp_echo[i],
+ * then the totals over every stack follow (examples/common/per_stack.h).
+ *
  *   udp_echo --conf config.ini
  */
 #include <errno.h>
@@ -24,11 +28,14 @@
 
 #include "ff_api.h"
 
+#include "../common/per_stack.h"
+
 #define ECHO_DEFAULT_PORT 7
 #define ECHO_MAX_EVENTS 64
 #define ECHO_BUDGET 256 /* datagrams per socket per pass, so TX gets flushed */
 
 struct echo {
+	bool up, done; /* set up on the stack's first pass; finished */
 	int fd;
 	int epfd;
 	unsigned long long received, echoed, send_errors;
@@ -36,7 +43,8 @@ struct echo {
 };
 
 static volatile sig_atomic_t stop_requested;
-static char buf[65536];
+static int echo_port_num;
+static __thread char buf[65536]; /* per thread: every stack receives into its own */
 
 /* A signal may land on any thread (DPDK starts its own), and ff_stop_run()
  * acts on the calling thread's stack: so the handler only raises a flag,
@@ -72,14 +80,80 @@ static void echo_drain(struct echo *e)
 	}
 }
 
+/* The socket and epoll instance of the calling thread's stack. */
+static int echo_setup(struct echo *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int on = 1;
+
+	e->fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
+	if (e->fd < 0) {
+		perror("udp_echo: ff_socket");
+		return -1;
+	}
+	if (ff_ioctl(e->fd, FIONBIO, &on) < 0) {
+		perror("udp_echo: ff_ioctl(FIONBIO)");
+		return -1;
+	}
+	sin.sin_port = htons((uint16_t)echo_port_num);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (ff_bind(e->fd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
+		perror("udp_echo: ff_bind");
+		return -1;
+	}
+	e->epfd = ff_epoll_create(1);
+	if (e->epfd < 0) {
+		perror("udp_echo: ff_epoll_create");
+		return -1;
+	}
+	ev.data.fd = e->fd;
+	if (ff_epoll_ctl(e->epfd, EPOLL_CTL_ADD, e->fd, &ev) < 0) {
+		perror("udp_echo: ff_epoll_ctl");
+		return -1;
+	}
+	per_stack_lock();
+	per_stack_prefix("udp_echo");
+	printf("listening on UDP port %d (epoll)\n", echo_port_num);
+	per_stack_unlock();
+	return 0;
+}
+
+/* Stopping: this stack's tallies and counters, its descriptors closed. */
+static void echo_finish(struct echo *e)
+{
+	per_stack_lock();
+	per_stack_prefix("udp_echo");
+	printf("stopped: %llu datagrams received, %llu echoed, %llu send errors", e->received,
+	       e->echoed, e->send_errors);
+	if (e->last_errno)
+		printf(" (last error: %s)", strerror(e->last_errno));
+	printf("\n");
+	ff_stats_print(stdout);
+	per_stack_unlock();
+	ff_close(e->epfd);
+	ff_close(e->fd);
+}
+
 static int echo_loop(void *arg)
 {
-	struct echo *e = arg;
+	struct echo *e = &((struct echo *)arg)[ff_stack_index()];
 	struct epoll_event events[ECHO_MAX_EVENTS];
 	int n;
 
+	if (!e->up) {
+		e->up = true;
+		if (echo_setup(e) < 0) {
+			per_stack_fail();
+			return 0;
+		}
+	}
 	if (stop_requested) {
-		ff_stop_run();
+		if (!e->done) {
+			e->done = true;
+			echo_finish(e);
+			per_stack_finished();
+		}
 		return 0;
 	}
 	n = ff_epoll_wait(e->epfd, events, ECHO_MAX_EVENTS, 0);
@@ -107,12 +181,10 @@ static int echo_port(void)
 
 int main(int argc, char *argv[])
 {
-	struct echo e = { .fd = -1, .epfd = -1 };
-	struct epoll_event ev = { .events = EPOLLIN };
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int port = echo_port(), on = 1;
+	static struct echo e[PER_STACK_MAX]; /* one per stack: per_stack.h */
 
-	if (port < 0) {
+	echo_port_num = echo_port();
+	if (echo_port_num < 0) {
 		fprintf(stderr, "udp_echo: FASTACK_ECHO_PORT must be a port number (1..65535)\n");
 		return 2;
 	}
@@ -124,44 +196,11 @@ int main(int argc, char *argv[])
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	e.fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
-	if (e.fd < 0) {
-		perror("udp_echo: ff_socket");
-		return 1;
+	ff_run(echo_loop, e);
+	if (ff_stack_count() > 1 && !per_stack_rc) {
+		printf("udp_echo: every stack together:\n");
+		ff_stats_total_print(stdout);
+		fflush(stdout);
 	}
-	if (ff_ioctl(e.fd, FIONBIO, &on) < 0) {
-		perror("udp_echo: ff_ioctl(FIONBIO)");
-		return 1;
-	}
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (ff_bind(e.fd, (struct linux_sockaddr *)&sin, sizeof(sin)) < 0) {
-		perror("udp_echo: ff_bind");
-		return 1;
-	}
-	e.epfd = ff_epoll_create(1);
-	if (e.epfd < 0) {
-		perror("udp_echo: ff_epoll_create");
-		return 1;
-	}
-	ev.data.fd = e.fd;
-	if (ff_epoll_ctl(e.epfd, EPOLL_CTL_ADD, e.fd, &ev) < 0) {
-		perror("udp_echo: ff_epoll_ctl");
-		return 1;
-	}
-	printf("udp_echo: listening on UDP port %d (epoll)\n", port);
-	fflush(stdout);
-
-	ff_run(echo_loop, &e);
-
-	printf("udp_echo: stopped: %llu datagrams received, %llu echoed, %llu send errors",
-	       e.received, e.echoed, e.send_errors);
-	if (e.last_errno)
-		printf(" (last error: %s)", strerror(e.last_errno));
-	printf("\n");
-	ff_stats_print(stdout);
-	fflush(stdout);
-	ff_close(e.epfd);
-	ff_close(e.fd);
-	return 0;
+	return per_stack_rc;
 }

@@ -39,6 +39,7 @@
 #include "port/port_pcap.h"
 #include "stack/proc.h"
 #include "stack/stack.h"
+#include "stack/steer.h"
 #include "api/api.h"
 
 #define EAL_MAX_ARGS 64
@@ -148,8 +149,13 @@ static int eal_start(const struct config *cfg, char *extra)
 	return 0;
 }
 
+/* How each ethdev port spreads frames over the stacks (port_rss.h):
+ * written by ports_setup before any stack exists, read-only afterwards. */
+static struct port_rss port_rss[RTE_MAX_ETHPORTS];
+
 /* Per process: the primary configures every port of port_list with one
- * queue per stack, queue i taking its buffers from pool i. */
+ * queue per stack (fewer, and software RSS, where the device has fewer),
+ * queue i taking its buffers from pool i. */
 static int ports_setup(const struct config *cfg, struct rte_mempool **pools, unsigned nqueues)
 {
 	char err[CFG_ERR_LEN];
@@ -161,6 +167,7 @@ static int ports_setup(const struct config *cfg, struct rte_mempool **pools, uns
 		struct port_dpdk_conf dc;
 
 		port_dpdk_conf_from_config(&dc, cfg, pid);
+		dc.rss = &port_rss[pid];
 		if (port_dpdk_setup(pid, (uint16_t)nqueues, pools, &dc, err, sizeof(err)) < 0) {
 			fprintf(stderr, "fastack: port %u: %s\n", pid, err);
 			return -EINVAL;
@@ -170,17 +177,33 @@ static int ports_setup(const struct config *cfg, struct rte_mempool **pools, uns
 }
 
 /* Per lcore: queue `queue` of port port_id (set up by ports_setup), with the
- * wrappers the configuration asks for. */
-static struct port *open_port(const struct config *cfg, uint16_t port_id, unsigned queue)
+ * wrappers the configuration asks for.  With several stacks the port gets
+ * the device's RSS (port_rss.h); a stack beyond the device's queues gets a
+ * proxy port that sends through stack (queue % queues) (stack/steer.h). */
+static struct port *open_port(const struct config *cfg, uint16_t port_id, unsigned queue,
+                              unsigned nstacks)
 {
 	const struct port_cfg *pc = &cfg->ports[port_id];
+	const struct port_rss *rss = nstacks > 1 ? &port_rss[port_id] : NULL;
+	unsigned nq = rss && rss->nqueues ? rss->nqueues : nstacks;
 	char err[CFG_ERR_LEN];
 	struct port *p;
 
-	p = port_dpdk_open(port_id, (uint16_t)queue, err, sizeof(err));
+	p = port_dpdk_open(port_id, (uint16_t)(queue % nq), err, sizeof(err));
 	if (!p) {
 		fprintf(stderr, "fastack: port %u: %s\n", port_id, err);
 		return NULL;
+	}
+	p->rss = rss;
+	if (queue >= nq) {
+		struct port *w = steer_proxy_wrap(p, queue % nq);
+
+		if (!w) {
+			fprintf(stderr, "fastack: port %u: out of memory\n", port_id);
+			port_close(p);
+			return NULL;
+		}
+		p = w;
 	}
 	if (fault_cfg_active(&pc->fault)) {
 		struct port *w = port_fault_wrap(p, &pc->fault);
@@ -220,6 +243,7 @@ static struct port *open_port(const struct config *cfg, uint16_t port_id, unsign
 		}
 		p = w;
 	}
+	p->rss = rss;
 	return p;
 }
 
@@ -242,7 +266,8 @@ static struct rte_mempool *pool_get(const struct config *cfg, unsigned idx)
 }
 
 /* Stack i: its pool, its queue i on every port, addresses, VLANs. */
-static struct stack *stack_start(const struct config *cfg, struct rte_mempool *pool, unsigned i)
+static struct stack *stack_start(const struct config *cfg, struct rte_mempool *pool, unsigned i,
+                                 unsigned nstacks)
 {
 	struct stack *s;
 	int rc;
@@ -258,7 +283,7 @@ static struct stack *stack_start(const struct config *cfg, struct rte_mempool *p
 		struct port *p;
 		int idx;
 
-		p = open_port(cfg, pid, i);
+		p = open_port(cfg, pid, i, nstacks);
 		if (!p)
 			goto fail;
 		idx = stack_add_port(s, p);
@@ -284,8 +309,6 @@ static struct stack *stack_start(const struct config *cfg, struct rte_mempool *p
 			}
 		}
 	}
-	/* Send the gratuitous ARPs now rather than at the first pass. */
-	stack_pass_end(s);
 	return s;
 fail:
 	stack_destroy(s);
@@ -398,15 +421,26 @@ int api_proc_start(const struct config *cfg)
 	pc.nstacks = proc_nstacks(cfg);
 	for (i = 0; i < pc.nstacks; i++) {
 		pc.lcore[i] = (unsigned)nth_lcore(cfg->lcore_mask, i);
-		pc.stacks[i] = stack_start(cfg, pools[i], i);
+		pc.stacks[i] = stack_start(cfg, pools[i], i, pc.nstacks);
 		if (!pc.stacks[i])
 			goto fail_stacks;
+	}
+	if (pc.nstacks > 1 && (rc = steer_link(pc.stacks, pc.nstacks)) < 0) {
+		fprintf(stderr, "fastack: cannot link the %u stacks: %s\n", pc.nstacks,
+		        strerror(-rc));
+		goto fail_stacks;
 	}
 	rc = proc_set(&pc);
 	if (rc < 0) {
 		fprintf(stderr, "fastack: process context: %s\n", strerror(-rc));
+		if (pc.nstacks > 1)
+			steer_unlink(pc.stacks, pc.nstacks);
 		goto fail_stacks;
 	}
+	/* Send the gratuitous ARPs now rather than at the first pass (once
+	 * linked: a stack without a queue sends through another's ring). */
+	for (i = 0; i < pc.nstacks; i++)
+		stack_pass_end(pc.stacks[i]);
 	stack_set_current(pc.stacks[0]); /* the calling thread runs stack 0 */
 	ctl_start(cfg, pc.stacks, pc.nstacks);
 	return 0;
@@ -693,6 +727,11 @@ static void stat_print_fn(const char *name, uint64_t value, const char *desc, vo
 void ff_stats_print(void *f)
 {
 	ff_stats_foreach(stat_print_fn, f ? f : stdout);
+}
+
+void ff_stats_total_print(void *f)
+{
+	ff_stats_total_foreach(stat_print_fn, f ? f : stdout);
 }
 
 int ff_pool_info(struct ff_pool_info *pi)

@@ -408,7 +408,8 @@ void arp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 	}
 	if (our && a.sip == our) {
 		STAT_INC(s, arp, arp_dupaddr);
-		arp_defend(s, ifp);
+		if (!s->steer.rx_copy) /* the stack that received it defends */
+			arp_defend(s, ifp);
 		goto drop;
 	}
 	/* RFC 826: "If the pair <protocol type, sender protocol address> is
@@ -431,7 +432,8 @@ void arp_input(struct stack *s, struct netif *ifp, struct rte_mbuf *m)
 		else
 			STAT_INC(s, arp, arp_cachefull); /* still answered */
 	}
-	if (a.op == RTE_ARP_OP_REQUEST) {
+	/* Another stack's copy (stack/steer.h): that stack answered. */
+	if (a.op == RTE_ARP_OP_REQUEST && !s->steer.rx_copy) {
 		if (arp_send(s, ifp, RTE_ARP_OP_REPLY, &a.sha, &a.sha, our, a.sip))
 			STAT_INC(s, arp, arp_txreplies);
 	}

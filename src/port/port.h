@@ -66,6 +66,7 @@ COUNTER_STRUCT(port_stats, PORT_STATS);
 #define PORT_OFF_TX_TCP_CKSUM (1u << 4)
 
 struct port;
+struct port_rss;
 
 struct port_ops {
 	/* Receives up to n frames into pkts; returns how many. */
@@ -86,9 +87,11 @@ struct port {
 	char name[32];
 	struct rte_ether_addr mac;
 	uint16_t mtu;
-	uint32_t offloads; /* PORT_OFF_* */
-	uint16_t index;    /* index in the stack's port array */
-	uint16_t tx_n;     /* frames waiting in tx_buf */
+	uint32_t offloads;          /* PORT_OFF_* */
+	uint16_t index;             /* index in the stack's port array */
+	const struct port_rss *rss; /* how the device spreads frames over the
+	                               stacks (port_rss.h); NULL: one stack */
+	uint16_t tx_n;              /* frames waiting in tx_buf */
 	/* A live capture (src/ctl, `fastack capture`): sees every burst
 	 * received and every burst offered to the port; NULL (one branch a
 	 * burst) when none runs. */

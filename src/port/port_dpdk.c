@@ -22,6 +22,7 @@
 
 #include "base/log.h"
 #include "port/port_priv.h"
+#include "port/port_rss.h"
 
 #define DPDK_RX_CSUM                                                    \
 	(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM | \
@@ -140,12 +141,52 @@ static uint32_t dpdk_port_offloads(uint64_t rx, uint64_t tx)
 	return off;
 }
 
+/* With several stacks, after start: the RETA spread over the queues, and
+ * hardware mode when the device hashes IPv4 TCP and UDP, took the table,
+ * and reports the key the stacks hash with; otherwise r stays in software
+ * mode (the stacks check every frame's owner). */
+static void dpdk_rss_table(uint16_t port_id, const char *name, const struct rte_eth_dev_info *info,
+                           uint64_t hf, uint16_t nq, bool device_key, struct port_rss *r)
+{
+	struct rte_eth_rss_reta_entry64 reta[RSS_RETA_MAX / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_rss_conf rc = { .rss_key = r->key, .rss_key_len = (uint8_t)r->key_len };
+	uint8_t want[RSS_KEY_MAX];
+	int ret;
+
+	if (nq < r->nstacks || nq < 2 || !info->reta_size || info->reta_size != r->reta_size ||
+	    !(hf & RTE_ETH_RSS_NONFRAG_IPV4_TCP) || !(hf & RTE_ETH_RSS_NONFRAG_IPV4_UDP))
+		return;
+	memset(reta, 0, sizeof(reta));
+	for (unsigned i = 0; i < r->reta_size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ull << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] = r->reta[i];
+	}
+	ret = rte_eth_dev_rss_reta_update(port_id, reta, r->reta_size);
+	if (ret < 0) {
+		LOG_WARN("port %u (%s): RETA of %u entries not taken (%s): software RSS", port_id,
+		         name, r->reta_size, strerror(-ret));
+		return;
+	}
+	memcpy(want, r->key, sizeof(want));
+	ret = rte_eth_dev_rss_hash_conf_get(port_id, &rc);
+	if (ret < 0 || (!device_key && memcmp(want, r->key, r->key_len) != 0)) {
+		LOG_WARN("port %u (%s): the RSS key cannot be read back or is not ours: software "
+		         "RSS",
+		         port_id, name);
+		memcpy(r->key, want, sizeof(want));
+		return;
+	}
+	r->soft = false;
+}
+
 void port_dpdk_conf_from_config(struct port_dpdk_conf *dc, const struct config *cfg,
                                 uint16_t port_id)
 {
 	memset(dc, 0, sizeof(*dc));
 	dc->promiscuous = cfg->promiscuous;
 	dc->tx_csum_offload_skip = cfg->tx_csum_offload_skip;
+	dc->soft_rss = cfg->soft_rss;
+	dc->device_rss_key = !cfg->symmetric_rss;
 	if (port_id < CFG_MAX_PORTS)
 		dc->mtu = cfg->ports[port_id].mtu;
 }
@@ -158,8 +199,10 @@ int port_dpdk_setup(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *co
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	struct rte_eth_link link;
-	uint16_t nb_rxd, nb_txd, mtu;
-	uint32_t room, timeout;
+	struct port_rss rss;
+	uint16_t nb_rxd, nb_txd, mtu, nstacks;
+	uint32_t room, timeout, key_len;
+	uint64_t hf;
 	int socket, rc;
 
 	if (!c)
@@ -182,13 +225,18 @@ int port_dpdk_setup(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *co
 		         strerror(-rc));
 		return rc;
 	}
+	nstacks = nb_queues;
 	if (nb_queues > info.max_rx_queues || nb_queues > info.max_tx_queues) {
-		snprintf(err, errlen,
-		         "port %u (%s, %s): %u queues wanted, the device has at most %u RX and "
-		         "%u TX queues (af_packet: qpairs=N; af_xdp: queue_count=N)",
-		         port_id, name, info.driver_name, nb_queues, info.max_rx_queues,
-		         info.max_tx_queues);
-		return -EINVAL;
+		if (!c->soft_rss) {
+			snprintf(err, errlen,
+			         "port %u (%s, %s): %u queues wanted, the device has at most %u RX "
+			         "and %u TX queues (af_packet: qpairs=N; af_xdp: queue_count=N; or "
+			         "[dpdk] soft_rss=1 to share fewer queues in software)",
+			         port_id, name, info.driver_name, nb_queues, info.max_rx_queues,
+			         info.max_tx_queues);
+			return -EINVAL;
+		}
+		nb_queues = (uint16_t)RTE_MIN(info.max_rx_queues, info.max_tx_queues);
 	}
 
 	if (nb_queues == 0 || !pools) {
@@ -203,16 +251,28 @@ int port_dpdk_setup(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *co
 		}
 	}
 	memset(&conf, 0, sizeof(conf));
+	hf = (RTE_ETH_RSS_NONFRAG_IPV4_TCP | RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_IPV4) &
+	     info.flow_type_rss_offloads;
+	key_len = info.hash_key_size ? info.hash_key_size : RSS_KEY_LEN;
+	if (nstacks > 1 &&
+	    rss_init(&rss, nstacks, nb_queues, key_len <= RSS_KEY_MAX ? key_len : RSS_KEY_LEN,
+	             info.reta_size && info.reta_size <= RSS_RETA_MAX ? info.reta_size : 0,
+	             true) < 0) {
+		snprintf(err, errlen, "port %u (%s): %u stacks: too many for RSS", port_id, name,
+		         nstacks);
+		return -EINVAL;
+	}
 	if (nb_queues > 1) {
-		uint64_t hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
-		              info.flow_type_rss_offloads;
-
 		if (hf) {
 			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 			conf.rx_adv_conf.rss_conf.rss_hf = hf;
+			if (!c->device_rss_key && key_len <= RSS_KEY_MAX) {
+				conf.rx_adv_conf.rss_conf.rss_key = rss.key;
+				conf.rx_adv_conf.rss_conf.rss_key_len = (uint8_t)key_len;
+			}
 		} else {
 			LOG_WARN("port %u (%s): no RSS; frames reach queues as the device "
-			         "spreads them",
+			         "spreads them, the stacks steer them in software",
 			         port_id, name);
 		}
 	}
@@ -322,12 +382,19 @@ int port_dpdk_setup(uint16_t port_id, uint16_t nb_queues, struct rte_mempool *co
 		LOG_WARN("port %u (%s): link still down after %u ms; going on", port_id, name,
 		         timeout);
 	}
+	if (nstacks > 1)
+		dpdk_rss_table(port_id, name, &info, hf, nb_queues, c->device_rss_key, &rss);
+	if (c->rss)
+		*c->rss = rss;
 	dpdk_offload_str(dpdk_port_offloads(conf.rxmode.offloads, conf.txmode.offloads), offs,
 	                 sizeof(offs));
-	LOG_INFO("port %u (%s, %s): %u queue(s), mtu %u, %u/%u descriptors, link %s "
-	         "%u Mb/s, offloads:%s%s",
-	         port_id, name, info.driver_name, nb_queues, mtu, nb_rxd, nb_txd,
-	         link.link_status ? "up" : "down", link.link_speed, offs,
+	LOG_INFO("port %u (%s, %s): %u queue(s) for %u stack(s)%s, mtu %u, %u/%u descriptors, "
+	         "link %s %u Mb/s, offloads:%s%s",
+	         port_id, name, info.driver_name, nb_queues, nstacks,
+	         nstacks < 2 ? ""
+	         : rss.soft  ? ", software RSS"
+	                     : ", hardware RSS",
+	         mtu, nb_rxd, nb_txd, link.link_status ? "up" : "down", link.link_speed, offs,
 	         conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS ? " tx-multiseg" : "");
 	return 0;
 }

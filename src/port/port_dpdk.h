@@ -48,6 +48,11 @@ struct port_dpdk_conf {
 	bool rx_csum_offload_skip; /* never enable RX checksum offloads */
 	unsigned link_timeout_ms;  /* 0: PORT_DPDK_LINK_TIMEOUT_MS */
 	bool link_down_ok;         /* link still down at the timeout: warn, go on */
+	/* Several stacks (nb_queues > 1): */
+	bool soft_rss;        /* fewer queues than stacks, or no usable RSS: steer in
+	                         software (port_rss.h); false: such a port is an error */
+	bool device_rss_key;  /* keep the device's RSS key ([dpdk] symmetric_rss=0) */
+	struct port_rss *rss; /* if set, filled with how frames reach the stacks */
 };
 
 /* The setup of ethdev port_id as the configuration asks for it: [dpdk]
@@ -56,10 +61,15 @@ struct port_dpdk_conf {
 void port_dpdk_conf_from_config(struct port_dpdk_conf *dc, const struct config *cfg,
                                 uint16_t port_id);
 
-/* Primary process only: configures ethdev port_id with nb_queues RX and TX
- * queue pairs (RSS over IP/TCP/UDP when nb_queues > 1 and the PMD has it);
- * RX queue q fills from pools[q] (nb_queues entries: one pool per stack; the
- * same pool may be repeated).  Also sets the
+/* Primary process only: configures ethdev port_id for nb_queues stacks: one
+ * RX and TX queue pair each, RX queue q filling from pools[q] (nb_queues
+ * entries: one pool per stack; the same pool may be repeated).  With several
+ * stacks, RSS over IPv4 TCP and UDP with the symmetric key (unless
+ * conf->device_rss_key) and a RETA spread over the queues; conf->rss gets
+ * the key and table (hardware RSS), or, when the device takes no key or
+ * table or hashes neither TCP nor UDP, software mode.  A device with fewer
+ * queue pairs than stacks gets as many as it has, in software mode, when
+ * conf->soft_rss; otherwise it is an error naming the fix.  Also sets the
  * MTU, promiscuous mode, checksum offloads; starts it and waits for the link.
  * conf may be NULL (all defaults).  0, or -errno with a message naming the
  * port, its PMD and what to check in err. */

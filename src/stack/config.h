@@ -8,6 +8,9 @@
  *   promiscuous=1
  *   tx_csum_offoad_skip=0   (sic, F-Stack's spelling) 1 = never use TX csum offload
  *   idle_sleep=0            us to sleep after a loop pass that received nothing
+ *   symmetric_rss=1         the symmetric RSS key (0: the device's own)
+ *   soft_rss=1            * steer in software where a port has fewer queues than
+ *                           stacks or no usable RSS (0: such a port is an error)
  *   port_list=0             ports (ethdev ids, in probe order) the stack uses
  *   nb_mbufs=8191         * mbufs in the packet pool
  *   no_huge=0             * run the EAL without hugepages (--no-huge)
@@ -98,6 +101,7 @@ struct config {
 	uint64_t lcore_mask;
 	unsigned channel; /* 0: not given */
 	bool promiscuous, tx_csum_offload_skip, no_huge;
+	bool symmetric_rss, soft_rss; /* several stacks: port_rss.h */
 	uint32_t idle_sleep_us;
 	uint16_t port_list[CFG_MAX_PORTS];
 	unsigned nb_ports;

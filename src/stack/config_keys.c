@@ -60,6 +60,12 @@ const struct cfg_key cfg_keys[K_COUNT] = {
 	DPDK_(K_IDLE_SLEEP, "idle_sleep", CT_UINT, idle_sleep_us, 0, 1000000, "0", "us",
 	      "after a loop pass that received nothing, sleep this long (saves power, adds "
 	      "up to this much latency); 0: poll without sleeping"),
+	DPDK_(K_SYMMETRIC_RSS, "symmetric_rss", CT_BOOL, symmetric_rss, 0, 1, "1", "bool",
+	      "with several lcores: hash with the symmetric RSS key (both directions of a flow "
+	      "alike); 0: keep the device's own key"),
+	DPDK_(K_SOFT_RSS, "soft_rss", CT_BOOL, soft_rss, 0, 1, "1", "bool",
+	      "with several lcores: where a port has fewer queues than lcores or no usable RSS, "
+	      "the stacks steer frames to each other in software; 0: such a port is an error"),
 	DPDK_(K_PORT_LIST, "port_list", CT_PORTLIST, port_list, 0, CFG_MAX_PORTS - 1, "0", "",
 	      "the ports (DPDK ethdev ids, in probe order) the stack uses; each needs a [portN]"),
 	DPDK_(K_NB_MBUFS, "nb_mbufs", CT_UINT, nb_mbufs, 512, 16777216, "8191", "mbufs",
@@ -193,8 +199,6 @@ const struct cfg_foreign cfg_foreign[] = {
 	{ IN_(SEC_DPDK), "vlan_filter", FV_TEXT, NULL,
 	  "VLAN ids are filtered in software: a frame whose id no [vlanN] names is dropped "
 	  "(eth.eth_novlan), the NIC's filter is not used" },
-	{ IN_(SEC_DPDK), "symmetric_rss", FV_BOOL, "0", "the NIC's own RSS key is used",
-	  "a symmetric RSS key is not implemented" },
 	{ IN_(SEC_DPDK), "nb_vdev", FV_UINT, "0", "no virtio-user device is asked for",
 	  "virtio-user devices are not created from [vdevN]: give --vdev=virtio_user0,path=... "
 	  "in eal_args" },

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -297,25 +298,76 @@ int config_validate(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* The CPUs this process may run on, as "0-1,4" (for messages), and the
+ * mask of the first 64. */
+static uint64_t cpus_allowed(char *buf, size_t len)
+{
+	cpu_set_t set;
+	uint64_t mask = 0;
+	size_t off = 0;
+	int from = -1;
+
+	buf[0] = '\0';
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return ~0ull; /* cannot tell: let the EAL decide */
+	for (int c = 0; c <= CPU_SETSIZE; c++) {
+		bool in = c < CPU_SETSIZE && CPU_ISSET(c, &set);
+
+		if (in && c < 64)
+			mask |= 1ull << c;
+		if (in && from < 0)
+			from = c;
+		if (!in && from >= 0) {
+			int n = from == c - 1
+			            ? snprintf(buf + off, len - off, "%s%d", off ? "," : "", from)
+			            : snprintf(buf + off, len - off, "%s%d-%d", off ? "," : "",
+			                       from, c - 1);
+			if (n > 0 && (size_t)n < len - off)
+				off += (size_t)n;
+			from = -1;
+		}
+	}
+	return mask;
+}
+
 /*
- * What this build can run.  A mask of several lcores asks for one stack per
- * queue, and until multi-core lands (issue 9: RSS-aware ephemeral ports, ARP
- * on every stack, ICMP errors steered by their inner flow) the stacks on
- * queues 1..N-1 would be broken: refused here rather than run broken.
+ * What this build and this machine can run.  Every lcore of the mask must
+ * be a CPU this process may use.  A mask of several lcores runs as threads
+ * of one process (one stack per lcore, docs/ARCHITECTURE.md "Process and
+ * lcore"); processes mode with several lcores (a secondary, or a proc-id
+ * other than 0) is not built and refused here rather than run broken.
  */
 int config_check_runnable(const struct config *cfg, char *err, size_t errlen)
 {
 	unsigned n = (unsigned)__builtin_popcountll(cfg->lcore_mask);
+	char cpus[128];
+	uint64_t allowed = cpus_allowed(cpus, sizeof(cpus)), missing;
 	struct where w;
 
 	if (err && errlen)
 		err[0] = '\0';
+	w = where_key(cfg, cfg->dpdk_key_line, 0, K_LCORE_MASK);
+	missing = cfg->lcore_mask & ~allowed;
+	if (missing)
+		return cfg_fail(err, errlen, &w,
+		                "[dpdk] lcore_mask: 0x%" PRIx64
+		                " names lcore %d, which is not a CPU "
+		                "this process may run on (CPUs %s): use a mask within 0x%" PRIx64,
+		                cfg->lcore_mask, __builtin_ctzll(missing), cpus, allowed);
 	if (n <= 1)
 		return 0;
-	w = where_key(cfg, cfg->dpdk_key_line, 0, K_LCORE_MASK);
-	return cfg_fail(err, errlen, &w,
-	                "[dpdk] lcore_mask: 0x%" PRIx64 " selects %u lcores, but fastack runs one "
-	                "stack on one queue for now (multi-core is not done): set lcore_mask to "
-	                "one lcore, e.g. lcore_mask=0x%" PRIx64,
-	                cfg->lcore_mask, n, cfg->lcore_mask & -cfg->lcore_mask);
+	if (cfg->proc_type != PROC_PRIMARY || cfg->proc_id != 0)
+		return cfg_fail(
+		    err, errlen, &w,
+		    "[dpdk] lcore_mask: 0x%" PRIx64 " selects %u lcores, which run as %u "
+		    "threads of one primary process; processes mode with several lcores "
+		    "(--proc-type=%s --proc-id=%u) is not built: run one process with "
+		    "--proc-type=primary --proc-id=0, or give each process a mask of one "
+		    "lcore",
+		    cfg->lcore_mask, n, n,
+		    cfg->proc_type == PROC_SECONDARY ? "secondary"
+		    : cfg->proc_type == PROC_AUTO    ? "auto"
+		                                     : "primary",
+		    cfg->proc_id);
+	return 0;
 }

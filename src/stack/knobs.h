@@ -157,6 +157,8 @@
 	  "interval between ARP requests for an unresolved neighbour")                          \
 	X(ARP_GRATUITOUS, "net.link.ether.inet.garp", 1, 0, 1, "bool",                          \
 	  "send a gratuitous ARP for each address when the stack starts")                       \
+	X(RSS_RING, "fastack.rss.ring", 4096, 4, 65536, "frames",                               \
+	  "frames each stack's ring from the other stacks holds (software RSS, ARP copies)")    \
 	X(IP_DEFTTL, "net.inet.ip.ttl", 64, 1, 255, "hops", "TTL of packets the stack sends")   \
 	X(ICMP_LIM, "net.inet.icmp.icmplim", 200, 0, 1000000, "packets/s",                      \
 	  "rate limit of ICMP errors (unreachables); 0 disables them")                          \

@@ -287,10 +287,14 @@ unsigned stack_pass_begin(struct stack *s, uint64_t now)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[j + 1], void *));
 			if (unlikely(stack_dispatcher_on()) && !stack_dispatch(s, p, pkts[j]))
 				continue;
+			if (p->rss && s->steer.n > 1 && steer_rx(s, p, pkts[j]))
+				continue;
 			eth_input(s, p, pkts[j]);
 		}
 		total += n;
 	}
+	if (s->steer.n > 1)
+		total += steer_drain(s);
 	timer_wheel_run(s->wheel, now, s);
 	if (total)
 		s->stats.loop_busy_passes++;
@@ -321,6 +325,7 @@ COUNTER_DESC_TABLE(sock_descs, SOCK_STATS);
 COUNTER_DESC_TABLE(ev_descs, EVENT_STATS);
 COUNTER_DESC_TABLE(mem_descs, MEM_STATS);
 COUNTER_DESC_TABLE(co_descs, CO_STATS);
+COUNTER_DESC_TABLE(rss_descs, RSS_STATS);
 
 #define LOOP_STATS(X)                                               \
 	X(loop_passes, "loop passes")                               \
@@ -345,6 +350,7 @@ const struct counter_group stack_counter_groups[] = {
 	GROUP("event", ev, EVENT_STATS),
 	GROUP("mem", mem, MEM_STATS),
 	GROUP("co", co, CO_STATS),
+	GROUP("rss", rss, RSS_STATS),
 	{ "loop", loop_descs, ARRAY_SIZE(loop_descs), offsetof(struct stack_stats, loop_passes) },
 };
 const unsigned stack_counter_ngroups = ARRAY_SIZE(stack_counter_groups);

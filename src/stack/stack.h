@@ -43,6 +43,7 @@
 #include "stack/config.h"
 #include "stack/knobs.h"
 #include "stack/mem.h"
+#include "stack/steer.h"
 #include "tcp/tcp.h"
 #include "udp/udp.h"
 
@@ -63,6 +64,7 @@ struct stack_stats {
 	struct event_stats ev;
 	struct mem_stats mem;
 	struct co_stats co;
+	struct rss_stats rss;
 	/* loop accounting (fastack top) */
 	uint64_t loop_passes, loop_busy_passes, loop_busy_ns, loop_idle_ns, loop_sleeps;
 };
@@ -100,6 +102,8 @@ struct stack {
 	struct sock_table *socks;
 	struct co_rt *co; /* coroutines (src/co), NULL until the first spawn */
 	uint64_t kq_timers; /* EVFILT_TIMER knotes (kern.kq_calloutmax) */
+
+	struct stack_steer steer; /* the group of stacks this one hands frames to */
 
 	struct stack_stats stats;
 	uint64_t rand_state;        /* xorshift state for the stack's PRNG */

@@ -50,7 +50,8 @@ static int pick_port(struct stack *s, struct tcpcb *tp, const struct tcp_key *co
 {
 	uint32_t first = (uint32_t)KNOB(s, TCP_PORTRANGE_FIRST);
 	uint32_t last = (uint32_t)KNOB(s, TCP_PORTRANGE_LAST);
-	uint32_t n, start;
+	const struct port_rss *rss = NULL;
+	uint32_t n, start, la = 0, fa = 0;
 
 	if (last < first) {
 		uint32_t t = first;
@@ -59,9 +60,20 @@ static int pick_port(struct stack *s, struct tcpcb *tp, const struct tcp_key *co
 	}
 	n = last - first + 1;
 	start = (uint32_t)(stack_rand(s) % n);
+	/* With several stacks, an active open takes only ports whose segments
+	 * from the peer reach this stack (stack/steer.h): a 1/N share of the
+	 * range, so exhaustion comes N times sooner per stack. */
+	if (conn) {
+		memcpy(&fa, conn->faddr, 4);
+		memcpy(&la, conn->laddr, 4);
+		rss = steer_rss_to(s, fa);
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(first + (start + i) % n);
 		uint16_t be = rte_cpu_to_be_16(port);
+
+		if (rss && !steer_flow_mine(s, rss, la, fa, be, conn->fport))
+			continue;
 
 		if (tcp_port_in_use(s, tp, tp->key.family, tp->key.laddr, be, false))
 			continue;

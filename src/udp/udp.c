@@ -44,8 +44,9 @@
  * bindings conflict when their local addresses overlap (equal, or either a
  * wildcard).  Ephemeral ports come from net.inet.ip.portrange.first..last,
  * from a per-stack cursor that starts at a random place, and never share a
- * port with any other socket.  FIXME(rss): with several stacks, a reply to
- * an ephemeral port may hash to another stack's queue.
+ * port with any other socket.  With several stacks, a socket bound by its
+ * first sendto or connect gets a port whose replies from that peer hash to
+ * this stack's queue (stack/steer.h); bind(port 0) cannot know the peer.
  *
  * Errors: udp_ctlinput() (for ICMP unreachables) sets so_error on the
  * connected socket the error is about; the next send or receive reports it
@@ -322,7 +323,16 @@ static bool port_in_use(struct stack *s, uint16_t port)
 	return false;
 }
 
-static int do_bind(struct stack *s, struct udp_pcb *p, const struct ip_addr *addr, uint16_t port)
+/* The first datagram's peer, when an unbound socket is bound by sending or
+ * connecting: the ephemeral port is one whose replies reach this stack. */
+struct rss_peer {
+	const struct port_rss *rss; /* NULL: any port will do */
+	uint32_t laddr, faddr;      /* network order */
+	uint16_t fport;             /* host order */
+};
+
+static int do_bind(struct stack *s, struct udp_pcb *p, const struct ip_addr *addr, uint16_t port,
+                   const struct rss_peer *rp)
 {
 	if (port == 0) {
 		uint32_t first = (uint32_t)KNOB(s, TCP_PORTRANGE_FIRST);
@@ -332,6 +342,10 @@ static int do_bind(struct stack *s, struct udp_pcb *p, const struct ip_addr *add
 		for (uint32_t i = 0; i < n; i++) {
 			uint16_t cand = (uint16_t)(first + (s->udp->next_port + i) % n);
 
+			if (rp &&
+			    !steer_flow_mine(s, rp->rss, rp->laddr, rp->faddr,
+			                     rte_cpu_to_be_16(cand), rte_cpu_to_be_16(rp->fport)))
+				continue;
 			if (!port_in_use(s, cand)) {
 				port = cand;
 				s->udp->next_port = (uint16_t)((s->udp->next_port + i + 1) % n);
@@ -395,19 +409,23 @@ static int udp_bind(struct stack *s, struct socket *so, const struct sock_addr *
 		return -EINVAL;
 	if (!ip_addr_is_any(&a->addr) && !ip4_is_local(s, a->addr.v4))
 		return -EADDRNOTAVAIL;
-	rc = do_bind(s, p, &a->addr, a->port);
+	rc = do_bind(s, p, &a->addr, a->port, NULL);
 	if (rc == 0)
 		p->addr_bound = !ip_addr_is_any(&a->addr);
 	return rc;
 }
 
-static int autobind(struct stack *s, struct udp_pcb *p)
+/* Binds an unbound socket to an ephemeral port before it first sends to
+ * (or connects to) dst from src: with several stacks, a port whose replies
+ * from dst come to this stack (stack/steer.h). */
+static int autobind(struct stack *s, struct udp_pcb *p, const struct sock_addr *dst, uint32_t src)
 {
 	struct ip_addr any = ip_addr_v4(0);
+	struct rss_peer rp = { steer_rss_to(s, dst->addr.v4), src, dst->addr.v4, dst->port };
 
 	if (p->local.port != 0)
 		return 0;
-	return do_bind(s, p, &any, 0);
+	return do_bind(s, p, &any, 0, rp.rss ? &rp : NULL);
 }
 
 static int udp_connect(struct stack *s, struct socket *so, const struct sock_addr *a)
@@ -435,7 +453,7 @@ static int udp_connect(struct stack *s, struct socket *so, const struct sock_add
 	src = p->addr_bound ? p->local.addr.v4 : ip4_select_src(s, a->addr.v4);
 	if (src == 0)
 		return -ENETUNREACH;
-	rc = autobind(s, p);
+	rc = autobind(s, p, a, src);
 	if (rc < 0)
 		return rc;
 	/* The local address becomes the one the route gives (FreeBSD's
@@ -536,13 +554,13 @@ static ssize_t udp_send(struct stack *s, struct socket *so, const struct iovec *
 		return -EMSGSIZE;
 	if (ip4_is_broadcast(s, NULL, dst.addr.v4) && !so->broadcast)
 		return -EACCES;
-	rc = autobind(s, p);
-	if (rc < 0)
-		return rc;
 	out.dst = dst.addr.v4;
 	out.src = p->local.addr.v4 ? p->local.addr.v4 : ip4_select_src(s, dst.addr.v4);
 	if (out.src == 0)
 		return -ENETUNREACH;
+	rc = autobind(s, p, &dst, out.src);
+	if (rc < 0)
+		return rc;
 	m = chain_from_iov(s->pool, iov, len, sizeof(struct rte_udp_hdr));
 	if (!m)
 		return -ENOBUFS;

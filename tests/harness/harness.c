@@ -23,6 +23,7 @@
 #include "port/port_fault.h"
 #include "port/port_priv.h"
 #include "stack/proc.h"
+#include "stack/steer.h"
 
 /* ---- runner ---- */
 
@@ -588,7 +589,7 @@ struct steer_port {
 	void *arg;
 };
 
-static bool steer_send(struct port *end, struct rte_mbuf *m)
+static bool peer_send(struct port *end, struct rte_mbuf *m)
 {
 	if (end->ops->tx_burst(end, &m, 1) == 1)
 		return true;
@@ -596,7 +597,7 @@ static bool steer_send(struct port *end, struct rte_mbuf *m)
 	return false;
 }
 
-static uint16_t steer_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t peer_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct steer_port *sp = p->priv;
 
@@ -607,7 +608,7 @@ static uint16_t steer_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 			for (unsigned k = 1; k < sp->n; k++) {
 				struct rte_mbuf *c =
 				    rte_pktmbuf_copy(pkts[i], pkts[i]->pool, 0, UINT32_MAX);
-				if (!c || !steer_send(sp->ends[k], c))
+				if (!c || !peer_send(sp->ends[k], c))
 					p->stats->tx_dropped++;
 			}
 			q = 0;
@@ -615,14 +616,14 @@ static uint16_t steer_tx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 		if (q < 0 || (unsigned)q >= sp->n) {
 			rte_pktmbuf_free(pkts[i]);
 			p->stats->tx_dropped++;
-		} else if (!steer_send(sp->ends[q], pkts[i])) {
+		} else if (!peer_send(sp->ends[q], pkts[i])) {
 			p->stats->tx_dropped++;
 		}
 	}
 	return n; /* every frame taken: sent, or freed and counted */
 }
 
-static uint16_t steer_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
+static uint16_t peer_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct steer_port *sp = p->priv;
 	uint16_t got = 0;
@@ -636,7 +637,7 @@ static uint16_t steer_rx(struct port *p, struct rte_mbuf **pkts, uint16_t n)
 	return got;
 }
 
-static void steer_close(struct port *p)
+static void peer_close(struct port *p)
 {
 	struct steer_port *sp = p->priv;
 
@@ -645,7 +646,7 @@ static void steer_close(struct port *p)
 	port_free(p);
 }
 
-static const struct port_ops steer_ops = { steer_rx, steer_tx, steer_close };
+static const struct port_ops peer_ops = { peer_rx, peer_tx, peer_close };
 
 uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2)
 {
@@ -660,64 +661,104 @@ uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2)
 	return x;
 }
 
-int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues)
+/* The IPv4 header of an untagged frame and its ports (0 unless TCP or
+ * UDP); NULL when the frame is not IPv4 or too short. */
+static const struct rte_ipv4_hdr *frame_ip4(const struct rte_mbuf *m, uint16_t *p1, uint16_t *p2)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const struct rte_ipv4_hdr *ip;
-	uint16_t p1 = 0, p2 = 0;
 	size_t hl;
 
-	(void)arg;
-	if (m->data_len < sizeof(*eh))
-		return 0;
-	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
-		return H_STEER_ALL;
-	if (eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||
-	    m->data_len < sizeof(*eh) + sizeof(*ip))
-		return 0;
+	*p1 = *p2 = 0;
+	if (m->data_len < sizeof(*eh) + sizeof(*ip) ||
+	    eh->ether_type != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return NULL;
 	ip = (const struct rte_ipv4_hdr *)(eh + 1);
 	hl = (size_t)(ip->version_ihl & 0xf) * 4;
 	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
 	    m->data_len >= sizeof(*eh) + hl + 4) {
 		const uint16_t *ports = (const uint16_t *)((const uint8_t *)ip + hl);
 
-		p1 = ports[0];
-		p2 = ports[1];
+		*p1 = ports[0];
+		*p2 = ports[1];
 	}
+	return ip;
+}
+
+int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	const struct rte_ipv4_hdr *ip;
+	uint16_t p1, p2;
+
+	(void)arg;
+	if (m->data_len < sizeof(*eh))
+		return 0;
+	if (eh->ether_type == rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP))
+		return H_STEER_ALL;
+	ip = frame_ip4(m, &p1, &p2);
+	if (!ip)
+		return 0;
 	return (int)(h_flow_hash(ip->src_addr, ip->dst_addr, p1, p2) % nqueues);
 }
 
-void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer_arg,
-                    const int64_t *knobs)
+int h_steer_rss(void *arg, const struct rte_mbuf *m, unsigned nqueues)
+{
+	const struct port_rss *r = arg;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t p1, p2;
+
+	(void)nqueues;
+	/* What a NIC hashes nothing of (ARP, too short) has hash 0. */
+	ip = frame_ip4(m, &p1, &p2);
+	if (!ip)
+		return r->reta[0];
+	return (int)rss_stack_v4(r, ip->src_addr, ip->dst_addr, p1, p2);
+}
+
+static void multi_create(struct h_multi *h, unsigned n, unsigned nqueues, bool soft,
+                         h_steer_fn steer, void *steer_arg, const int64_t *knobs)
 {
 	struct rte_ether_addr mac_s = { { 0x02, 0, 0, 0, 0, 0x01 } };
 	struct rte_ether_addr mac_p = { { 0x02, 0, 0, 0, 0, 0x02 } };
 	struct ifaddr_cfg is = h_ifaddr("198.18.0.1", "255.255.255.0", NULL);
 	struct ifaddr_cfg ip = h_ifaddr("198.18.0.2", "255.255.255.0", NULL);
 	struct proc pc = { .nstacks = n };
-	struct port *pp = port_alloc(&steer_ops, "steer", sizeof(struct steer_port));
+	struct port *pp = port_alloc(&peer_ops, "steer", sizeof(struct steer_port));
 	struct steer_port *sp = pp ? pp->priv : NULL;
 	int r;
 
 	memset(h, 0, sizeof(*h));
-	if (n == 0 || n > H_MULTI_MAX || !pp) {
-		fprintf(stderr, "harness: h_multi_create: %u stacks\n", n);
+	if (n == 0 || n > H_MULTI_MAX || nqueues == 0 || nqueues > n || !pp ||
+	    rss_init(&h->rss, n, nqueues, 0, 0, soft) < 0) {
+		fprintf(stderr, "harness: h_multi_create: %u stacks, %u queues\n", n, nqueues);
 		exit(2);
 	}
 	h->n = n;
 	h->now = T0;
 	h->pool_peer = harness_pool(8191);
 	h->peer = stack_create(H_MULTI_PEER_ID, h->pool_peer, knobs, h->now);
-	sp->n = n;
-	sp->steer = steer ? steer : h_steer_flow;
-	sp->arg = steer_arg;
+	sp->n = nqueues;
+	sp->steer = steer ? steer : h_steer_rss;
+	sp->arg = steer ? steer_arg : &h->rss;
 	for (unsigned i = 0; i < n; i++) {
-		struct port *mine;
+		struct port *mine, *theirs;
 
 		h->pools[i] = harness_pool(8191);
 		h->s[i] = stack_create(i, h->pools[i], knobs, h->now);
-		if (!h->s[i] || port_memlink_pair(&sp->ends[i], &mine, &mac_p, &mac_s, 4096) < 0 ||
-		    (r = stack_add_port(h->s[i], mine)) < 0 ||
+		if (!h->s[i] || port_memlink_pair(&theirs, &mine, &mac_p, &mac_s, 4096) < 0) {
+			fprintf(stderr, "harness: cannot create stack %u of %u\n", i, n);
+			exit(2);
+		}
+		if (i < nqueues) {
+			sp->ends[i] = theirs;
+		} else {
+			/* No queue of its own: it sends through stack
+			 * i % nqueues (stack/steer.h). */
+			port_close(theirs);
+			mine = steer_proxy_wrap(mine, i % nqueues);
+		}
+		if (!mine || (mine->rss = &h->rss, (r = stack_add_port(h->s[i], mine)) < 0) ||
 		    stack_set_ifaddr(h->s[i], (unsigned)r, &is) < 0) {
 			fprintf(stderr, "harness: cannot create stack %u of %u\n", i, n);
 			exit(2);
@@ -727,11 +768,30 @@ void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer
 	}
 	pp->mac = mac_p;
 	if (!h->peer || (r = stack_add_port(h->peer, pp)) < 0 ||
-	    stack_set_ifaddr(h->peer, (unsigned)r, &ip) < 0 || proc_set(&pc) < 0) {
+	    stack_set_ifaddr(h->peer, (unsigned)r, &ip) < 0 || proc_set(&pc) < 0 ||
+	    steer_link(h->s, n) < 0) {
 		fprintf(stderr, "harness: cannot create the peer of %u stacks\n", n);
 		exit(2);
 	}
 	h_multi_pass(h);
+}
+
+void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer_arg,
+                    const int64_t *knobs)
+{
+	multi_create(h, n, n, false, steer, steer_arg, knobs);
+}
+
+void h_multi_create_soft(struct h_multi *h, unsigned n, unsigned nqueues, const int64_t *knobs)
+{
+	multi_create(h, n, nqueues, true, h_steer_flow_arp0, NULL, knobs);
+}
+
+int h_steer_flow_arp0(void *arg, const struct rte_mbuf *m, unsigned nqueues)
+{
+	int q = h_steer_flow(arg, m, nqueues);
+
+	return q == H_STEER_ALL ? 0 : q;
 }
 
 void h_multi_pass(struct h_multi *h)
@@ -757,6 +817,7 @@ void h_multi_run_ms(struct h_multi *h, unsigned ms)
 void h_multi_destroy(struct h_multi *h)
 {
 	proc_clear();
+	steer_unlink(h->s, h->n);
 	stack_destroy(h->peer);
 	for (unsigned i = 0; i < h->n; i++)
 		stack_destroy(h->s[i]);

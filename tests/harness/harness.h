@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "port/port_rss.h"
 #include "stack/config.h"
 #include "stack/stack.h"
 
@@ -121,14 +122,22 @@ void h_pass_two(struct stack *a, struct stack *b, uint64_t now);
 void h_pair_run_ms(struct h_pair *h, unsigned ms);
 void h_pair_destroy(struct h_pair *h);
 
-/* N stacks behind one port of N queues (threads mode's shape, on virtual
- * time), and one peer stack on the other end of the link.  Stack i
- * (198.18.0.1/24, mac ...:01, id i) owns queue i; the peer (198.18.0.2/24,
- * mac ...:02, id H_MULTI_PEER_ID) has one queue.  What the peer sends goes
- * to the queue steer() picks (a queue index, or H_STEER_ALL: a copy to every
- * queue, as ARP needs); what a stack sends reaches the peer.  The N stacks
- * are the process context (stack/proc.h) until h_multi_destroy, so
- * ff_stack_count and ff_stats_total_* see them. */
+/* N stacks behind one port, and one peer stack on the other end of the
+ * link (threads mode's shape, on virtual time).  Stack i (198.18.0.1/24,
+ * mac ...:01, id i) is the process context (stack/proc.h) and a steering
+ * group (stack/steer.h) until h_multi_destroy; the peer (198.18.0.2/24, mac
+ * ...:02, id H_MULTI_PEER_ID) has one queue.  Every stack's port has the
+ * RSS of h->rss (port_rss.h: the symmetric key, entry i to stack i % n).
+ *
+ * h_multi_create: the port has N queues and the link steers what the peer
+ * sends as a NIC with RSS would: steer() picks the queue (a queue index, or
+ * H_STEER_ALL: a copy to every queue); NULL means h_steer_rss, the NIC
+ * hashing with h->rss (ARP, which it cannot hash, to queue 0).
+ * h_multi_create_soft: software RSS: the port has nqueues <= N queues,
+ * spread by a hash of the harness's own (h_flow_hash, as a kernel's fanout
+ * would, ARP to queue 0); the stacks find each frame's owner themselves and
+ * hand it over; stacks from nqueues on have no queue and send through
+ * stack i % nqueues. */
 #define H_MULTI_MAX 8
 #define H_MULTI_PEER_ID 100
 #define H_STEER_ALL (-1)
@@ -137,19 +146,26 @@ struct h_multi {
 	unsigned n;
 	struct rte_mempool *pool_peer, *pools[H_MULTI_MAX];
 	struct stack *peer, *s[H_MULTI_MAX];
+	struct port_rss rss;
 	uint64_t now;
 };
 void h_multi_create(struct h_multi *h, unsigned n, h_steer_fn steer, void *steer_arg,
                     const int64_t *knobs);
+void h_multi_create_soft(struct h_multi *h, unsigned n, unsigned nqueues, const int64_t *knobs);
 /* One pass of the peer, then of each stack in order, at h->now. */
 void h_multi_pass(struct h_multi *h);
 void h_multi_run_ms(struct h_multi *h, unsigned ms);
-/* Destroys every stack, checks every pool is full, clears the context. */
+/* Unlinks and destroys every stack, checks every pool is full, clears the
+ * context. */
 void h_multi_destroy(struct h_multi *h);
-/* The default steering: ARP to every queue; IPv4 TCP and UDP by a hash of
- * the 4-tuple that gives both directions of a flow the same value
- * (h_flow_hash), other IPv4 by its addresses; anything else to queue 0. */
+/* A NIC's RSS: arg is the struct port_rss; IPv4 TCP and UDP by their
+ * 4-tuple, other IPv4 by addresses, the rest to reta[0]. */
+int h_steer_rss(void *arg, const struct rte_mbuf *m, unsigned nqueues);
+/* Another flow hash (h_flow_hash: symmetric, not Toeplitz): ARP to every
+ * queue; IPv4 TCP and UDP by the 4-tuple, other IPv4 by its addresses;
+ * anything else to queue 0.  h_steer_flow_arp0: the same, ARP to queue 0. */
 int h_steer_flow(void *arg, const struct rte_mbuf *m, unsigned nqueues);
+int h_steer_flow_arp0(void *arg, const struct rte_mbuf *m, unsigned nqueues);
 /* That hash, from addresses and ports in network order. */
 uint32_t h_flow_hash(uint32_t a1, uint32_t a2, uint16_t p1, uint16_t p2);
 /* Two seeded stacks (stack_create_seeded: every run the same, bit for bit)

@@ -6,11 +6,13 @@
 ECHO=$BUILD/examples/udp_echo
 need_bin "$ECHO"
 
-# bad_conf NAME EXPECT_REGEX -- config text on stdin; runs udp_echo on it.
+# bad_conf NAME EXPECT_REGEX [ARGS...] -- config text on stdin; runs
+# udp_echo on it (with ARGS after --conf).
 bad_conf() {
 	local name=$1 expect=$2 conf=$WORK/$1.ini out rc
+	shift 2
 	cat >"$conf"
-	out=$(timeout -k 2 20 "$ECHO" --conf "$conf" 2>&1)
+	out=$(timeout -k 2 20 $ECHO --conf "$conf" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" = 0 ] || [ "$rc" = 124 ]; then
 		fail "$name: exit status $rc, expected a refusal"
@@ -93,17 +95,60 @@ bad_conf fstack_typo "$WORK/fstack_typo.ini:2:.*forwardng.*did you mean net.inet
 net.inet.ip.forwardng=0
 C
 
-# Several lcores: one stack per queue is not done yet, so refused before the
-# EAL starts rather than run with broken stacks on queues 1..N-1.
-bad_conf multi_queue "$WORK/multi_queue.ini:2:.*lcore_mask: 0x3 selects 2 lcores.*set lcore_mask to one lcore, e.g. lcore_mask=0x1" <<'C'
+# Several lcores run as threads of one process (issue 9); what cannot run is
+# refused before the EAL starts, with the fix.  An lcore that is not a CPU
+# of this machine:
+bad_conf no_such_lcore "$WORK/no_such_lcore.ini:2:.*lcore_mask: 0x8000000000000001 names lcore 63, which is not a CPU this process may run on.*use a mask within" <<'C'
 [dpdk]
-lcore_mask=3
+lcore_mask=0x8000000000000001
 port_list=0
-eal_args=--no-pci
 [port0]
 addr=198.18.0.1
 netmask=255.255.255.0
 C
+# A proc-id outside the mask:
+bad_conf proc_id_outside "proc-id 2: lcore_mask 0x3 has 2 lcores, so proc-id must be 0..1" \
+	--proc-id=2 <<'C'
+[dpdk]
+lcore_mask=3
+port_list=0
+[port0]
+addr=198.18.0.1
+netmask=255.255.255.0
+C
+# Processes mode with several lcores (not built: threads mode is):
+bad_conf processes_mode "lcore_mask: 0x3 selects 2 lcores, which run as 2 threads of one primary process; processes mode with several lcores \(--proc-type=secondary --proc-id=1\) is not built: run one process with --proc-type=primary --proc-id=0" \
+	--proc-type=secondary --proc-id=1 <<'C'
+[dpdk]
+lcore_mask=3
+port_list=0
+[port0]
+addr=198.18.0.1
+netmask=255.255.255.0
+C
+# More queues than the device has, with software RSS turned off: a veth
+# interface in a namespace of this test's own, net_af_packet on it (one
+# queue pair); the message names the device and both fixes.  Needs root.
+if [ "$NPROC" -ge 2 ] && [ "$(id -u)" = 0 ] && ip netns add "$TAG-q" 2>/dev/null; then
+	NSES+=("$TAG-q")
+	ip -n "$TAG-q" link add d0 type veth peer name d1 && ip -n "$TAG-q" link set d0 up
+	ECHO_REAL=$ECHO
+	ECHO="ip netns exec $TAG-q $ECHO_REAL"
+	bad_conf too_many_queues "port 0 \(net_af_packet0, net_af_packet\): 2 queues wanted, the device has at most 1 RX and 1 TX queues \(af_packet: qpairs=N; af_xdp: queue_count=N; or \[dpdk\] soft_rss=1 to share fewer queues in software\)" <<'C'
+[dpdk]
+lcore_mask=3
+soft_rss=0
+no_huge=1
+port_list=0
+eal_args=--no-pci --vdev=net_af_packet0,iface=d0
+[port0]
+addr=198.18.0.1
+netmask=255.255.255.0
+C
+	ECHO=$ECHO_REAL
+else
+	log "too_many_queues: not checked (needs root, namespaces and two CPUs)"
+fi
 
 # A file that does not exist.
 out=$(timeout -k 2 20 "$ECHO" --conf "$WORK/missing.ini" 2>&1)

@@ -31,13 +31,7 @@ expect_no_drops
 expect_sockets_balanced
 
 # (2) fastack connects: the Python echo server runs in NS_B for 60 s at most
-ip netns exec "$NS_B" timeout -k 2 60 python3 "$HTTP_PY" echo-server 7007 55 \
-	>"$WORK/pyecho.log" 2>&1 &
-PIDS+=("$!")
-for _ in $(seq 100); do
-	grep -qs "echo server on port" "$WORK/pyecho.log" && break
-	sleep 0.05
-done
+py_echo_server 7007 55
 FS_LOG=$WORK/tcp_echo_client.log
 if ip netns exec "$NS_A" timeout -k 5 90 env FASTACK_CLIENT_TIMEOUT_S=60 "$CLIENT" \
 	--conf "$WORK/fastack.ini" -- "$PEER_IP" 7007 10000000 10 >"$FS_LOG" 2>&1; then

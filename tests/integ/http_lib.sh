@@ -21,6 +21,18 @@ fs_vdev() {
 	esac
 }
 
+# py_echo_server PORT SECONDS -- the Python echo server (http_check.py) in
+# NS_B for SECONDS at most; returns once it listens.
+py_echo_server() {
+	ip netns exec "$NS_B" timeout -k 2 $(($2 + 5)) python3 "$HTTP_PY" echo-server "$1" "$2" \
+		>"$WORK/pyecho.log" 2>&1 &
+	PIDS+=("$!")
+	for _ in $(seq 100); do
+		grep -qs "echo server on port" "$WORK/pyecho.log" && break
+		sleep 0.05
+	done
+}
+
 need_tools() {
 	local t
 	for t in "$@"; do

@@ -138,7 +138,7 @@ write_conf() {
 	local file=$1 vdev=$2
 	shift 2
 	local mask
-	mask=$(printf '0x%x' $((1 << FASTACK_LCORE)))
+	mask=${FASTACK_MASK:-$(printf '0x%x' $((1 << FASTACK_LCORE)))}
 	{
 		echo "# written by tests/integ ($TNAME)"
 		echo "[dpdk]"

@@ -51,10 +51,14 @@ def payloads(count, lo, hi, seed):
 def echo(args):
     data = payloads(args.count, args.min, args.max, args.seed)
     index = {p: i for i, p in enumerate(data)}
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.connect((args.dst, args.port))
-    s.setblocking(False)
+    socks = []
+    for _ in range(args.sockets):  # one flow each: several stacks share the run
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.connect((args.dst, args.port))
+        s.setblocking(False)
+        socks.append(s)
+    byfd = {s.fileno(): s for s in socks}
 
     outstanding = {}  # i -> send time
     order = deque()  # (send time, i), oldest first
@@ -66,12 +70,13 @@ def echo(args):
     t0 = time.monotonic()
     deadline = t0 + args.deadline
     poller = select.poll()
-    poller.register(s, select.POLLIN)
+    for s in socks:
+        poller.register(s, select.POLLIN)
 
     while (nxt < args.count or outstanding) and time.monotonic() < deadline:
         while nxt < args.count and len(outstanding) < args.window:
             try:
-                s.send(data[nxt])
+                socks[nxt % len(socks)].send(data[nxt])
             except BlockingIOError:
                 break
             except ConnectionRefusedError:
@@ -81,7 +86,8 @@ def echo(args):
             outstanding[nxt] = now
             order.append((now, nxt))
             nxt += 1
-        if poller.poll(int(args.timeout * 1000 / 4) + 1):
+        for fd, _ in poller.poll(int(args.timeout * 1000 / 4) + 1):
+            s = byfd[fd]
             while True:
                 try:
                     r = s.recv(65536)
@@ -114,7 +120,8 @@ def echo(args):
     lost += len(outstanding) + unsent
     ok = len(answered)
     print(f"udp_check: sent {nxt}/{args.count} datagrams ({args.min}..{args.max} bytes, "
-          f"window {args.window}) to {args.dst}:{args.port}: {ok} echoed byte-identical, "
+          f"window {args.window}, {len(socks)} socket(s)) to {args.dst}:{args.port}: "
+          f"{ok} echoed byte-identical, "
           f"{lost} lost, {corrupt} corrupt, {dup} duplicate, {refused} refused, "
           f"in {elapsed:.2f} s ({ok / elapsed:.0f}/s)")
     if rtts:
@@ -165,6 +172,8 @@ def main():
     ap.add_argument("--max-lost", type=int, default=0)
     ap.add_argument("--min-ok", type=int, default=0, help="fail with fewer replies")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--sockets", type=int, default=1,
+                    help="send from this many sockets (flows), datagram i from socket i %% N")
     ap.add_argument("--closed", type=int, help="check ICMP port unreachable on this port")
     args = ap.parse_args()
     if args.min < 1 or args.max < args.min or args.max > 65507:

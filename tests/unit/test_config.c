@@ -279,7 +279,6 @@ static void test_fstack_stock(void)
 		{ 13, "[dpdk] tso" },
 		{ 14, "[dpdk] vlan_strip" },
 		{ 17, "[dpdk] pkt_tx_delay" },
-		{ 18, "[dpdk] symmetric_rss" },
 		{ 20, "[dpdk] nb_vdev" },
 		{ 21, "[dpdk] nb_bond" },
 		{ 37, "[port0] vip_ifname" },
@@ -346,6 +345,7 @@ static void test_fstack_stock(void)
 
 	/* Honoured. */
 	CHECK_EQ(cfg.knob[KNOB_SOCK_FD_RESERVE], 1024); /* fd_reserve=1024 */
+	CHECK(!cfg.symmetric_rss); /* symmetric_rss=0: the device's own key */
 	CHECK_EQ(cfg.lcore_mask, 1);
 	CHECK_EQ(cfg.channel, 4);
 	CHECK(cfg.promiscuous && !cfg.tx_csum_offload_skip);
@@ -544,9 +544,12 @@ static void test_fstack_refused(void)
 	EXPECT_ERR("[dpdk]\ntso=1\n", "t.ini:2: [dpdk] tso: '1' is not supported by fastack (TCP "
 	                              "segmentation offload is not implemented; only 0 is "
 	                              "accepted)");
-	EXPECT_ERR("[dpdk]\nsymmetric_rss=1\n",
-	           "t.ini:2: [dpdk] symmetric_rss: '1' is not supported by fastack (a symmetric "
-	           "RSS key is not implemented; only 0 is accepted)");
+	/* symmetric_rss is a key of fastack's own now (F-Stack's stock file
+	 * says 0: the device's key). */
+	EXPECT_OK(PORT0 "[dpdk]\nsymmetric_rss=0\nsoft_rss=0\n");
+	CHECK(!cfg.symmetric_rss && !cfg.soft_rss);
+	EXPECT_OK(PORT0);
+	CHECK(cfg.symmetric_rss && cfg.soft_rss);
 	/* tcp_ecn is net.inet.tcp.ecn.enable (ECN is implemented), with its range. */
 	EXPECT_OK(PORT0 "[freebsd.boot]\ntcp_ecn=1\n");
 	CHECK_EQ(cfg.knob[KNOB_TCP_ECN], 1);
@@ -1216,38 +1219,47 @@ static void test_bad_proc_id(void)
 	}
 }
 
-/* A mask of several lcores is a valid configuration that this build refuses
- * to run (one stack on one queue until multi-core lands): config_validate
- * takes it, config_check_runnable names the key and the fix. */
-static void test_multi_queue_refused(void)
+/* What runs: a mask of several lcores as threads of one primary process;
+ * processes mode with several lcores is refused, and so is an lcore this
+ * process may not run on, each naming the key and the fix. */
+static void test_lcores_runnable(void)
 {
 	if (ARGS("-c", CONF_DIR "/two_lcores.ini") < 0 ||
-	    config_validate(&cfg, err, sizeof(err)) < 0) {
+	    config_validate(&cfg, err, sizeof(err)) < 0)
 		fail_at(__LINE__, "refused: %s", err);
-	} else {
-		CHECK(config_check_runnable(&cfg, err, sizeof(err)) < 0);
-		CHECK_STR(err, CONF_DIR "/two_lcores.ini:3: [dpdk] lcore_mask: 0x3 selects 2 "
-		                        "lcores, but fastack runs one stack on one queue for now "
-		                        "(multi-core is not done): set lcore_mask to one lcore, "
-		                        "e.g. lcore_mask=0x1");
-	}
-	/* --proc-id on a mask of several lcores: the same refusal. */
+	else
+		CHECK_EQ(config_check_runnable(&cfg, err, sizeof(err)), 0);
+	/* --proc-id on a mask of several lcores: processes mode, not built. */
 	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "-p", "1", "-t", "secondary") < 0) {
 		fail_at(__LINE__, "refused: %s", err);
 	} else {
 		CHECK(config_check_runnable(&cfg, err, sizeof(err)) < 0);
-		CHECK(strstr(err, "lcore_mask: 0x3 selects 2 lcores") != NULL);
+		CHECK_STR(err, CONF_DIR "/two_lcores.ini:3: [dpdk] lcore_mask: 0x3 selects 2 "
+		                        "lcores, which run as 2 threads of one primary process; "
+		                        "processes mode with several lcores (--proc-type=secondary "
+		                        "--proc-id=1) is not built: run one process with "
+		                        "--proc-type=primary --proc-id=0, or give each process a "
+		                        "mask of one lcore");
 	}
-	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set", "dpdk.lcore_mask=0x1c") < 0) {
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "-p", "1") < 0) {
 		fail_at(__LINE__, "refused: %s", err);
 	} else {
 		CHECK(config_check_runnable(&cfg, err, sizeof(err)) < 0);
-		CHECK_STR(err, "--set: [dpdk] lcore_mask: 0x1c selects 3 lcores, but fastack runs "
-		               "one stack on one queue for now (multi-core is not done): set "
-		               "lcore_mask to one lcore, e.g. lcore_mask=0x4");
+		CHECK(strstr(err, "(--proc-type=primary --proc-id=1) is not built") != NULL);
 	}
-	/* One lcore, whichever: runnable. */
-	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set", "dpdk.lcore_mask=0x8") < 0)
+	/* An lcore beyond the CPUs of this machine (bit 63: no test machine
+	 * has 64 CPUs allowed to it... and if it has, bit 63 of a 2-bit mask
+	 * still shows the check passing). */
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set", "dpdk.lcore_mask=0x8000000000000001") <
+	    0) {
+		fail_at(__LINE__, "refused: %s", err);
+	} else if (config_check_runnable(&cfg, err, sizeof(err)) < 0) {
+		CHECK(strstr(err, "--set: [dpdk] lcore_mask: 0x8000000000000001 names lcore 63, "
+		                  "which is not a CPU this process may run on (CPUs ") == err);
+		CHECK(strstr(err, "): use a mask within 0x") != NULL);
+	}
+	/* One lcore: runnable. */
+	if (ARGS("-c", CONF_DIR "/two_lcores.ini", "--set", "dpdk.lcore_mask=0x2") < 0)
 		fail_at(__LINE__, "refused: %s", err);
 	else
 		CHECK_EQ(config_check_runnable(&cfg, err, sizeof(err)), 0);
@@ -1381,7 +1393,7 @@ static const struct {
 	{ "bad_proc_id", test_bad_proc_id },
 	{ "application_arguments", test_application_arguments },
 	{ "bad_option", test_bad_option },
-	{ "multi_queue_refused", test_multi_queue_refused },
+	{ "lcores_runnable", test_lcores_runnable },
 };
 
 int main(int argc, char **argv)
