@@ -41,7 +41,7 @@ PKGS=(
 	# build_ports.sh: nginx's rewrite module (return 200) needs PCRE2,
 	# its gzip module and redis zlib, redis and F-Stack's link -lcrypto)
 	libsystemd-dev libpcre2-dev zlib1g-dev libssl-dev libnuma-dev
-	# the Linux peer of 99_fstack_redis: redis-benchmark, redis-cli
+	# the Linux peer of 15_fstack_redis: redis-benchmark, redis-cli
 	redis-tools
 )
 HUGEPAGES=${FASTACK_HUGEPAGES:-512}

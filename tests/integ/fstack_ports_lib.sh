@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# fstack_ports_lib.sh: what the tests of F-Stack's ports (98_fstack_nginx,
-# 99_fstack_redis) share, sourced after lib.sh and http_lib.sh.
+# fstack_ports_lib.sh: what the tests of F-Stack's ports (14_fstack_nginx,
+# 15_fstack_redis) share, sourced after lib.sh and http_lib.sh.
 
 # fstack_port_built PORT -- makes sure tests/fstack/build_ports.sh has
 # built PORT against $BUILD (cached in PORTS: FASTACK_PORTS_DIR, default

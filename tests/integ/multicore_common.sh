@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # multicore_common.sh: threads mode, two stacks (lcore_mask=0x3) on a DPDK
-# vdev over a veth, against Linux; sourced by 98_multicore_af_packet.sh and
-# 99_multicore_af_xdp.sh after lib.sh and http_lib.sh, which call
+# vdev over a veth, against Linux; sourced by 72_multicore_af_packet.sh and
+# 73_multicore_af_xdp.sh after lib.sh and http_lib.sh, which call
 # mc_prologue, set FS_VDEV and call mc_run.
 #
 #   (1) udp_echo: 10,000 datagrams from 16 sockets (16 flows), echoed

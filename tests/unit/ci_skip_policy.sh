@@ -35,7 +35,7 @@ bash() { # what tests/integ/run.sh prints when af_xdp does not come up
 PASS  20_ping                   3.0s
 SKIP  70_af_xdp                 1.0s  skip: net_af_xdp does not come up here
 SKIP  88_http_af_xdp            1.0s  skip: net_af_xdp does not come up here
-SKIP  98_fstack_examples        0.1s  skip: ../shared/compat/fstack/example absent
+SKIP  13_fstack_examples        0.1s  skip: ../shared/compat/fstack/example absent
 1 passed, 0 failed, 3 skipped
 I
 }
@@ -65,7 +65,7 @@ expect() { # allow-list expected-pass expected-fail
 	printf '    %s\n' "${SUMMARY[@]}"
 }
 
-# ../shared there (98_fstack_examples' skip counts) ...
+# ../shared there (13_fstack_examples' skip counts) ...
 SHARED_ABSENT=" "
 expect "" 3 4
 expect "port_pmd 70_af_xdp" 3 2
@@ -74,7 +74,7 @@ expect "pmd af_xdp" 3 4 # names, not patterns
 # ... and absent, as .ci/run's shared_scan finds it (not counted).
 tmp=$(mktemp -d)
 mkdir -p "$tmp/tests/integ"
-printf '#!/bin/bash\n# needs-shared: compat/fstack\n' >"$tmp/tests/integ/98_fstack_examples.sh"
+printf '#!/bin/bash\n# needs-shared: compat/fstack\n' >"$tmp/tests/integ/13_fstack_examples.sh"
 printf '#!/bin/bash\n' >"$tmp/tests/integ/20_ping.sh"
 (cd "$tmp" && shared_scan "$tmp/no-shared" && echo "$SHARED_ABSENT") >"$LOGS/absent"
 SHARED_ABSENT=$(cat "$LOGS/absent")
