@@ -245,7 +245,7 @@ static void udp_server(void *arg)
 	struct sockaddr_in a, from;
 	int fd = ff_socket(AF_INET, SOCK_DGRAM, 0);
 	uint32_t v;
-	int big_buf = 1 << 21;
+	int big_buf = 1800 * 1024; /* under sb_max_adj (maxsockbuf * 2048 / 2304) */
 
 	(void)arg;
 	CHECK(ff_setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big_buf, sizeof(big_buf)) == 0);

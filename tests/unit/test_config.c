@@ -341,7 +341,7 @@ static void test_fstack_stock(void)
 	         "%s:71: [freebsd.sysctl] net.inet.tcp.sendbuf_auto: ignored: socket buffers are "
 	         "not auto-sized: a send buffer stays at net.inet.tcp.sendspace (or SO_SNDBUF)",
 	         path);
-	CHECK_STR(cfg.warn[26], prefix);
+	CHECK_STR(cfg.warn[25], prefix);
 
 	/* Honoured. */
 	CHECK_EQ(cfg.knob[KNOB_SOCK_FD_RESERVE], 1024); /* fd_reserve=1024 */
