@@ -18,7 +18,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -57,6 +59,19 @@ unsigned harness_failures(void);
 		if (a_ != b_)                                                                   \
 			harness_fail(__FILE__, __LINE__, "%s == %lld, expected %s == %lld", #a, \
 			             a_, #b, b_);                                               \
+	} while (0)
+
+/* call must return -1 with errno e (an ff_* call's failure). */
+#define CHECK_ERR(call, e)                                                                \
+	do {                                                                              \
+		errno = 0;                                                                \
+		long r_ = (long)(call);                                                   \
+		int e_ = errno;                                                           \
+		if (r_ != -1 || e_ != (e))                                                \
+			harness_fail(__FILE__, __LINE__,                                  \
+			             "%s = %ld, errno %d (%s), expected "                 \
+			             "-1, errno %d (%s)",                                 \
+			             #call, r_, e_, strerror(e_), (int)(e), strerror(e)); \
 	} while (0)
 
 /* ---- EAL and pools ---- */

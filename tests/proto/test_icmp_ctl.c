@@ -46,16 +46,6 @@ static const struct rte_ether_addr PEER_MAC = { { 0x02, 0, 0, 0, 0, 0x02 } };
 #define ICMPS(t) (&(t)->h.s->stats.icmp)
 #define TCPS(t) (&(t)->h.s->stats.tcp)
 
-/* call must fail with -1 and errno err. */
-#define CHECK_ERR(call, err)                                                                    \
-	do {                                                                                    \
-		long r_;                                                                        \
-		errno = 0;                                                                      \
-		r_ = (long)(call);                                                              \
-		if (r_ != -1 || errno != (err))                                                 \
-			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
-			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
-	} while (0)
 
 /* ---- frames ---- */
 

@@ -12,16 +12,6 @@
 #include "ff_event.h"
 #include "harness.h"
 
-/* call must fail with -1 and errno err. */
-#define CHECK_ERR(call, err)                                                                    \
-	do {                                                                                    \
-		long r_;                                                                        \
-		errno = 0;                                                                      \
-		r_ = (long)(call);                                                              \
-		if (r_ != -1 || errno != (err))                                                 \
-			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
-			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
-	} while (0)
 
 /* One change, no events asked: 0 or -1 with errno. */
 static inline int kev1(int kq, uintptr_t ident, short filter, unsigned short flags, unsigned fflags,

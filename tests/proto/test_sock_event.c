@@ -33,18 +33,6 @@ static const struct rte_ether_addr PEER_MAC = { { 0x02, 0, 0, 0, 0, 0x02 } };
 
 /* ---- helpers ---- */
 
-#define CHECK_ERR(call, e)                                                                \
-	do {                                                                              \
-		errno = 0;                                                                \
-		long r_ = (long)(call);                                                   \
-		int e_ = errno;                                                           \
-		if (r_ != -1 || e_ != (e))                                                \
-			harness_fail(__FILE__, __LINE__,                                  \
-			             "%s = %ld, errno %d (%s), expected "                 \
-			             "-1, errno %d (%s)",                                 \
-			             #call, r_, e_, strerror(e_), (int)(e), strerror(e)); \
-	} while (0)
-
 static struct linux_sockaddr *sin4(struct sockaddr_in *a, const char *ip, uint16_t port)
 {
 	memset(a, 0, sizeof(*a));

@@ -130,17 +130,6 @@ static void recv_from_(const char *file, int line, int fd, size_t n, unsigned se
 #define RECV_FROM(fd, n, seed, ip, port) recv_from_(__FILE__, __LINE__, fd, n, seed, ip, port)
 
 /* The call failed with -1 and errno e. */
-#define CHECK_ERR(call, e)                                                                \
-	do {                                                                              \
-		errno = 0;                                                                \
-		long r_ = (long)(call);                                                   \
-		int e_ = errno;                                                           \
-		if (r_ != -1 || e_ != (e))                                                \
-			harness_fail(__FILE__, __LINE__,                                  \
-			             "%s = %ld, errno %d (%s), expected "                 \
-			             "-1, errno %d (%s)",                                 \
-			             #call, r_, e_, strerror(e_), (int)(e), strerror(e)); \
-	} while (0)
 
 static int64_t knobs[KNOB_COUNT];
 

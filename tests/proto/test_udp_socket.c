@@ -55,16 +55,6 @@ static void on(struct stack *s)
 	stack_set_current(s);
 }
 
-/* call must fail with -1 and errno err. */
-#define CHECK_ERR(call, err)                                                                    \
-	do {                                                                                    \
-		long r_;                                                                        \
-		errno = 0;                                                                      \
-		r_ = (long)(call);                                                              \
-		if (r_ != -1 || errno != (err))                                                 \
-			harness_fail(__FILE__, __LINE__, "%s = %ld (errno %s), expected -1 %s", \
-			             #call, r_, strerrorname_np(errno) ?: "0", #err);           \
-	} while (0)
 
 static int udp_socket(void)
 {
