@@ -13,7 +13,7 @@
  *   - a thread without a stack (ff_init not called) gets EBADF;
  *   - ff_sysctl is in ff_compat.c (knobs by FreeBSD's name-to-OID call);
  *   - ff_dup/ff_dup2 share the object (socket, epoll, kqueue) among
- *     descriptors; FD_CLOEXEC is shared too (socket.h);
+ *     descriptors (socket.h);
  *   - FIONREAD on UDP gives the size of the next datagram (Linux), while
  *     kqueue's EVFILT_READ data gives all bytes queued (FreeBSD);
  *   - SO_RCVBUF/SO_SNDBUF keep the value set (FreeBSD; Linux doubles it),
@@ -404,9 +404,9 @@ int ff_fcntl(int fd, int cmd, ...)
 		so->nonblock = (arg & O_NONBLOCK) != 0;
 		return 0;
 	case F_GETFD:
-		return so->cloexec ? FD_CLOEXEC : 0;
+		return fd_cloexec(s, fd) ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		so->cloexec = (arg & FD_CLOEXEC) != 0;
+		fd_set_cloexec(s, fd, (arg & FD_CLOEXEC) != 0);
 		return 0;
 	default:
 		return (int)ret(-EINVAL);

@@ -21,6 +21,7 @@
 
 struct fd_entry {
 	enum fd_kind kind;
+	bool cloexec; /* FD_CLOEXEC: the descriptor's, not the object's */
 	void *obj;
 };
 
@@ -103,10 +104,11 @@ static int fd_grow(struct stack *s, unsigned i)
 	return 0;
 }
 
-/* Fills the free entry i. */
+/* Fills the free entry i (FD_CLOEXEC clear, as for a dup). */
 static int fd_set_entry(struct sock_table *t, unsigned i, enum fd_kind kind, void *obj)
 {
 	t->fds[i].kind = kind;
+	t->fds[i].cloexec = false;
 	t->fds[i].obj = obj;
 	t->used++;
 	if (i == t->lowest)
@@ -165,6 +167,21 @@ enum fd_kind fd_kind(struct stack *s, int fd)
 	long i = fd_index(t, fd);
 
 	return i < 0 ? FD_FREE : t->fds[i].kind;
+}
+
+bool fd_cloexec(struct stack *s, int fd)
+{
+	long i = fd_index(s->socks, fd);
+
+	return i >= 0 && s->socks->fds[i].cloexec;
+}
+
+void fd_set_cloexec(struct stack *s, int fd, bool on)
+{
+	long i = fd_index(s->socks, fd);
+
+	if (i >= 0 && s->socks->fds[i].kind != FD_FREE)
+		s->socks->fds[i].cloexec = on;
 }
 
 void fd_release(struct stack *s, int fd)
@@ -300,13 +317,13 @@ int sock_create(struct stack *s, int domain, int type, int protocol)
 		return -ENOMEM;
 	}
 	so->nonblock = (type & SOCK_NONBLOCK) != 0;
-	so->cloexec = (type & SOCK_CLOEXEC) != 0;
 	/* The descriptor first: a full table costs no protocol work. */
 	fd = fd_alloc(s, FD_SOCKET, so);
 	if (fd < 0) {
 		free(so);
 		return fd;
 	}
+	fd_set_cloexec(s, fd, (type & SOCK_CLOEXEC) != 0);
 	so->fd = fd;
 	rc = ops->attach(s, so);
 	if (rc < 0) {
@@ -342,12 +359,12 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **out, i
 	nso->sndtimeo = listener->sndtimeo;
 	nso->rcvlowat = listener->rcvlowat;
 	nso->nonblock = (flags & SOCK_NONBLOCK) != 0;
-	nso->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	fd = fd_alloc(s, FD_SOCKET, nso);
 	if (fd < 0) {
 		free(nso);
 		return fd;
 	}
+	fd_set_cloexec(s, fd, (flags & SOCK_CLOEXEC) != 0);
 	rc = listener->ops->accept(s, listener, nso);
 	if (rc < 0) {
 		fd_release(s, fd);

@@ -20,9 +20,9 @@
  * Several descriptors may refer to one object (fd_dup: ff_dup/ff_dup2, as
  * POSIX): sockets, epoll instances and kqueues count the descriptors that
  * refer to them (refs), and a close ends the object's life only when its
- * last descriptor goes; until then it only releases the number.  FD_CLOEXEC
- * and O_NONBLOCK live on the object, so descriptors sharing it share them
- * (POSIX keeps FD_CLOEXEC per descriptor; nothing in fastack execs).
+ * last descriptor goes; until then it only releases the number.  As POSIX,
+ * O_NONBLOCK lives on the object (shared by its descriptors) and
+ * FD_CLOEXEC on the descriptor (clear on a new one: fd_cloexec).
  *
  * Readiness (DESIGN.md, "Events"): a socket keeps a list of watchers (epoll
  * items, kqueue knotes).  Protocol code calls sock_wakeup(so, events) when
@@ -208,7 +208,6 @@ struct socket {
 	bool nonblock;  /* O_NONBLOCK (informational: nothing ever blocks) */
 	bool nospace;   /* a writer found no room (Linux's SOCK_NOSPACE): the
 	                 * next growth of send space wakes epoll */
-	bool cloexec;   /* FD_CLOEXEC (kept for F_GETFD) */
 	int so_error;   /* pending error (positive errno) unless ops->error */
 	/* SOL_SOCKET options */
 	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
@@ -237,6 +236,9 @@ int fd_limit(struct stack *s);
 void *fd_get(struct stack *s, int fd, enum fd_kind kind, int *err);
 enum fd_kind fd_kind(struct stack *s, int fd);
 void fd_release(struct stack *s, int fd);
+/* FD_CLOEXEC of a descriptor (kept for F_GETFD; nothing here execs). */
+bool fd_cloexec(struct stack *s, int fd);
+void fd_set_cloexec(struct stack *s, int fd, bool on);
 /* Closes a descriptor of any kind (the object goes with its last one):
  * 0 or -EBADF. */
 int fd_close(struct stack *s, int fd);

@@ -266,6 +266,36 @@ TEST(errors_ebadf_emfile_and_fd_reserve)
 	h_one_destroy(&h);
 }
 
+/* O_NONBLOCK belongs to the socket, shared by its descriptors; FD_CLOEXEC
+ * to each descriptor, clear on a dup (POSIX). */
+TEST(nonblock_is_shared_cloexec_is_per_descriptor)
+{
+	struct h_one h;
+	int fd, d;
+
+	h_one_create(&h, NULL, NULL);
+	ON(h.s);
+	fd = ff_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK_EQ(ff_fcntl(fd, F_GETFD), FD_CLOEXEC);
+	d = ff_dup(fd);
+	CHECK(d >= 0);
+	CHECK_EQ(ff_fcntl(d, F_GETFD), 0);
+	CHECK_EQ(ff_fcntl(d, F_SETFD, FD_CLOEXEC), 0);
+	CHECK_EQ(ff_fcntl(fd, F_SETFD, 0), 0);
+	CHECK_EQ(ff_fcntl(d, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ff_fcntl(fd, F_GETFD), 0);
+	CHECK_EQ(ff_fcntl(d, F_GETFL) & O_NONBLOCK, 0);
+	CHECK_EQ(ff_fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(ff_fcntl(d, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
+	CHECK_EQ(ff_dup2(fd, d), d); /* a dup2 target's FD_CLOEXEC is clear */
+	CHECK_EQ(ff_fcntl(d, F_GETFD), 0);
+	CHECK_EQ(ff_close(fd), 0);
+	CHECK_EQ(ff_close(d), 0);
+	CHECK_EQ(fd_count(h.s), 0u);
+	h_one_destroy(&h);
+}
+
 int main(int argc, char **argv)
 {
 	harness_eal_init();
