@@ -12,7 +12,8 @@
  *     as in F-Stack, whose application runs inside the stack's loop;
  *   - a thread without a stack (ff_init not called) gets EBADF;
  *   - ff_sysctl is in ff_compat.c (knobs by FreeBSD's name-to-OID call);
- *   - ff_dup/ff_dup2 are ENOSYS (descriptors are not reference-counted);
+ *   - ff_dup/ff_dup2 share the object (socket, epoll, kqueue) among
+ *     descriptors (socket.h);
  *   - FIONREAD on UDP gives the size of the next datagram (Linux), while
  *     kqueue's EVFILT_READ data gives all bytes queued (FreeBSD);
  *   - SO_RCVBUF/SO_SNDBUF keep the value set (FreeBSD; Linux doubles it),
@@ -145,15 +146,7 @@ int ff_accept(int fd, struct linux_sockaddr *addr, socklen_t *addrlen)
 int ff_close(int fd)
 {
 	STACK_OR_FAIL(s);
-	switch (fd_kind(s, fd)) {
-	case FD_SOCKET:
-		return (int)ret(sock_close(s, fd));
-	case FD_EPOLL:
-	case FD_KQUEUE:
-		return (int)ret(event_close(s, fd));
-	default:
-		return (int)ret(-EBADF);
-	}
+	return (int)ret(fd_close(s, fd));
 }
 
 int ff_shutdown(int fd, int how)
@@ -411,9 +404,9 @@ int ff_fcntl(int fd, int cmd, ...)
 		so->nonblock = (arg & O_NONBLOCK) != 0;
 		return 0;
 	case F_GETFD:
-		return so->cloexec ? FD_CLOEXEC : 0;
+		return fd_cloexec(s, fd) ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		so->cloexec = (arg & FD_CLOEXEC) != 0;
+		fd_set_cloexec(s, fd, (arg & FD_CLOEXEC) != 0);
 		return 0;
 	default:
 		return (int)ret(-EINVAL);
@@ -449,18 +442,17 @@ int ff_ioctl(int fd, unsigned long request, ...)
 
 int ff_dup(int oldfd)
 {
-	(void)oldfd;
-	/* FIXME: descriptors are not reference-counted yet. */
-	errno = ENOSYS;
-	return -1;
+	STACK_OR_FAIL(s);
+	return (int)ret(fd_dup(s, oldfd, -1));
 }
 
 int ff_dup2(int oldfd, int newfd)
 {
-	(void)oldfd;
-	(void)newfd;
-	errno = ENOSYS; /* FIXME: as ff_dup */
-	return -1;
+	STACK_OR_FAIL(s);
+	/* fd_dup treats a negative newfd as "any"; dup2 says EBADF. */
+	if (newfd < 0)
+		return (int)ret(-EBADF);
+	return (int)ret(fd_dup(s, oldfd, newfd));
 }
 
 int ff_fdisused(int fd)

@@ -1,6 +1,9 @@
 /* epoll.c: native epoll instances (Linux semantics) on socket watchers.
  *
- * An epitem is one (instance, socket) registration.  It sits on the
+ * An epitem is one (instance, socket, descriptor) registration: as Linux
+ * keys items by (file, fd), a socket dup'd to two descriptors can be added
+ * under each, and an item stays after its descriptor closes until the
+ * socket's last descriptor does (socket.h).  It sits on the
  * socket's watcher list; a wakeup links it onto the instance's ready list
  * (O(1)).  ff_epoll_wait walks at most the items that were ready when it
  * started: each is asked for its level, and reported if any interesting bit
@@ -20,6 +23,7 @@ struct epoll {
 	struct list_node items; /* struct epitem, by eplink */
 	struct list_node ready; /* struct epitem, by rdlink */
 	unsigned nready;
+	unsigned refs; /* descriptors referring to it */
 };
 
 struct epitem {
@@ -82,13 +86,14 @@ static void ep_detach(struct sock_watch *w)
 	ep_item_free(container_of(w, struct epitem, w));
 }
 
-static struct epitem *ep_find(struct epoll *ep, struct socket *so)
+static struct epitem *ep_find(struct epoll *ep, struct socket *so, int fd)
 {
 	struct list_node *pos;
 
 	list_for_each (pos, &so->watchers) {
 		struct sock_watch *w = list_entry(pos, struct sock_watch, link);
-		if (w->notify == ep_notify && container_of(w, struct epitem, w)->ep == ep)
+		if (w->notify == ep_notify && w->fd == fd &&
+		    container_of(w, struct epitem, w)->ep == ep)
 			return container_of(w, struct epitem, w);
 	}
 	return NULL;
@@ -103,10 +108,16 @@ int epoll_create_fd(struct stack *s)
 		return -ENOMEM;
 	list_init(&ep->items);
 	list_init(&ep->ready);
+	ep->refs = 1;
 	fd = fd_alloc(s, FD_EPOLL, ep);
 	if (fd < 0)
 		free(ep);
 	return fd;
+}
+
+unsigned *epoll_refs(struct epoll *ep)
+{
+	return &ep->refs;
 }
 
 void epoll_destroy(struct epoll *ep)
@@ -134,7 +145,7 @@ int epoll_ctl_fd(struct stack *s, int epfd, int op, int fd, const struct epoll_e
 	so = fd_get(s, fd, FD_SOCKET, &err);
 	if (!so)
 		return err == -ENOTSOCK ? -EPERM : err; /* nested instances: not supported */
-	it = ep_find(ep, so);
+	it = ep_find(ep, so, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
 		if (!ev)
@@ -146,6 +157,7 @@ int epoll_ctl_fd(struct stack *s, int epfd, int op, int fd, const struct epoll_e
 			return -ENOMEM;
 		it->w.notify = ep_notify;
 		it->w.detach = ep_detach;
+		it->w.fd = fd; /* fd_bound false: the item outlives fd (Linux) */
 		it->ep = ep;
 		it->so = so;
 		it->events = ev->events;

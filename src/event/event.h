@@ -40,6 +40,9 @@ COUNTER_STRUCT(event_stats, EVENT_STATS);
 
 /* Closes an epoll or kqueue descriptor (and every registration of it). */
 int event_close(struct stack *s, int fd);
+/* One more descriptor refers to the epoll instance or kqueue at fd (fd_dup);
+ * event_close frees it when the last one closes. */
+void event_hold(struct stack *s, int fd);
 
 int epoll_create_fd(struct stack *s);
 int epoll_ctl_fd(struct stack *s, int epfd, int op, int fd, const struct epoll_event *ev);

@@ -7,5 +7,8 @@ struct kqueue;
 
 void epoll_destroy(struct epoll *ep);
 void kqueue_destroy(struct kqueue *kq);
+/* The count of descriptors referring to an instance (fd_dup). */
+unsigned *epoll_refs(struct epoll *ep);
+unsigned *kqueue_refs(struct kqueue *kq);
 
 #endif

@@ -72,6 +72,7 @@ struct kqueue {
 	struct list_node unotes; /* USER and TIMER knotes, by kqlink */
 	struct list_node ready;  /* struct knote, by rdlink */
 	unsigned nready;
+	unsigned refs; /* descriptors referring to it */
 };
 
 struct knote {
@@ -156,14 +157,15 @@ static void kn_delete(struct knote *kn)
 	kn_free(kn);
 }
 
-static struct knote *kn_find(struct kqueue *kq, struct socket *so, short filter)
+static struct knote *kn_find(struct kqueue *kq, struct socket *so, uintptr_t ident, short filter)
 {
 	struct list_node *pos;
 
 	list_for_each (pos, &so->watchers) {
 		struct sock_watch *w = list_entry(pos, struct sock_watch, link);
 		struct knote *kn = container_of(w, struct knote, w);
-		if (w->notify == kn_notify && kn->kq == kq && kn->filter == filter)
+		if (w->notify == kn_notify && kn->kq == kq && kn->filter == filter &&
+		    kn->ident == ident)
 			return kn;
 	}
 	return NULL;
@@ -407,10 +409,16 @@ int kqueue_create_fd(struct stack *s)
 	list_init(&kq->knotes);
 	list_init(&kq->unotes);
 	list_init(&kq->ready);
+	kq->refs = 1;
 	fd = fd_alloc(s, FD_KQUEUE, kq);
 	if (fd < 0)
 		free(kq);
 	return fd;
+}
+
+unsigned *kqueue_refs(struct kqueue *kq)
+{
+	return &kq->refs;
 }
 
 void kqueue_destroy(struct kqueue *kq)
@@ -437,6 +445,8 @@ static struct knote *kn_new(struct kqueue *kq, const struct kevent *kev, struct 
 	if (so) {
 		kn->w.notify = kn_notify;
 		kn->w.detach = kn_detach;
+		kn->w.fd = (int)kev->ident;
+		kn->w.fd_bound = true; /* FreeBSD's knote_fdclose */
 		list_add_tail(&kq->knotes, &kn->kqlink);
 		sock_watch_add(so, &kn->w);
 	} else {
@@ -465,7 +475,7 @@ static struct knote *kq_lookup(struct stack *s, struct kqueue *kq, const struct 
 			*err = -EBADF;
 			return NULL;
 		}
-		kn = kn_find(kq, so, kev->filter);
+		kn = kn_find(kq, so, kev->ident, kev->filter);
 		break;
 	case EVFILT_USER:
 	case EVFILT_TIMER:

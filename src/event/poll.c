@@ -7,25 +7,46 @@
 #include "socket/socket.h"
 #include "stack/stack.h"
 
-int event_close(struct stack *s, int fd)
+static unsigned *event_refs(struct stack *s, int fd)
 {
 	int err = 0;
-	void *obj;
 
 	switch (fd_kind(s, fd)) {
 	case FD_EPOLL:
-		obj = fd_get(s, fd, FD_EPOLL, &err);
-		fd_release(s, fd);
-		epoll_destroy(obj);
-		return 0;
+		return epoll_refs(fd_get(s, fd, FD_EPOLL, &err));
 	case FD_KQUEUE:
-		obj = fd_get(s, fd, FD_KQUEUE, &err);
-		fd_release(s, fd);
-		kqueue_destroy(obj);
-		return 0;
+		return kqueue_refs(fd_get(s, fd, FD_KQUEUE, &err));
 	default:
-		return -EBADF;
+		return NULL;
 	}
+}
+
+void event_hold(struct stack *s, int fd)
+{
+	unsigned *refs = event_refs(s, fd);
+
+	if (refs)
+		(*refs)++;
+}
+
+int event_close(struct stack *s, int fd)
+{
+	unsigned *refs = event_refs(s, fd);
+	enum fd_kind k = fd_kind(s, fd);
+	int err = 0;
+	void *obj;
+
+	if (!refs)
+		return -EBADF;
+	obj = fd_get(s, fd, k, &err);
+	fd_release(s, fd);
+	if (--*refs > 0)
+		return 0; /* another descriptor keeps the instance open */
+	if (k == FD_EPOLL)
+		epoll_destroy(obj);
+	else
+		kqueue_destroy(obj);
+	return 0;
 }
 
 int event_poll(struct stack *s, struct pollfd *fds, nfds_t nfds)

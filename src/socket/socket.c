@@ -21,6 +21,7 @@
 
 struct fd_entry {
 	enum fd_kind kind;
+	bool cloexec; /* FD_CLOEXEC: the descriptor's, not the object's */
 	void *obj;
 };
 
@@ -51,10 +52,7 @@ static void close_one(struct stack *s, int fd, enum fd_kind k, void *obj)
 {
 	(void)k;
 	(void)obj;
-	if (k == FD_SOCKET)
-		sock_close(s, fd);
-	else
-		event_close(s, fd);
+	fd_close(s, fd);
 }
 
 void sock_close_all(struct stack *s)
@@ -81,11 +79,49 @@ void sock_register_proto(struct stack *s, int type, const struct proto_ops *ops)
 
 /* ---- descriptors ---- */
 
+/* Grows the table so that index i exists (i < kern.maxfiles). */
+static int fd_grow(struct stack *s, unsigned i)
+{
+	struct sock_table *t = s->socks;
+	unsigned max = (unsigned)KNOB(s, SOCK_MAX_FDS);
+	unsigned ncap = t->cap;
+	struct fd_entry *n;
+
+	if (i < t->cap)
+		return 0;
+	while (ncap <= i)
+		ncap += FD_GROW;
+	if (ncap > max)
+		ncap = max;
+	n = realloc(t->fds, ncap * sizeof(*n));
+	if (!n) {
+		STAT_INC(s, sock, so_nomem);
+		return -ENOMEM;
+	}
+	memset(n + t->cap, 0, (ncap - t->cap) * sizeof(*n));
+	t->fds = n;
+	t->cap = ncap;
+	return 0;
+}
+
+/* Fills the free entry i (FD_CLOEXEC clear, as for a dup). */
+static int fd_set_entry(struct sock_table *t, unsigned i, enum fd_kind kind, void *obj)
+{
+	t->fds[i].kind = kind;
+	t->fds[i].cloexec = false;
+	t->fds[i].obj = obj;
+	t->used++;
+	if (i == t->lowest)
+		t->lowest = i + 1;
+	return (int)(i + t->base);
+}
+
 int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
 {
 	struct sock_table *t = s->socks;
 	unsigned max = (unsigned)KNOB(s, SOCK_MAX_FDS);
 	unsigned i;
+	int rc;
 
 	for (i = t->lowest; i < t->cap; i++)
 		if (t->fds[i].kind == FD_FREE)
@@ -94,26 +130,11 @@ int fd_alloc(struct stack *s, enum fd_kind kind, void *obj)
 		STAT_INC(s, sock, so_nofd);
 		return -EMFILE;
 	}
-	if (i >= t->cap) {
-		unsigned ncap = t->cap + FD_GROW;
-		struct fd_entry *n;
-
-		if (ncap > max)
-			ncap = max;
-		n = realloc(t->fds, ncap * sizeof(*n));
-		if (!n) {
-			STAT_INC(s, sock, so_nomem);
-			return -ENOMEM;
-		}
-		memset(n + t->cap, 0, (ncap - t->cap) * sizeof(*n));
-		t->fds = n;
-		t->cap = ncap;
-	}
-	t->fds[i].kind = kind;
-	t->fds[i].obj = obj;
-	t->used++;
-	t->lowest = i + 1;
-	return (int)(i + t->base);
+	rc = fd_grow(s, i);
+	if (rc < 0)
+		return rc;
+	t->lowest = i; /* every entry below i is in use */
+	return fd_set_entry(t, i, kind, obj);
 }
 
 /* The table index of descriptor fd, or -1 if it is outside the table. */
@@ -148,6 +169,21 @@ enum fd_kind fd_kind(struct stack *s, int fd)
 	return i < 0 ? FD_FREE : t->fds[i].kind;
 }
 
+bool fd_cloexec(struct stack *s, int fd)
+{
+	long i = fd_index(s->socks, fd);
+
+	return i >= 0 && s->socks->fds[i].cloexec;
+}
+
+void fd_set_cloexec(struct stack *s, int fd, bool on)
+{
+	long i = fd_index(s->socks, fd);
+
+	if (i >= 0 && s->socks->fds[i].kind != FD_FREE)
+		s->socks->fds[i].cloexec = on;
+}
+
 void fd_release(struct stack *s, int fd)
 {
 	struct sock_table *t = s->socks;
@@ -160,6 +196,61 @@ void fd_release(struct stack *s, int fd)
 	t->used--;
 	if ((unsigned)i < t->lowest)
 		t->lowest = (unsigned)i;
+}
+
+int fd_close(struct stack *s, int fd)
+{
+	switch (fd_kind(s, fd)) {
+	case FD_SOCKET:
+		return sock_close(s, fd);
+	case FD_EPOLL:
+	case FD_KQUEUE:
+		return event_close(s, fd);
+	default:
+		return -EBADF;
+	}
+}
+
+/* One more descriptor refers to the object of entry e. */
+static void fd_hold(struct stack *s, const struct fd_entry *e, int oldfd)
+{
+	if (e->kind == FD_SOCKET)
+		((struct socket *)e->obj)->refs++;
+	else
+		event_hold(s, oldfd);
+}
+
+int fd_dup(struct stack *s, int oldfd, int newfd)
+{
+	struct sock_table *t = s->socks;
+	long oi = fd_index(t, oldfd);
+	struct fd_entry e;
+	unsigned ni;
+	int rc;
+
+	if (oi < 0 || t->fds[oi].kind == FD_FREE)
+		return -EBADF;
+	e = t->fds[oi];
+	if (newfd < 0) {
+		rc = fd_alloc(s, e.kind, e.obj);
+		if (rc >= 0)
+			fd_hold(s, &e, oldfd);
+		return rc;
+	}
+	if (newfd == oldfd)
+		return newfd; /* dup2(fd, fd): nothing to do */
+	/* Outside the stack's numbers (kernel's below fd_reserve, or beyond
+	 * kern.maxfiles): Linux's dup2 says EBADF for a newfd out of range. */
+	if ((unsigned)newfd < t->base || (unsigned)newfd >= (unsigned)fd_limit(s))
+		return -EBADF;
+	ni = (unsigned)newfd - t->base;
+	rc = fd_grow(s, ni);
+	if (rc < 0)
+		return rc;
+	fd_hold(s, &e, oldfd);
+	if (t->fds[ni].kind != FD_FREE)
+		fd_close(s, newfd); /* silently, as dup2 does */
+	return fd_set_entry(t, ni, e.kind, e.obj);
 }
 
 int fd_limit(struct stack *s)
@@ -187,6 +278,7 @@ static struct socket *sock_new(struct stack *s, int family, int type, int protoc
 		return NULL;
 	so->stack = s;
 	so->fd = -1;
+	so->refs = 1;
 	so->family = family;
 	so->type = type;
 	so->protocol = protocol;
@@ -225,13 +317,13 @@ int sock_create(struct stack *s, int domain, int type, int protocol)
 		return -ENOMEM;
 	}
 	so->nonblock = (type & SOCK_NONBLOCK) != 0;
-	so->cloexec = (type & SOCK_CLOEXEC) != 0;
 	/* The descriptor first: a full table costs no protocol work. */
 	fd = fd_alloc(s, FD_SOCKET, so);
 	if (fd < 0) {
 		free(so);
 		return fd;
 	}
+	fd_set_cloexec(s, fd, (type & SOCK_CLOEXEC) != 0);
 	so->fd = fd;
 	rc = ops->attach(s, so);
 	if (rc < 0) {
@@ -267,12 +359,12 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **out, i
 	nso->sndtimeo = listener->sndtimeo;
 	nso->rcvlowat = listener->rcvlowat;
 	nso->nonblock = (flags & SOCK_NONBLOCK) != 0;
-	nso->cloexec = (flags & SOCK_CLOEXEC) != 0;
 	fd = fd_alloc(s, FD_SOCKET, nso);
 	if (fd < 0) {
 		free(nso);
 		return fd;
 	}
+	fd_set_cloexec(s, fd, (flags & SOCK_CLOEXEC) != 0);
 	rc = listener->ops->accept(s, listener, nso);
 	if (rc < 0) {
 		fd_release(s, fd);
@@ -288,12 +380,27 @@ int sock_accept(struct stack *s, struct socket *listener, struct socket **out, i
 
 int sock_close(struct stack *s, int fd)
 {
+	struct list_node *pos, *tmp;
 	struct socket *so;
 	int err = 0;
 
 	so = fd_get(s, fd, FD_SOCKET, &err);
 	if (!so)
 		return err;
+	if (so->refs > 1) {
+		/* Another descriptor keeps the socket open: only the
+		 * registrations keyed by this descriptor go (kqueue). */
+		list_for_each_safe (pos, tmp, &so->watchers) {
+			struct sock_watch *w = list_entry(pos, struct sock_watch, link);
+			if (w->fd_bound && w->fd == fd) {
+				list_del(&w->link);
+				w->detach(w);
+			}
+		}
+		so->refs--;
+		fd_release(s, fd);
+		return 0;
+	}
 	while (!list_empty(&so->watchers)) {
 		struct sock_watch *w = list_first_entry(&so->watchers, struct sock_watch, link);
 		list_del(&w->link);

@@ -17,8 +17,12 @@
  * The table grows on demand in chunks of 1024 entries, so a large
  * kern.maxfiles costs nothing until it is used.  Descriptors of
  * different stacks are independent (each stack has its own 3, 4, ...).
- * There is no reference counting yet: ff_dup/ff_dup2 are ENOSYS, and a
- * close ends the socket's life as a descriptor at once.
+ * Several descriptors may refer to one object (fd_dup: ff_dup/ff_dup2, as
+ * POSIX): sockets, epoll instances and kqueues count the descriptors that
+ * refer to them (refs), and a close ends the object's life only when its
+ * last descriptor goes; until then it only releases the number.  As POSIX,
+ * O_NONBLOCK lives on the object (shared by its descriptors) and
+ * FD_CLOEXEC on the descriptor (clear on a new one: fd_cloexec).
  *
  * Readiness (DESIGN.md, "Events"): a socket keeps a list of watchers (epoll
  * items, kqueue knotes).  Protocol code calls sock_wakeup(so, events) when
@@ -26,9 +30,14 @@
  * pushes itself onto its instance's ready list in O(1).  Nothing ever scans
  * all sockets.  The level is asked with sock_poll() (EPOLL* bits), which is
  * what epoll/kqueue/poll/select report, so a spurious wakeup is harmless.
- * On close, every watcher's detach callback runs first (the epoll item or
- * knote disappears, as when the last reference to a file goes in Linux and
- * FreeBSD).
+ * On the last close, every watcher's detach callback runs first (the epoll
+ * item or knote disappears, as when the last reference to a file goes in
+ * Linux and FreeBSD).  A registration records the descriptor it was made
+ * through (w->fd): kqueue's knotes are keyed by it and go when that
+ * descriptor closes, even if the socket lives on under another (FreeBSD's
+ * knote_fdclose, w->fd_bound); epoll's items are keyed by (socket, fd) and
+ * stay until the socket's last close (Linux: an item outlives the closed
+ * descriptor while a dup keeps the file open).
  *
  * fastack sockets never block: where a blocking socket would sleep, the
  * call returns EAGAIN (F-Stack's loop model: the application is called from
@@ -103,6 +112,8 @@ struct sock_watch {
 	void (*notify)(struct sock_watch *w, uint32_t events);
 	/* The socket is going away: drop the registration (and free it). */
 	void (*detach)(struct sock_watch *w);
+	int fd;        /* the descriptor the registration was made through */
+	bool fd_bound; /* dropped when fd closes (kqueue), not at the last close */
 };
 
 /* Socket state bits (so->state). */
@@ -188,7 +199,8 @@ struct proto_ops {
 
 struct socket {
 	struct stack *stack;
-	int fd;
+	int fd;         /* the descriptor it was created with (may be closed) */
+	unsigned refs;  /* descriptors referring to it (fd_dup) */
 	int family;     /* AF_INET, AF_INET6 */
 	int type;       /* SOCK_DGRAM, SOCK_STREAM */
 	int protocol;   /* IPPROTO_UDP, IPPROTO_TCP */
@@ -196,7 +208,6 @@ struct socket {
 	bool nonblock;  /* O_NONBLOCK (informational: nothing ever blocks) */
 	bool nospace;   /* a writer found no room (Linux's SOCK_NOSPACE): the
 	                 * next growth of send space wakes epoll */
-	bool cloexec;   /* FD_CLOEXEC (kept for F_GETFD) */
 	int so_error;   /* pending error (positive errno) unless ops->error */
 	/* SOL_SOCKET options */
 	uint32_t rcvbuf, sndbuf; /* SO_RCVBUF, SO_SNDBUF: bytes, not doubled */
@@ -225,6 +236,17 @@ int fd_limit(struct stack *s);
 void *fd_get(struct stack *s, int fd, enum fd_kind kind, int *err);
 enum fd_kind fd_kind(struct stack *s, int fd);
 void fd_release(struct stack *s, int fd);
+/* FD_CLOEXEC of a descriptor (kept for F_GETFD; nothing here execs). */
+bool fd_cloexec(struct stack *s, int fd);
+void fd_set_cloexec(struct stack *s, int fd, bool on);
+/* Closes a descriptor of any kind (the object goes with its last one):
+ * 0 or -EBADF. */
+int fd_close(struct stack *s, int fd);
+/* dup (newfd < 0: the lowest free descriptor) and dup2 (newfd: closed
+ * first if open): the new descriptor refers to oldfd's object.  Returns the
+ * descriptor or -EBADF (oldfd not open; newfd outside the stack's range
+ * [fd_reserve, ff_getmaxfd())), -EMFILE (dup: table full), -ENOMEM. */
+int fd_dup(struct stack *s, int oldfd, int newfd);
 /* Calls fn for every descriptor in use (for shutdown and the tools). */
 void fd_foreach(struct stack *s, void (*fn)(struct stack *s, int fd, enum fd_kind k, void *obj));
 

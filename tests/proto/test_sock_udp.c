@@ -1663,9 +1663,9 @@ TEST(api_errno_descriptors)
 	CHECK_EQ(ff_close(ep), 0);
 	CHECK_EQ(ff_close(kq), 0);
 	CHECK_ERR(ff_close(ep), EBADF);
-	/* ENOSYS: no dup yet. */
-	CHECK_ERR(ff_dup(3), ENOSYS);
-	CHECK_ERR(ff_dup2(3, 4), ENOSYS);
+	/* EBADF: dup of a descriptor not open. */
+	CHECK_ERR(ff_dup(3), EBADF);
+	CHECK_ERR(ff_dup2(3, 4), EBADF);
 	/* A thread without a stack. */
 	stack_set_current(NULL);
 	CHECK_ERR(ff_socket(AF_INET, SOCK_DGRAM, 0), EBADF);
