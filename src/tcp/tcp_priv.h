@@ -205,6 +205,7 @@ struct tcpcb {
 	/* The first RTO's undo record (FreeBSD's *_prev, t_badrxtwin): the
 	 * window before it, and when (tcp_ms) the retransmission left. */
 	uint32_t snd_cwnd_prev, snd_ssthresh_prev, snd_recover_prev;
+	struct tcp_cc_state cc_prev; /* CUBIC's W_max, K, epoch ... (CC_RTO_ERR) */
 	uint32_t t_badrxtwin;
 	uint32_t t_tlp_high;    /* SND.MAX after the outstanding loss probe */
 	uint32_t t_ecn_recover; /* SND.MAX at the last ECE reduction (once per window) */

@@ -1124,6 +1124,7 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 			tp->snd_cwnd_prev = tp->snd_cwnd;
 			tp->snd_ssthresh_prev = tp->snd_ssthresh;
 			tp->snd_recover_prev = tp->snd_recover;
+			tp->cc_prev = tp->cc;
 			tp->t_badrxtwin = tcp_ms(s);
 			tp->t_rxtundo = RXT_PREVVALID;
 			if (tp->t_flags & TF_FASTRECOVERY)
