@@ -524,6 +524,8 @@ cookie:
 		tmp.key = *k;
 		tmp.rcv_hiwat = l->rcv_hiwat;
 		tmp.t_user_mss = l->t_user_mss;
+		tmp.ip_tos = l->ip_tos;
+		tmp.ip_ttl = l->ip_ttl;
 		tcp_route_init(s, &tmp, k);
 		tmp.ts_offset = tcp_ts_offset(s, k);
 		syn_options(s, &tmp, &seg->opt, false);

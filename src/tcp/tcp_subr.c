@@ -454,6 +454,7 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 	tp->rcv_hiwat = (uint32_t)KNOB(s, TCP_RECVSPACE);
 	tp->cc_id = (uint8_t)KNOB(s, TCP_CC);
 	tp->t_fb = (uint8_t)KNOB(s, TCP_FUNCTIONS_DEFAULT);
+	tp->ip_ttl = (uint8_t)KNOB(s, IP_DEFTTL); /* FreeBSD's tcp_newtcpcb */
 	tp->t_maxseg = (uint16_t)KNOB(s, TCP_MSSDFLT);
 	tp->t_rxtcur_ms = (uint32_t)KNOB(s, TCP_REXMIT_INITIAL);
 	tp->t_linger = UINT16_MAX; /* SO_LINGER off */
