@@ -195,10 +195,14 @@ static int tcp_so_connect(struct stack *s, struct socket *so, const struct sock_
 		}
 		return rc ? -rc : -ECONNABORTED;
 	}
+	/* AF_UNSPEC dissolves nothing on TCP (FreeBSD): soconnectat says
+	 * EISCONN to a connected socket of a protocol that needs connections,
+	 * and tcp_usr_connect refuses any family but AF_INET before it
+	 * looks at the socket (a listening one included). */
+	if (!a)
+		return (so->state & SS_ISCONNECTED) ? -EISCONN : -EAFNOSUPPORT;
 	if (so->state & SS_ISLISTENING)
 		return -EISCONN;
-	if (!a)
-		return -EAFNOSUPPORT; /* AF_UNSPEC: no dissolving a TCP connection */
 	apply_sockopts(s, so, tp);
 	rc = tcp_connect(s, tp, &a->addr, a->port);
 	if (rc < 0) {
