@@ -294,6 +294,8 @@ enum tcp_opt {
 	TCP_OPT_CONGESTION_ID, /* TCP_CONGESTION as a module id (tcp_cc_find) */
 	TCP_OPT_ACCEPTCONN,    /* SO_ACCEPTCONN (get only) */
 	TCP_OPT_USER_TIMEOUT,  /* TCP_USER_TIMEOUT, ms; 0 = net.inet.tcp.maxunacktime */
+	TCP_OPT_IP_TOS,        /* IP_TOS: the low byte is kept (FreeBSD's inp_ip_tos) */
+	TCP_OPT_IP_TTL,        /* IP_TTL: the low byte is kept (inp_ip_ttl) */
 };
 int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val);
 int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *val);

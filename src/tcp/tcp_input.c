@@ -524,6 +524,8 @@ cookie:
 		tmp.key = *k;
 		tmp.rcv_hiwat = l->rcv_hiwat;
 		tmp.t_user_mss = l->t_user_mss;
+		tmp.ip_tos = l->ip_tos;
+		tmp.ip_ttl = l->ip_ttl;
 		tcp_route_init(s, &tmp, k);
 		tmp.ts_offset = tcp_ts_offset(s, k);
 		syn_options(s, &tmp, &seg->opt, false);
@@ -1047,14 +1049,17 @@ static bool rto_was_spurious(const struct tcpcb *tp, const struct tcp_opts *o)
 /* The timeout's response is taken back (FreeBSD's CC_RTO_ERR): cwnd,
  * ssthresh and the recovery point as they were before it, fast recovery
  * too if it struck during one, and sending resumes at SND.MAX instead of
- * going back N (what is still missing is found as losses are).  CUBIC's
- * W_max and epoch stay as the timeout left them. */
+ * going back N (what is still missing is found as losses are), and the
+ * congestion module's state too: CUBIC's W_max, K and epoch as they were
+ * (FreeBSD's cubic keeps undo copies for CC_RTO_ERR), so the window grows
+ * on the curve the timeout interrupted. */
 static void rto_undo(struct stack *s, struct tcpcb *tp)
 {
 	STAT_INC(s, tcp, tcps_sndrexmitbad);
 	tp->snd_cwnd = tp->snd_cwnd_prev;
 	tp->snd_ssthresh = tp->snd_ssthresh_prev;
 	tp->snd_recover = tp->snd_recover_prev;
+	tp->cc = tp->cc_prev;
 	if (tp->t_rxtundo & RXT_WASFR)
 		tp->t_flags |= TF_FASTRECOVERY;
 	tp->snd_nxt = tp->snd_max;

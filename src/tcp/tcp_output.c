@@ -276,9 +276,11 @@ static bool segs_even(const struct rte_mbuf *m)
 
 /* Finishes and sends a segment whose header mbuf m starts with room for
  * the TCP header (hlen bytes, options already written at +20); hw: the
- * port computes the checksum; ecn: the IP header's ECN field. */
+ * port computes the checksum; tos: the IP header's TOS byte (ECN field
+ * included), ttl: its TTL (0: net.inet.ip.ttl). */
 static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, unsigned hlen,
-                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, bool hw, uint8_t ecn)
+                uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, bool hw, uint8_t tos,
+                uint8_t ttl)
 {
 	struct rte_tcp_hdr *th = rte_pktmbuf_mtod(m, struct rte_tcp_hdr *);
 	uint32_t src, dst;
@@ -316,7 +318,8 @@ static int emit(struct stack *s, const struct tcp_key *k, struct rte_mbuf *m, un
 	STAT_INC(s, tcp, tcps_sndtotal);
 	rc = ip4_output(
 	    s, m,
-	    &(struct ip4_out){ .src = src, .dst = dst, .proto = IPPROTO_TCP, .tos = ecn, .df = 1 });
+	    &(struct ip4_out){
+	        .src = src, .dst = dst, .proto = IPPROTO_TCP, .tos = tos, .ttl = ttl, .df = 1 });
 	if (rc < 0)
 		STAT_INC(s, tcp, tcps_snderr);
 	return rc;
@@ -347,7 +350,7 @@ void tcp_respond(struct stack *s, const struct tcp_key *k, uint32_t seq, uint32_
 	else
 		STAT_INC(s, tcp, tcps_sndacks);
 	emit(s, k, m, WIRE_TCP_MIN_HLEN, seq, ack, flags, win,
-	     ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM), 0);
+	     ifp && (ifp->port->offloads & PORT_OFF_TX_TCP_CKSUM), 0, 0);
 }
 
 /* ECN (RFC 3168 section 6.1, as FreeBSD 14's tcp_ecn.c): the ECE/CWR flags
@@ -518,8 +521,10 @@ int tcp_send_seg_f(struct stack *s, struct tcpcb *tp, uint32_t seq, uint32_t len
 	if (flags & TH_RST)
 		STAT_INC(s, tcp, tcps_sndrst);
 	win = (flags & TH_RST) ? 0 : rcv_window(s, tp, syn);
+	/* FreeBSD's tcp_output: the socket's IP_TOS with its ECN bits
+	 * replaced by TCP's own (RFC 3168), the socket's IP_TTL. */
 	rc = emit(s, &tp->key, m, hlen, seq, (flags & TH_ACK) ? tp->rcv_nxt : 0, flags, win,
-	          (tp->t_flags & TF_TXCSUM) != 0, ecn);
+	          (tp->t_flags & TF_TXCSUM) != 0, (uint8_t)((tp->ip_tos & ~3u) | ecn), tp->ip_ttl);
 	if (rc < 0) {
 		send_failed(s, tp, len, flags);
 		return rc;

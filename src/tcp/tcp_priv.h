@@ -176,22 +176,23 @@ struct tcpcb {
 	uint8_t t_dupacks;
 	uint8_t t_keepcnt_sent; /* unanswered keepalive probes */
 	uint8_t cc_id;
-	uint8_t t_tlp;                         /* TLP_*: tail loss probe state */
-	uint8_t t_ecn;                         /* ECN_*: RFC 3168 state */
-	uint8_t t_rxtundo;                     /* RXT_*: the first RTO may be undone */
-	uint8_t t_fb;                          /* TCP_FB_*: loss recovery (functions_default) */
-	int16_t so_error;                      /* positive errno */
-	int16_t t_softerror;                   /* ICMP soft error, reported on timeout */
-	uint16_t t_maxseg;                     /* MSS for sending (options excluded) */
-	uint16_t t_peermss;                    /* MSS the peer announced */
-	uint16_t t_advmss;                     /* MSS we announced */
-	uint16_t t_user_mss;                   /* TCP_MAXSEG, 0 = none */
-	uint16_t t_linger;                     /* seconds (SO_LINGER) */
-	uint16_t chal_cnt;                     /* ack war limit: ACKs in the window */
-	uint32_t chal_start;                   /* ms, start of the ack war window */
-	uint32_t t_rcvtime;                    /* ms, last segment received */
-	uint64_t t_acktime_ns;                 /* progress clock (now + 1), 0 = off */
-	uint32_t t_maxunacktime;               /* ms, TCP_USER_TIMEOUT; 0 = knob */
+	uint8_t t_tlp;           /* TLP_*: tail loss probe state */
+	uint8_t t_ecn;           /* ECN_*: RFC 3168 state */
+	uint8_t ip_tos, ip_ttl;  /* IP_TOS (ECN bits from t_ecn), IP_TTL (0: net.inet.ip.ttl) */
+	uint8_t t_rxtundo;       /* RXT_*: the first RTO may be undone */
+	uint8_t t_fb;            /* TCP_FB_*: loss recovery (functions_default) */
+	int16_t so_error;        /* positive errno */
+	int16_t t_softerror;     /* ICMP soft error, reported on timeout */
+	uint16_t t_maxseg;       /* MSS for sending (options excluded) */
+	uint16_t t_peermss;      /* MSS the peer announced */
+	uint16_t t_advmss;       /* MSS we announced */
+	uint16_t t_user_mss;     /* TCP_MAXSEG, 0 = none */
+	uint16_t t_linger;       /* seconds (SO_LINGER) */
+	uint16_t chal_cnt;       /* ack war limit: ACKs in the window */
+	uint32_t chal_start;     /* ms, start of the ack war window */
+	uint32_t t_rcvtime;      /* ms, last segment received */
+	uint64_t t_acktime_ns;   /* progress clock (now + 1), 0 = off */
+	uint32_t t_maxunacktime; /* ms, TCP_USER_TIMEOUT; 0 = knob */
 	uint32_t keepidle, keepintvl, keepcnt; /* per socket; 0 = knob */
 
 	/* Send sequence variables (RFC 9293 section 3.3.1). */
@@ -205,6 +206,7 @@ struct tcpcb {
 	/* The first RTO's undo record (FreeBSD's *_prev, t_badrxtwin): the
 	 * window before it, and when (tcp_ms) the retransmission left. */
 	uint32_t snd_cwnd_prev, snd_ssthresh_prev, snd_recover_prev;
+	struct tcp_cc_state cc_prev; /* CUBIC's W_max, K, epoch ... (CC_RTO_ERR) */
 	uint32_t t_badrxtwin;
 	uint32_t t_tlp_high;    /* SND.MAX after the outstanding loss probe */
 	uint32_t t_ecn_recover; /* SND.MAX at the last ECE reduction (once per window) */

@@ -195,10 +195,14 @@ static int tcp_so_connect(struct stack *s, struct socket *so, const struct sock_
 		}
 		return rc ? -rc : -ECONNABORTED;
 	}
+	/* AF_UNSPEC dissolves nothing on TCP (FreeBSD): soconnectat says
+	 * EISCONN to a connected socket of a protocol that needs connections,
+	 * and tcp_usr_connect refuses any family but AF_INET before it
+	 * looks at the socket (a listening one included). */
+	if (!a)
+		return (so->state & SS_ISCONNECTED) ? -EISCONN : -EAFNOSUPPORT;
 	if (so->state & SS_ISLISTENING)
 		return -EISCONN;
-	if (!a)
-		return -EAFNOSUPPORT; /* AF_UNSPEC: no dissolving a TCP connection */
 	apply_sockopts(s, so, tp);
 	rc = tcp_connect(s, tp, &a->addr, a->port);
 	if (rc < 0) {
@@ -330,6 +334,32 @@ static int tcp_so_shutdown(struct stack *s, struct socket *so, int how)
 	return rc;
 }
 
+/* IP_TOS and IP_TTL on a TCP socket, as FreeBSD's ip_ctloutput: an int,
+ * kept as its low byte (no range check), used on every segment the
+ * connection sends (tcp_output: the ECN bits of the TOS are TCP's own) and
+ * inherited by a listener's connections (the syncache copies them).  The
+ * TTL starts at net.inet.ip.ttl (tcp_newtcpcb).  Other IP options:
+ * ENOPROTOOPT. */
+static int ip_setopt(struct stack *s, struct socket *so, struct tcpcb *tp, int name,
+                     const void *val, socklen_t len)
+{
+	int v, rc;
+
+	if (so->family != AF_INET || (name != IP_TOS && name != IP_TTL))
+		return -ENOPROTOOPT;
+	rc = sock_opt_int(val, len, &v);
+	if (rc < 0)
+		return rc;
+	return tcp_setopt(s, tp, name == IP_TOS ? TCP_OPT_IP_TOS : TCP_OPT_IP_TTL, v);
+}
+
+static int ip_getopt(struct stack *s, const struct socket *so, struct tcpcb *tp, int name, int *v)
+{
+	if (so->family != AF_INET || (name != IP_TOS && name != IP_TTL))
+		return -ENOPROTOOPT;
+	return tcp_getopt(s, tp, name == IP_TOS ? TCP_OPT_IP_TOS : TCP_OPT_IP_TTL, v);
+}
+
 static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name, const void *val,
                          socklen_t len)
 {
@@ -364,6 +394,8 @@ static int tcp_so_setopt(struct stack *s, struct socket *so, int level, int name
 			return 0;
 		}
 	}
+	if (level == IPPROTO_IP)
+		return ip_setopt(s, so, tp, name, val, len);
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (name == TCP_CONGESTION) {
@@ -426,12 +458,20 @@ static int tcp_so_getopt(struct stack *s, struct socket *so, int level, int name
 
 	/* Linux's ip_getsockopt: unknown IP options ENOPROTOOPT, other
 	 * levels EOPNOTSUPP (setsockopt says ENOPROTOOPT for both). */
-	if (level == IPPROTO_IP)
-		return -ENOPROTOOPT;
-	if (level != IPPROTO_TCP)
+	if (level != IPPROTO_IP && level != IPPROTO_TCP)
 		return -EOPNOTSUPP;
 	if (!tp)
 		return -EINVAL;
+	if (level == IPPROTO_IP) {
+		rc = ip_getopt(s, so, tp, name, &v);
+		if (rc < 0)
+			return rc;
+		if (!val || *len < (socklen_t)sizeof(int))
+			return -EINVAL;
+		memcpy(val, &v, sizeof(v));
+		*len = sizeof(v);
+		return 0;
+	}
 	switch (name) {
 	case TCP_CONGESTION: {
 		/* Linux's TCP_CA_NAME_MAX bytes, the name zero-padded. */

@@ -454,6 +454,7 @@ struct tcpcb *tcp_pcb_alloc(struct stack *s, void *owner)
 	tp->rcv_hiwat = (uint32_t)KNOB(s, TCP_RECVSPACE);
 	tp->cc_id = (uint8_t)KNOB(s, TCP_CC);
 	tp->t_fb = (uint8_t)KNOB(s, TCP_FUNCTIONS_DEFAULT);
+	tp->ip_ttl = (uint8_t)KNOB(s, IP_DEFTTL); /* FreeBSD's tcp_newtcpcb */
 	tp->t_maxseg = (uint16_t)KNOB(s, TCP_MSSDFLT);
 	tp->t_rxtcur_ms = (uint32_t)KNOB(s, TCP_REXMIT_INITIAL);
 	tp->t_linger = UINT16_MAX; /* SO_LINGER off */
@@ -1124,6 +1125,7 @@ static struct tcpcb *timer_rexmt(struct stack *s, struct tcpcb *tp)
 			tp->snd_cwnd_prev = tp->snd_cwnd;
 			tp->snd_ssthresh_prev = tp->snd_ssthresh;
 			tp->snd_recover_prev = tp->snd_recover;
+			tp->cc_prev = tp->cc;
 			tp->t_badrxtwin = tcp_ms(s);
 			tp->t_rxtundo = RXT_PREVVALID;
 			if (tp->t_flags & TF_FASTRECOVERY)

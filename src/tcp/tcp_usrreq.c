@@ -615,6 +615,8 @@ void tcp_pcb_copy_opts(struct tcpcb *tp, const struct tcpcb *from)
 	tp->t_maxunacktime = from->t_maxunacktime;
 	tp->t_linger = from->t_linger;
 	tp->t_user_mss = from->t_user_mss;
+	tp->ip_tos = from->ip_tos; /* the syncache's sc_ip_tos, sc_ip_ttl */
+	tp->ip_ttl = from->ip_ttl;
 }
 
 struct tcpcb *tcp_renew(struct stack *s, struct tcpcb *old, bool rebind)
@@ -842,6 +844,12 @@ int tcp_setopt(struct stack *s, struct tcpcb *tp, enum tcp_opt opt, int val)
 			return -EINVAL; /* as Linux */
 		tp->t_maxunacktime = (uint32_t)val;
 		return 0;
+	case TCP_OPT_IP_TOS:
+		tp->ip_tos = (uint8_t)val;
+		return 0;
+	case TCP_OPT_IP_TTL:
+		tp->ip_ttl = (uint8_t)val;
+		return 0;
 	case TCP_OPT_ACCEPTCONN:
 		return -ENOPROTOOPT;
 	}
@@ -875,6 +883,12 @@ int tcp_getopt(struct stack *s, const struct tcpcb *tp, enum tcp_opt opt, int *v
 		return 0;
 	case TCP_OPT_USER_TIMEOUT:
 		*val = (int)tp->t_maxunacktime; /* Linux: what was set, 0 unset */
+		return 0;
+	case TCP_OPT_IP_TOS:
+		*val = tp->ip_tos;
+		return 0;
+	case TCP_OPT_IP_TTL:
+		*val = tp->ip_ttl;
 		return 0;
 	case TCP_OPT_SNDBUF:
 		*val = (int)tp->snd.hiwat;

@@ -36,12 +36,19 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 		.present = TOF_TS, .tsval = (v), .tsecr = (e) \
 	}
 
-static void setup_rfc1323(struct t *t)
+/* cc: net.inet.tcp.cc.algorithm's index (0 newreno, 1 cubic). */
+static void setup_rfc1323_cc(struct t *t, int cc)
 {
 	t_knobs_default(t);
 	t->knobs[KNOB_TCP_RFC1323] = 1;
 	t->knobs[KNOB_TCP_SACK] = 1;
+	t->knobs[KNOB_TCP_CC] = cc;
 	t_setup(t);
+}
+
+static void setup_rfc1323(struct t *t)
+{
+	setup_rfc1323_cc(t, 0);
 }
 
 TEST(window_scale_timestamps_sack_negotiated)
@@ -149,12 +156,12 @@ TEST(no_options_when_the_peer_offers_none)
 /* Passive open with timestamps (MSS 1460: 1448 with them) whose handshake
  * takes rtt_ms: the echo in the ACK is the first RTT sample (RFC 7323
  * section 4).  The peer's next TSval is 300.  On failure t is torn down. */
-static bool ts_passive_with_rtt(struct t *t, unsigned rtt_ms)
+static bool ts_passive_with_rtt_cc(struct t *t, unsigned rtt_ms, int cc)
 {
 	struct tcp_seg sa;
 	int err;
 
-	setup_rfc1323(t);
+	setup_rfc1323_cc(t, cc);
 	t_listen(t);
 	SEND(t,
 	     ((struct tseg){ PEER, .seq = PEER_ISS, .flags = TH_SYN,
@@ -171,6 +178,11 @@ static bool ts_passive_with_rtt(struct t *t, unsigned rtt_ms)
 	if (!t->c)
 		t_teardown(t);
 	return t->c != NULL;
+}
+
+static bool ts_passive_with_rtt(struct t *t, unsigned rtt_ms)
+{
+	return ts_passive_with_rtt_cc(t, rtt_ms, 0);
 }
 
 /* The handshake's echoed timestamp is the first RTT sample of a passive
@@ -311,6 +323,61 @@ TEST(spurious_rto_is_undone_when_the_echo_predates_the_retransmission)
 	EXPECT_SENT(&t, AT_MS(1014),
 	            ((struct tseg){ US, .seq = u + 1448, .ack = PEER_ISS + 1, .flags = TH_ACK,
 	                            .data = d, .len = 1448 }));
+	cap_port_clear(t.h.cap);
+	t_teardown(&t);
+}
+
+/* A spurious timeout under CUBIC: the undo restores the module's state
+ * with cwnd and ssthresh (FreeBSD's cubic keeps undo copies for
+ * CC_RTO_ERR): W_max, K and the epoch running before the timeout, not the
+ * timeout's (W_max from the cwnd then, no epoch). */
+TEST(spurious_rto_undo_restores_cubics_w_max_and_epoch)
+{
+	static char d[3000];
+	struct t t;
+	struct tcp_seg o;
+	struct tcp_cc_state before;
+	uint32_t u;
+
+	if (!ts_passive_with_rtt_cc(&t, 100, 1))
+		return;
+	u = t.iss + 1;
+	memset(d, 'q', sizeof(d));
+	/* An earlier recovery from 20 segments: congestion avoidance. */
+	t.c->snd_cwnd = 20 * 1448;
+	tcp_cc(t.c)->cong_signal(t.h.s, t.c, CC_DUPACK_RECOVERY);
+	tcp_cc(t.c)->post_recovery(t.h.s, t.c);
+	CHECK_EQ(t.c->cc.w_max, 20u * 1448u);
+	CHECK_EQ(t_write(&t, d, sizeof(d)), (ssize_t)sizeof(d));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = u, .ack = PEER_ISS + 1, .flags = TH_ACK, .data = d,
+	                            .len = 1448 }));
+	o = EXPECT_SENT(&t, NOW,
+	                ((struct tseg){ US, .seq = u + 1448, .ack = PEER_ISS + 1, .flags = TH_ACK,
+	                                .data = d, .len = 1448 }));
+	EXPECT_SENT(&t, NOW,
+	            ((struct tseg){ US, .seq = u + 2896, .ack = PEER_ISS + 1,
+	                            .flags = TH_PUSH | TH_ACK, .data = d, .len = 104 }));
+	/* The first segment's ACK starts an epoch on the curve. */
+	h_one_run_ms(&t.h, 100);
+	ts_ack(&t, u + 1448, 300, o.opt.tsval);
+	CHECK(t.c->cc.epoch_start != 0);
+	CHECK(t.c->cc.k_ms != 0);
+	before = t.c->cc;
+	/* The timeout: W_max from cwnd, the epoch ended. */
+	h_one_run_ms(&t.h, 1000);
+	CHECK_EQ(STATS(&t)->tcps_rexmttimeo, 1);
+	CHECK_EQ(t.c->cc.epoch_start, 0);
+	CHECK(t.c->cc.w_max != before.w_max, "W_max %u unchanged by the timeout", t.c->cc.w_max);
+	/* The ACK of the rest echoes the second segment's first transmission. */
+	cap_port_clear(t.h.cap);
+	ts_ack(&t, u + 3000, 301, o.opt.tsval);
+	CHECK_EQ(STATS(&t)->tcps_sndrexmitbad, 1);
+	CHECK_EQ(t.c->cc.w_max, before.w_max);
+	CHECK_EQ(t.c->cc.w_last_max, before.w_last_max);
+	CHECK_EQ(t.c->cc.k_ms, before.k_ms);
+	CHECK_EQ(t.c->cc.epoch_start, before.epoch_start);
+	CHECK_EQ(t.c->cc.cwnd_epoch, before.cwnd_epoch);
 	cap_port_clear(t.h.cap);
 	t_teardown(&t);
 }
