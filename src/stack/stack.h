@@ -100,7 +100,7 @@ struct stack {
 	struct udp_state *udp;
 	struct tcp_layer *tcp;
 	struct sock_table *socks;
-	struct co_rt *co; /* coroutines (src/co), NULL until the first spawn */
+	struct co_rt *co;   /* coroutines (src/co), NULL until the first spawn */
 	uint64_t kq_timers; /* EVFILT_TIMER knotes (kern.kq_calloutmax) */
 
 	struct stack_steer steer; /* the group of stacks this one hands frames to */

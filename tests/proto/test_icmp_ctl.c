@@ -46,7 +46,6 @@ static const struct rte_ether_addr PEER_MAC = { { 0x02, 0, 0, 0, 0, 0x02 } };
 #define ICMPS(t) (&(t)->h.s->stats.icmp)
 #define TCPS(t) (&(t)->h.s->stats.tcp)
 
-
 /* ---- frames ---- */
 
 /* An ICMP error as the test sends it. */

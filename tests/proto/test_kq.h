@@ -12,7 +12,6 @@
 #include "ff_event.h"
 #include "harness.h"
 
-
 /* One change, no events asked: 0 or -1 with errno. */
 static inline int kev1(int kq, uintptr_t ident, short filter, unsigned short flags, unsigned fflags,
                        int64_t data, void *udata)

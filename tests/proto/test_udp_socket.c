@@ -55,7 +55,6 @@ static void on(struct stack *s)
 	stack_set_current(s);
 }
 
-
 static int udp_socket(void)
 {
 	int fd = ff_socket(AF_INET, SOCK_DGRAM, 0);

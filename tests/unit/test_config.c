@@ -345,7 +345,7 @@ static void test_fstack_stock(void)
 
 	/* Honoured. */
 	CHECK_EQ(cfg.knob[KNOB_SOCK_FD_RESERVE], 1024); /* fd_reserve=1024 */
-	CHECK(!cfg.symmetric_rss); /* symmetric_rss=0: the device's own key */
+	CHECK(!cfg.symmetric_rss);                      /* symmetric_rss=0: the device's own key */
 	CHECK_EQ(cfg.lcore_mask, 1);
 	CHECK_EQ(cfg.channel, 4);
 	CHECK(cfg.promiscuous && !cfg.tx_csum_offload_skip);
